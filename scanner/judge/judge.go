@@ -1,0 +1,144 @@
+// Package judge turns an observed response into a verdict. Classify says
+// whether the response was an authorization decision (allowed or denied) or
+// never reached one (error); Judge compares that with the policy's
+// expectation and names what went wrong. Both are pure.
+package judge
+
+import (
+	"regexp"
+
+	"github.com/authzscan/authzscan/scanner/policy"
+)
+
+// Observed is how a response is classified.
+type Observed string
+
+const (
+	Allowed Observed = "allowed"
+	Denied  Observed = "denied"
+	Error   Observed = "error"
+	Skipped Observed = "skipped"
+)
+
+// Verdict is the judgement of one cell.
+type Verdict string
+
+const (
+	Pass         Verdict = "pass"
+	Broken       Verdict = "broken"
+	Lockout      Verdict = "lockout"
+	Inconclusive Verdict = "inconclusive"
+	Unknown      Verdict = "unknown"
+)
+
+// Kind is the kind of a finding.
+type Kind string
+
+const (
+	KindBOLA            Kind = "bola"
+	KindBFLA            Kind = "bfla"
+	KindUnauthenticated Kind = "unauthenticated"
+	KindLockout         Kind = "lockout"
+	KindStatusCode      Kind = "status-code"
+)
+
+// Severity ranks findings: critical, high, medium, low.
+type Severity string
+
+const (
+	SeverityCritical Severity = "critical"
+	SeverityHigh     Severity = "high"
+	SeverityMedium   Severity = "medium"
+	SeverityLow      Severity = "low"
+)
+
+// Confidence says how sure the judge is: high, medium, low.
+type Confidence string
+
+const (
+	ConfidenceHigh   Confidence = "high"
+	ConfidenceMedium Confidence = "medium"
+	ConfidenceLow    Confidence = "low"
+)
+
+// DefaultDenyStatus are the status codes that are a refusal by default.
+var DefaultDenyStatus = []int{401, 403}
+
+// DefaultDenyRedirect matches a Location that points at a login or sign-in
+// page.
+const DefaultDenyRedirect = `(?i)/(log-?in|sign-?in|log-?on)\b`
+
+// DenyRules say what counts as a refusal besides the obvious.
+type DenyRules struct {
+	// Status codes that are a refusal.
+	Status []int
+	// Redirect matches the Location of a 3xx that is a refusal; nil: none.
+	Redirect *regexp.Regexp
+}
+
+// Response is what the judge needs to know of one probe's outcome.
+type Response struct {
+	// Skipped is why the probe was never sent (non-empty: not sent).
+	Skipped string
+	// Err is why no usable response came (transport error, timeout,
+	// retries exhausted); non-empty: no response.
+	Err string
+	// Status is the HTTP status code.
+	Status int
+	// Location is the Location header, empty when none.
+	Location string
+	// WWWAuthenticate is the WWW-Authenticate header, empty when none.
+	WWWAuthenticate string
+	// BodyDenied reports that the body matched the config's deny.body.
+	BodyDenied bool
+}
+
+// Context is what the judge knows about the probe beyond its response.
+type Context struct {
+	// Foreign: the probe addressed another profile's object.
+	Foreign bool
+	// ObjectSeen: some probe of the same operation with the same object
+	// was allowed (a 2xx that was no refusal), so the object exists.
+	ObjectSeen bool
+}
+
+// Classification is the outcome of Classify.
+type Classification struct {
+	Observed Observed
+	// Reason explains the classification in one lowercase phrase, for
+	// example "403 is in deny.status" or "404 on own object".
+	Reason string
+}
+
+// Classify classifies a response.
+func Classify(r Response, rules DenyRules, c Context) Classification {
+	return Classification{Observed: Error, Reason: "not implemented"}
+}
+
+// Case is everything Judge needs for one cell.
+type Case struct {
+	Expectation policy.Expectation
+	Class       Classification
+	Response    Response
+	Caller      policy.Caller
+	// Object is the profile whose object the probe used, "" for none.
+	Object string
+	Method string
+	Path   string
+	// Renewable: the caller's credential can be renewed (login, OAuth2).
+	Renewable bool
+}
+
+// Issue is one finding about a cell.
+type Issue struct {
+	Kind       Kind
+	Severity   Severity
+	Confidence Confidence
+	// Message is one or two plain sentences a reader can act on.
+	Message string
+}
+
+// Judge gives the cell's verdict and the findings it raises.
+func Judge(c Case) (Verdict, []Issue) {
+	return Unknown, nil
+}
