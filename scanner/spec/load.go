@@ -3,6 +3,7 @@ package spec
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 )
 
@@ -18,6 +19,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// MaxBytes caps the size of each document read; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// FS, when non-nil, is where a location that is not an http(s) URL is
+	// read from (a slash-separated path inside FS), external $refs
+	// included. The demo uses it to scan its embedded spec.
+	FS fs.FS
 }
 
 // Load reads the document at location (a file path or an http(s) URL),

@@ -26,6 +26,11 @@ type Document struct {
 	// conversion: scheme://host/basePath). The scanner uses the config's
 	// target instead; these are informational.
 	Servers []string
+	// BasePath is the path of the first server URL (after Swagger 2.0
+	// conversion: basePath), server variables replaced by their defaults,
+	// without a trailing slash; empty when none or "/". The scanner puts it
+	// in front of every operation path when the target URL has no path.
+	BasePath string
 	// Operations are every operation of the document, in document order
 	// (ascending Line; ties and unknown lines by path, then method).
 	Operations []*Operation
