@@ -6,6 +6,7 @@ package judge
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/authzscan/authzscan/scanner/policy"
 )
@@ -65,12 +66,24 @@ const (
 var DefaultDenyStatus = []int{401, 403}
 
 // DefaultDenyRedirect matches a Location that points at a login or sign-in
-// page.
-const DefaultDenyRedirect = `(?i)/(log-?in|sign-?in|log-?on)\b`
+// page: /login, /log-in, /signin, /sign-in, /sign_in, /logon and the like,
+// in any case.
+const DefaultDenyRedirect = `(?i)/(log[-_]?in|sign[-_]?in|log[-_]?on)\b`
+
+// defaultRedirect is DefaultDenyRedirect compiled; a *regexp.Regexp is safe
+// for concurrent use.
+var defaultRedirect = regexp.MustCompile(DefaultDenyRedirect)
+
+// DefaultDenyRules returns the rules that apply when the config's `deny`
+// leaves status and redirect out: DefaultDenyStatus and
+// DefaultDenyRedirect.
+func DefaultDenyRules() DenyRules {
+	return DenyRules{Status: slices.Clone(DefaultDenyStatus), Redirect: defaultRedirect}
+}
 
 // DenyRules say what counts as a refusal besides the obvious.
 type DenyRules struct {
-	// Status codes that are a refusal.
+	// Status codes that are a refusal; nil: none (see DefaultDenyRules).
 	Status []int
 	// Redirect matches the Location of a 3xx that is a refusal; nil: none.
 	Redirect *regexp.Regexp
@@ -102,17 +115,33 @@ type Context struct {
 	ObjectSeen bool
 }
 
+// Signal says what in a response decided its classification; Judge uses it
+// to rate its confidence.
+type Signal string
+
+const (
+	// SignalNone: nothing decided (skipped, or an error).
+	SignalNone Signal = ""
+	// SignalStatus: the status code alone (2xx, or a deny.status code).
+	SignalStatus Signal = "status"
+	// SignalRedirect: a 3xx whose Location matches deny.redirect.
+	SignalRedirect Signal = "redirect"
+	// SignalBody: the body matches deny.body.
+	SignalBody Signal = "body"
+	// SignalNotFound: a 404 on another profile's object that exists.
+	SignalNotFound Signal = "not-found"
+)
+
 // Classification is the outcome of Classify.
 type Classification struct {
 	Observed Observed
 	// Reason explains the classification in one lowercase phrase, for
-	// example "403 is in deny.status" or "404 on own object".
+	// example "403 is a deny status" or "404: the object may not exist".
+	// It may quote the Location header, capped and without control
+	// characters; it never quotes the body.
 	Reason string
-}
-
-// Classify classifies a response.
-func Classify(r Response, rules DenyRules, c Context) Classification {
-	return Classification{Observed: Error, Reason: "not implemented"}
+	// Signal says what decided an allowed or denied classification.
+	Signal Signal
 }
 
 // Case is everything Judge needs for one cell.
@@ -134,11 +163,7 @@ type Issue struct {
 	Kind       Kind
 	Severity   Severity
 	Confidence Confidence
-	// Message is one or two plain sentences a reader can act on.
+	// Message is a few plain sentences a reader can act on; it never
+	// quotes a response body or header value.
 	Message string
-}
-
-// Judge gives the cell's verdict and the findings it raises.
-func Judge(c Case) (Verdict, []Issue) {
-	return Unknown, nil
 }

@@ -8,7 +8,12 @@
 // apply (see Expect).
 package policy
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Expected is what the policy expects a probe to get.
 type Expected string
@@ -38,10 +43,13 @@ type Grant struct {
 
 // Rule is one entry of the config's policy list.
 type Rule struct {
-	// Match selects operations: "[METHOD ]PATH" (PATH a template glob where
-	// "*" and any "{name}" match one segment and "**" zero or more;
-	// METHOD an HTTP method or "*", case-insensitive; no method = every
-	// method), "op:OPERATION_ID" or "tag:TAG".
+	// Match selects operations: "[METHOD ]PATH", "op:OPERATION_ID" or
+	// "tag:TAG". PATH is a glob over the spec's path template, segment by
+	// segment (see MatchPath): a literal matches itself, "*" and any
+	// "{name}" match exactly one segment, "**" zero or more; a wildcard or
+	// a "{name}" must be a whole segment; trailing slashes are ignored.
+	// METHOD is an HTTP method or "*", case-insensitive; no method means
+	// every method. Operation ids and tags compare exactly.
 	Match string
 	// Allow lists who may call the matched operations. Empty: nobody.
 	Allow []Grant
@@ -49,13 +57,109 @@ type Rule struct {
 	Line int
 }
 
-// Policy is a compiled, ordered rule list.
-type Policy struct{}
+// Policy is a compiled, ordered rule list. It is immutable once compiled
+// and safe for concurrent use; a nil *Policy has no rules.
+type Policy struct {
+	rules []compiledRule
+}
+
+type compiledRule struct {
+	rule  Rule // a deep copy of the caller's rule
+	match Matcher
+}
 
 // Compile checks and compiles rules. It reports every bad rule at once
-// (errors.Join of *RuleError), never only the first.
+// (errors.Join of *RuleError), never only the first: a bad `match` (see
+// Rule.Match; a wildcard or a "{name}" must be a whole segment), an empty
+// or repeated Who, a scope other than "any" or "own". It does not check that
+// a Who names a known role or profile: the caller knows the profiles (see
+// Names and CheckNames). An empty list compiles to a policy with no rules.
 func Compile(rules []Rule) (*Policy, error) {
-	return nil, errors.New("policy: not implemented yet")
+	p := &Policy{rules: make([]compiledRule, 0, len(rules))}
+	var errs []error
+	for i, r := range rules {
+		bad := func(msg string) {
+			errs = append(errs, &RuleError{Index: i, Line: r.Line, Match: r.Match, Msg: msg})
+		}
+		m, problems := parseMatch(r.Match)
+		for _, msg := range problems {
+			bad(msg)
+		}
+		seen := make(map[string]Scope, len(r.Allow))
+		for _, g := range r.Allow {
+			if g.Who == "" {
+				bad(`allow: an entry names no role or profile`)
+				continue
+			}
+			if g.Scope != ScopeAny && g.Scope != ScopeOwn {
+				bad(fmt.Sprintf(`allow: %q has scope %q; use "any" or "own"`, g.Who, g.Scope))
+			}
+			if prev, dup := seen[g.Who]; dup {
+				if prev == g.Scope {
+					bad(fmt.Sprintf(`allow: %q is listed twice; keep one entry`, g.Who))
+				} else {
+					bad(fmt.Sprintf(`allow: %q is listed twice (%q and %q); keep one entry`, g.Who, prev, g.Scope))
+				}
+				continue
+			}
+			seen[g.Who] = g.Scope
+		}
+		r.Allow = slices.Clone(r.Allow)
+		p.rules = append(p.rules, compiledRule{rule: r, match: m})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// Len returns the number of rules.
+func (p *Policy) Len() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.rules)
+}
+
+// Names returns every Who the rules grant, each once, sorted. The caller
+// checks them against the profiles' names and roles (see CheckNames).
+func (p *Policy) Names() []string {
+	var names []string
+	if p != nil {
+		for _, cr := range p.rules {
+			for _, g := range cr.rule.Allow {
+				names = append(names, g.Who)
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// CheckNames reports, as errors.Join of *RuleError, every grant whose Who is
+// not in known (the profiles' names and roles), for example
+// `policy[1] (line 9): match "/admin/**": allow: "admn" is neither a role nor
+// a profile (known: admin, alice, user)`. It returns nil when all are known.
+func (p *Policy) CheckNames(known []string) error {
+	if p == nil {
+		return nil
+	}
+	sorted := slices.Clone(known)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var errs []error
+	for i, cr := range p.rules {
+		for _, g := range cr.rule.Allow {
+			if _, found := slices.BinarySearch(sorted, g.Who); found {
+				continue
+			}
+			errs = append(errs, &RuleError{
+				Index: i, Line: cr.rule.Line, Match: cr.rule.Match,
+				Msg: fmt.Sprintf("allow: %q is neither a role nor a profile (known: %s)", g.Who, strings.Join(sorted, ", ")),
+			})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // RuleError is a rule that cannot be compiled.
@@ -65,6 +169,19 @@ type RuleError struct {
 	Match string
 	// Msg says what is wrong and how to fix it, lowercase.
 	Msg string
+}
+
+// Error reads like `policy[2] (line 31): match "GET orders": path must start
+// with "/" (for example "GET /orders/**")`; the line is left out when
+// unknown.
+func (e *RuleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "policy[%d]", e.Index)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " (line %d)", e.Line)
+	}
+	fmt.Fprintf(&b, ": match %q: %s", e.Match, e.Msg)
+	return b.String()
 }
 
 // Operation is what rules match on.
@@ -128,17 +245,150 @@ const (
 type Expectation struct {
 	Expected Expected
 	Basis    Basis
-	// Rule is the rule that matched, nil when a default applied.
+	// Rule is the rule that matched, nil when a default applied. It points
+	// into the compiled Policy, which shares it between callers: read it,
+	// never modify it.
 	Rule *Rule
 	// Reason explains the expectation in one lowercase phrase, for reports,
-	// for example `rule "/orders/**" (line 12) allows user on own objects`.
+	// for example `rule "/orders/**" (line 12) allows user only on own
+	// objects` or `no rule matches; the spec marks the operation public
+	// (security: [])`. It quotes the rule's match, never a response.
 	Reason string
 }
 
 // Expect returns the expectation for caller calling op on obj.
+//
+// The first rule whose match selects op decides. A grant applies to the
+// caller when its Who equals the caller's Role or its Profile (exactly);
+// when several apply, the widest scope wins (any over own). A grant with
+// scope any allows; a grant with scope own allows the caller's own objects
+// and requests that address no object, and denies another profile's object
+// (BasisRuleObject); no applicable grant denies (BasisRuleFunction).
+//
+// Where no rule matches, the defaults are, in order:
+//   - the spec marks the operation public (security: [] or an empty
+//     alternative): allow, for everyone and on any object (BasisPublic);
+//   - the caller is anonymous and the spec declares a security requirement
+//     for the operation: deny (BasisAnonymous);
+//   - the probe addresses another profile's object: deny (BasisForeign);
+//   - otherwise unknown (BasisNone): observed, not judged.
+//
+// The anonymous default needs the spec to declare security: a document that
+// never mentions security tells nothing about who may call, so an anonymous
+// caller there is unknown unless a rule or the foreign-object default
+// decides (a decision taken by the project).
 func (p *Policy) Expect(op Operation, caller Caller, obj Object) Expectation {
-	return Expectation{Expected: ExpectUnknown, Basis: BasisNone}
+	if i := p.first(op); i >= 0 {
+		return p.byRule(i, caller, obj)
+	}
+	switch {
+	case op.Public:
+		return Expectation{Expected: ExpectAllow, Basis: BasisPublic,
+			Reason: "no rule matches; the spec marks the operation public (security: [])"}
+	case caller.Anonymous && op.SecurityDeclared:
+		return Expectation{Expected: ExpectDeny, Basis: BasisAnonymous,
+			Reason: "no rule matches; the spec requires credentials and the caller sends none"}
+	case obj == ForeignObject:
+		return Expectation{Expected: ExpectDeny, Basis: BasisForeign,
+			Reason: "no rule matches; by default no profile may reach another profile's object"}
+	default:
+		return Expectation{Expected: ExpectUnknown, Basis: BasisNone,
+			Reason: "no rule matches and no default applies"}
+	}
 }
 
-// Matching returns the indexes of the rules that select op, in order.
-func (p *Policy) Matching(op Operation) []int { return nil }
+// byRule is the expectation when rule i is the first to select the
+// operation.
+func (p *Policy) byRule(i int, caller Caller, obj Object) Expectation {
+	r := &p.rules[i].rule
+	var best *Grant
+	for j := range r.Allow {
+		g := &r.Allow[j]
+		if g.Who != caller.Role && g.Who != caller.Profile {
+			continue
+		}
+		if best == nil || (best.Scope == ScopeOwn && g.Scope == ScopeAny) {
+			best = g
+		}
+	}
+	ref := p.ruleRef(i)
+	switch {
+	case best == nil:
+		return Expectation{Expected: ExpectDeny, Basis: BasisRuleFunction, Rule: r,
+			Reason: ref + " " + allowsOnly(r.Allow)}
+	case best.Scope == ScopeAny && obj == NoObject:
+		return Expectation{Expected: ExpectAllow, Basis: BasisRuleAllow, Rule: r,
+			Reason: fmt.Sprintf("%s allows %s", ref, best.Who)}
+	case best.Scope == ScopeAny:
+		return Expectation{Expected: ExpectAllow, Basis: BasisRuleAllow, Rule: r,
+			Reason: fmt.Sprintf("%s allows %s on any object", ref, best.Who)}
+	case obj == ForeignObject:
+		return Expectation{Expected: ExpectDeny, Basis: BasisRuleObject, Rule: r,
+			Reason: fmt.Sprintf("%s allows %s only on own objects", ref, best.Who)}
+	default:
+		return Expectation{Expected: ExpectAllow, Basis: BasisRuleAllow, Rule: r,
+			Reason: fmt.Sprintf("%s allows %s only on own objects", ref, best.Who)}
+	}
+}
+
+// maxListed caps how many grants a reason lists.
+const maxListed = 5
+
+// allowsOnly says whom a rule allows, for a caller it does not.
+func allowsOnly(allow []Grant) string {
+	if len(allow) == 0 {
+		return "allows nobody"
+	}
+	var names []string
+	for i, g := range allow {
+		if i == maxListed {
+			names = append(names, fmt.Sprintf("%d more", len(allow)-maxListed))
+			break
+		}
+		if g.Scope == ScopeOwn {
+			names = append(names, g.Who+" (own objects)")
+		} else {
+			names = append(names, g.Who)
+		}
+	}
+	return "allows only " + strings.Join(names, ", ")
+}
+
+// ruleRef names rule i in a reason: its match and its line, or its index
+// when the line is unknown.
+func (p *Policy) ruleRef(i int) string {
+	r := &p.rules[i].rule
+	if r.Line > 0 {
+		return fmt.Sprintf("rule %q (line %d)", r.Match, r.Line)
+	}
+	return fmt.Sprintf("rule %q (policy[%d])", r.Match, i)
+}
+
+// first returns the index of the first rule that selects op, -1 for none.
+func (p *Policy) first(op Operation) int {
+	if p == nil {
+		return -1
+	}
+	for i := range p.rules {
+		if p.rules[i].match.Selects(op) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Matching returns the indexes of the rules that select op, in order. The
+// caller uses it to warn about rules that select no operation and rules
+// that an earlier rule shadows.
+func (p *Policy) Matching(op Operation) []int {
+	if p == nil {
+		return nil
+	}
+	var out []int
+	for i := range p.rules {
+		if p.rules[i].match.Selects(op) {
+			out = append(out, i)
+		}
+	}
+	return out
+}

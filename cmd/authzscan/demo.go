@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authzscan/authzscan/demo"
+	"github.com/authzscan/authzscan/scanner"
+)
+
+func (a *app) demoCommand() *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start the bundled, deliberately flawed demo API on loopback and scan it",
+		Long: `demo starts a small shop API with seeded authorization flaws on a free
+loopback port, scans it with its bundled config and profiles, prints the
+access matrix and writes the reports. It exits 1, because the demo has flaws.
+See demo/README.md for its intended policy and the flaws.`,
+		Example: `  authzscan demo
+  authzscan demo --format json --out /tmp/demo-report`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			formats, failOn, err := f.outputs(a.stdout)
+			if err != nil {
+				return err
+			}
+			srv, err := demo.Start()
+			if err != nil {
+				return incompleteError(fmt.Errorf("cannot start the demo API: %w", err))
+			}
+			defer srv.Close()
+			fmt.Fprintf(a.stderr, "demo API listening on %s\n", srv.URL)
+			cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+			if err != nil {
+				return usageError(err)
+			}
+			cfg.Target = srv.URL
+			if err := f.apply(cmd, cfg); err != nil {
+				return err
+			}
+			env := demo.Env()
+			lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out)
+		},
+	}
+	cmd.Flags().Float64Var(&f.rate, "rate", scanner.DefaultRate, "requests per second (overrides the demo config's scan.rate)")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "requests in flight at most")
+	f.bindOutput(cmd)
+	return cmd
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authzscan/authzscan/scanner"
+)
+
+func (a *app) planCommand() *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show every probe a scan would send, without sending anything",
+		Long: `plan loads the config and the spec and prints the plan: how many probes each
+profile sends per method, the operations that are skipped and why, and one
+curl line per probe in the order a scan sends them. It needs no secrets:
+credentials show as their ${VAR} placeholders.`,
+		Example: `  authzscan plan -c authzscan.yaml
+  authzscan plan -c authzscan.yaml --unsafe --target http://127.0.0.1:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := scanner.LoadConfig(f.config)
+			if err != nil {
+				return usageError(err)
+			}
+			if err := f.apply(cmd, cfg); err != nil {
+				return err
+			}
+			s, err := scanner.New(cmd.Context(), cfg, scanner.ForPlan(), scanner.WithEnv(a.env), scanner.WithVersion(Version()))
+			if err != nil {
+				return usageError(err)
+			}
+			for _, w := range s.Warnings() {
+				fmt.Fprintf(a.stderr, "warning: %s\n", w)
+			}
+			return printPlan(a.stdout, cfg, s)
+		},
+	}
+	f.bindConfig(cmd)
+	f.bindOverrides(cmd)
+	return cmd
+}
+
+var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
+	plan := s.Plan()
+	set := s.Profiles()
+	fmt.Fprintf(w, "Plan: %s → %s\n", safeLine(cfg.Spec), s.Base())
+	fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
+		plan.Total, len(plan.Operations), len(plan.Skipped), len(set.Profiles()), len(plan.Probes))
+	fmt.Fprintf(w, "  rate %g/s (burst %d), concurrency %d, timeout %s, unsafe methods %s\n",
+		cfg.Scan.Rate, cfg.Scan.Burst, cfg.Scan.Concurrency, cfg.Scan.Timeout, map[bool]string{true: "on", false: "off"}[cfg.Scan.Unsafe])
+
+	counts := map[string]map[string]int{}
+	methodsSeen := map[string]bool{}
+	for _, p := range plan.Probes {
+		if counts[p.Caller.Name] == nil {
+			counts[p.Caller.Name] = map[string]int{}
+		}
+		counts[p.Caller.Name][p.Op.Method]++
+		methodsSeen[p.Op.Method] = true
+	}
+	var methods []string
+	for _, m := range methodOrder {
+		if methodsSeen[m] {
+			methods = append(methods, m)
+			delete(methodsSeen, m)
+		}
+	}
+	for m := range methodsSeen {
+		methods = append(methods, m)
+	}
+	fmt.Fprintln(w, "\nProbes per profile and method:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  profile\trole\tauth\t%s\ttotal\t\n", strings.Join(methods, "\t"))
+	totals := map[string]int{}
+	for _, p := range set.Profiles() {
+		row := []string{p.Name, p.Role, authLabel(p.AuthKinds())}
+		sum := 0
+		for _, m := range methods {
+			n := counts[p.Name][m]
+			totals[m] += n
+			sum += n
+			row = append(row, fmt.Sprint(n))
+		}
+		row = append(row, fmt.Sprint(sum))
+		fmt.Fprintf(tw, "  %s\t\n", strings.Join(row, "\t"))
+	}
+	row := []string{"total", "", ""}
+	for _, m := range methods {
+		row = append(row, fmt.Sprint(totals[m]))
+	}
+	row = append(row, fmt.Sprint(len(plan.Probes)))
+	fmt.Fprintf(tw, "  %s\t\n", strings.Join(row, "\t"))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if len(plan.Skipped) > 0 {
+		fmt.Fprintf(w, "\nSkipped operations (%d):\n", len(plan.Skipped))
+		for _, sk := range plan.Skipped {
+			fmt.Fprintf(w, "  %s %s [%s]: %s\n", sk.Method, safeLine(sk.Path), sk.Reason, safeLine(sk.Detail))
+		}
+	}
+	var logins []string
+	for _, p := range set.Profiles() {
+		if l := p.Login(); l != "" {
+			logins = append(logins, fmt.Sprintf("  %s: %s", p.Name, l))
+		}
+	}
+	if len(logins) > 0 {
+		fmt.Fprintln(w, "\nLogins, before the first probe:")
+		fmt.Fprintln(w, strings.Join(logins, "\n"))
+	}
+	fmt.Fprintln(w, "\nProbes, in the order a scan sends them:")
+	for i, p := range plan.Probes {
+		object := ""
+		switch {
+		case p.Object == p.Caller.Name:
+			object = " (own object)"
+		case p.Object != "":
+			object = fmt.Sprintf(" (%s's object)", p.Object)
+		}
+		curl, err := s.ProbeCurl(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  #%d %s %s %s%s\n      %s\n", i+1, p.Caller.Name, p.Op.Method, safeLine(p.Op.Path), object, curl)
+	}
+	return nil
+}
+
+func authLabel(kinds []string) string {
+	if len(kinds) == 0 {
+		return "none"
+	}
+	return strings.Join(kinds, "+")
+}
+
+// safeLine strips control characters from spec text before it reaches a
+// terminal.
+func safeLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}

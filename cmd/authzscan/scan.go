@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/reports"
+	"github.com/authzscan/authzscan/scanner"
+)
+
+// DefaultOut is the folder reports are written to.
+const DefaultOut = "authzscan-report"
+
+// DefaultFormats are written when --format is not given.
+const DefaultFormats = "terminal,json"
+
+// scanFlags are the flags that override the config's scan settings, plus
+// where and how reports go.
+type scanFlags struct {
+	config      string
+	target      string
+	rate        float64
+	burst       int
+	concurrency int
+	timeout     time.Duration
+	unsafe      bool
+	out         string
+	formats     []string
+	failOn      string
+	noColor     bool
+}
+
+func (f *scanFlags) bindConfig(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.config, "config", "c", "authzscan.yaml", "config file")
+}
+
+// bindOverrides adds the flags that override the config file.
+func (f *scanFlags) bindOverrides(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.target, "target", "", "base URL of the API (overrides target)")
+	fl.Float64Var(&f.rate, "rate", scanner.DefaultRate, "requests per second for the whole scan, 0 for no limit (overrides scan.rate)")
+	fl.IntVar(&f.burst, "burst", scanner.DefaultBurst, "requests that may leave at once (overrides scan.burst)")
+	fl.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "requests in flight at most (overrides scan.concurrency)")
+	fl.DurationVar(&f.timeout, "timeout", scanner.DefaultTimeout, "timeout of one request (overrides scan.timeout)")
+	fl.BoolVar(&f.unsafe, "unsafe", false, "also probe POST, PUT, PATCH and DELETE (overrides scan.unsafe)")
+}
+
+// bindOutput adds the report flags.
+func (f *scanFlags) bindOutput(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", DefaultOut, "folder the report files are written to")
+	fl.StringSliceVar(&f.formats, "format", strings.Split(DefaultFormats, ","), "report formats, comma-separated: "+strings.Join(reports.Names(), ", "))
+	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), none")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix (also NO_COLOR=1)")
+}
+
+// apply copies the flags the user gave onto cfg; flags win over the file.
+func (f *scanFlags) apply(cmd *cobra.Command, cfg *scanner.Config) error {
+	fl := cmd.Flags()
+	changed := func(name string) bool { return fl.Lookup(name) != nil && fl.Changed(name) }
+	if changed("target") {
+		cfg.Target = f.target
+		cfg.TargetLine = 0
+	}
+	if changed("rate") {
+		cfg.Scan.Rate = f.rate
+	}
+	if changed("burst") {
+		cfg.Scan.Burst = f.burst
+	}
+	if changed("concurrency") {
+		cfg.Scan.Concurrency = f.concurrency
+	}
+	if changed("timeout") {
+		cfg.Scan.Timeout = f.timeout
+	}
+	if changed("unsafe") {
+		cfg.Scan.Unsafe = f.unsafe
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(err)
+	}
+	return nil
+}
+
+// outputs resolves --format and --fail-on before any work is done.
+func (f *scanFlags) outputs(stdout io.Writer) ([]reports.Format, FailOn, error) {
+	failOn, err := ParseFailOn(f.failOn)
+	if err != nil {
+		return nil, "", usageError(err)
+	}
+	color := !f.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+	var formats []reports.Format
+	seen := map[string]bool{}
+	for _, name := range f.formats {
+		if strings.TrimSpace(name) == "" {
+			continue
+		}
+		fm, err := reports.Lookup(name, reports.Options{Color: color})
+		if err != nil {
+			return nil, "", usageError(fmt.Errorf("--format: %w", err))
+		}
+		if !seen[fm.Name] {
+			seen[fm.Name] = true
+			formats = append(formats, fm)
+		}
+	}
+	return formats, failOn, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (a *app) scanCommand() *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Probe every operation under every profile and report the access matrix",
+		Long: `scan loads the config, its OpenAPI spec and profiles, sends every planned
+probe at the configured rate, judges each response against the policy, prints
+the access matrix and writes the reports to --out.`,
+		Example: `  export ALICE_TOKEN=... BOB_PASSWORD=...
+  authzscan scan -c authzscan.yaml
+  authzscan scan -c authzscan.yaml --target http://127.0.0.1:8080 --rate 5 --format terminal,json --fail-on broken`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			formats, failOn, err := f.outputs(a.stdout)
+			if err != nil {
+				return err
+			}
+			cfg, err := scanner.LoadConfig(f.config)
+			if err != nil {
+				return usageError(err)
+			}
+			if err := f.apply(cmd, cfg); err != nil {
+				return err
+			}
+			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out)
+		},
+	}
+	f.bindConfig(cmd)
+	f.bindOverrides(cmd)
+	f.bindOutput(cmd)
+	return cmd
+}
+
+// scan runs a scan and writes its reports; the shared path of scan and
+// demo.
+func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string) error {
+	s, err := scanner.New(ctx, cfg, scanner.WithEnv(env), scanner.WithVersion(Version()))
+	if err != nil {
+		return usageError(err)
+	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
+	stopNotice := make(chan struct{})
+	defer close(stopNotice)
+	go func() {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(a.stderr, "\ninterrupted: finishing the requests in flight and writing the reports (press Ctrl-C again to quit at once)")
+		case <-stopNotice:
+		}
+	}()
+	res, err := s.Run(ctx)
+	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
+		return incompleteError(err)
+	}
+	if werr := a.writeReports(res, formats, out); werr != nil {
+		return &exitError{ExitUsage, werr}
+	}
+	if code := exitCode(res, failOn); code != ExitOK {
+		return codeOnly(code)
+	}
+	return nil
+}
+
+// writeReports writes each format: terminal to stdout, the others to
+// files in out (written to a temporary file, then renamed, so a reader
+// never sees half a report).
+func (a *app) writeReports(res *scanner.Result, formats []reports.Format, out string) error {
+	var files []string
+	for _, fm := range formats {
+		if fm.File == "" {
+			if err := fm.Write(a.stdout, res); err != nil {
+				return fmt.Errorf("writing the %s report: %w", fm.Name, err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return fmt.Errorf("cannot create the report folder %q: %w", out, err)
+		}
+		path := filepath.Join(out, fm.File)
+		if err := writeFileAtomic(path, func(w io.Writer) error { return fm.Write(w, res) }); err != nil {
+			return fmt.Errorf("writing %q: %w", path, err)
+		}
+		files = append(files, path)
+	}
+	for _, p := range files {
+		fmt.Fprintf(a.stderr, "report: %s\n", p)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,453 @@
+package profiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Doer sends one HTTP request. The scanner's engine implements it, so the
+// requests this package sends itself (logins) pay the scan's rate limit and
+// stay on the target's origin. The caller closes the response body.
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// DoerFunc adapts a function to Doer.
+type DoerFunc func(req *http.Request) (*http.Response, error)
+
+// Do calls f(req).
+func (f DoerFunc) Do(req *http.Request) (*http.Response, error) { return f(req) }
+
+// Options tune Resolve.
+type Options struct {
+	// File is the config file's name, for error messages.
+	File string
+	// Env looks up ${VAR}s; nil means no variable is set.
+	Env Lookup
+	// Mode is ModeScan (every secret needed) or ModePlan (none needed).
+	Mode Mode
+}
+
+// Set is the ordered list of profiles of a scan (the matrix's column
+// order) with the Redactor that knows all their secrets.
+type Set struct {
+	profiles []*Profile
+	byName   map[string]*Profile
+	redactor *Redactor
+	mode     Mode
+}
+
+// Profiles returns the profiles in config order.
+func (s *Set) Profiles() []*Profile { return s.profiles }
+
+// Get returns the profile called name, nil when none.
+func (s *Set) Get(name string) *Profile { return s.byName[name] }
+
+// Redactor returns the Redactor that knows every secret of the set,
+// including tokens obtained by logins.
+func (s *Set) Redactor() *Redactor { return s.redactor }
+
+// Roles returns every role and profile name, sorted, without duplicates:
+// the names a policy may grant.
+func (s *Set) Roles() []string {
+	seen := map[string]bool{}
+	for _, p := range s.profiles {
+		seen[p.Name] = true
+		seen[p.Role] = true
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CredentialNames returns, lower-cased, the header, cookie and query
+// parameter names that carry credentials in this set, plus "authorization".
+// Evidence masks these by name, whatever the value's length.
+func (s *Set) CredentialNames() (headers, cookies, query map[string]bool) {
+	headers = map[string]bool{"authorization": true, "proxy-authorization": true}
+	cookies = map[string]bool{}
+	query = map[string]bool{}
+	for _, p := range s.profiles {
+		a := p.auth
+		for _, h := range a.headers {
+			headers[strings.ToLower(h.name)] = true
+		}
+		for _, c := range a.cookies {
+			cookies[strings.ToLower(c.name)] = true
+		}
+		for _, q := range a.query {
+			query[strings.ToLower(q.name)] = true
+		}
+		if l := a.login; l != nil {
+			if l.cookie != "" {
+				cookies[strings.ToLower(l.cookie)] = true
+			} else {
+				headers[strings.ToLower(l.header)] = true
+			}
+		}
+	}
+	return headers, cookies, query
+}
+
+// Profile is one identity.
+type Profile struct {
+	Name string
+	// Role is what the policy grants; the profile's name when not given.
+	Role string
+	// Line is the profile's line in the config file.
+	Line int
+	// Owns maps a parameter name to this profile's object identifier
+	// (interpolated; YAML scalars keep their type).
+	Owns map[string]any
+	// OwnsOrder lists Owns' names in config order.
+	OwnsOrder []string
+
+	auth authState
+}
+
+type secretPair struct {
+	name  string
+	value Secret
+}
+
+type authState struct {
+	bearer    *Secret
+	basicUser string
+	basicPass *Secret
+	headers   []secretPair
+	cookies   []secretPair
+	query     []secretPair
+	login     *loginFlow
+}
+
+// Anonymous reports whether the profile sends no credentials.
+func (p *Profile) Anonymous() bool {
+	a := p.auth
+	return a.bearer == nil && a.basicPass == nil && len(a.headers) == 0 &&
+		len(a.cookies) == 0 && len(a.query) == 0 && a.login == nil
+}
+
+// Renewable reports whether the profile's credential can be obtained
+// again when it expires (a login flow).
+func (p *Profile) Renewable() bool { return p.auth.login != nil }
+
+// AuthKinds lists the auth kinds the profile uses, for plans and reports:
+// "bearer", "basic", "header", "cookie", "query", "login".
+func (p *Profile) AuthKinds() []string {
+	a := p.auth
+	var k []string
+	if a.bearer != nil {
+		k = append(k, "bearer")
+	}
+	if a.basicPass != nil {
+		k = append(k, "basic")
+	}
+	if len(a.headers) > 0 {
+		k = append(k, "header")
+	}
+	if len(a.cookies) > 0 {
+		k = append(k, "cookie")
+	}
+	if len(a.query) > 0 {
+		k = append(k, "query")
+	}
+	if a.login != nil {
+		k = append(k, "login")
+	}
+	return k
+}
+
+// Login describes the profile's login request, for the plan: "POST /login
+// (token from $.access_token)"; empty when the profile does not log in.
+func (p *Profile) Login() string {
+	l := p.auth.login
+	if l == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %s (token from %s)", l.method, l.path, l.tokenExpr)
+}
+
+// Apply adds the profile's credentials to req: headers, cookies and query
+// parameters. It returns the generation of the credential it used, to pass
+// to Renew when the request is refused as unauthenticated.
+func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
+	a := p.auth
+	if a.bearer != nil {
+		req.Header.Set("Authorization", "Bearer "+a.bearer.Reveal())
+	}
+	if a.basicPass != nil {
+		req.SetBasicAuth(a.basicUser, a.basicPass.Reveal())
+	}
+	for _, h := range a.headers {
+		req.Header.Set(h.name, h.value.Reveal())
+	}
+	for _, c := range a.cookies {
+		req.AddCookie(&http.Cookie{Name: c.name, Value: c.value.Reveal()})
+	}
+	if len(a.query) > 0 {
+		q := req.URL.Query()
+		for _, kv := range a.query {
+			q.Set(kv.name, kv.value.Reveal())
+		}
+		req.URL.RawQuery = q.Encode()
+	}
+	if a.login != nil {
+		return a.login.apply(req)
+	}
+	return 0, nil
+}
+
+// Start obtains the profile's run-time credential (performs its login)
+// before the scan. base is the target URL that login paths are relative to.
+// It does nothing for static credentials and in plan mode.
+func (p *Profile) Start(ctx context.Context, doer Doer, base *url.URL) error {
+	if p.auth.login == nil {
+		return nil
+	}
+	return p.auth.login.renew(ctx, doer, base, p.auth.login.generation())
+}
+
+// Renew obtains a fresh credential after a request that used generation
+// was refused as unauthenticated. Concurrent callers that saw the same
+// generation share one renewal: the first logs in, the others wait for it
+// and return. It does nothing for static credentials.
+func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generation uint64) error {
+	if p.auth.login == nil {
+		return nil
+	}
+	return p.auth.login.renew(ctx, doer, base, generation)
+}
+
+var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// Resolve checks the definitions, interpolates ${VAR}s and returns the
+// profiles. It reports every problem at once (errors.Join of
+// *ConfigError).
+func Resolve(defs []Definition, opts Options) (*Set, error) {
+	if opts.Env == nil {
+		opts.Env = func(string) (string, bool) { return "", false }
+	}
+	r := &resolver{opts: opts, set: &Set{byName: map[string]*Profile{}, redactor: NewRedactor(), mode: opts.Mode}}
+	if len(defs) == 0 {
+		r.fail(0, "profiles", "at least one profile is needed; add for example `anonymous: {}` and one profile per role")
+	}
+	for i := range defs {
+		r.profile(&defs[i])
+	}
+	if len(r.errs) > 0 {
+		return nil, errors.Join(r.errs...)
+	}
+	return r.set, nil
+}
+
+type resolver struct {
+	opts Options
+	set  *Set
+	errs []error
+}
+
+func (r *resolver) fail(line int, path, format string, args ...any) {
+	r.errs = append(r.errs, &ConfigError{File: r.opts.File, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *resolver) profile(d *Definition) {
+	path := "profiles." + d.Name
+	if !profileName.MatchString(d.Name) {
+		r.fail(d.Line, path, "profile name %q must start with a letter or digit and hold only letters, digits, '_', '.' and '-'", d.Name)
+		return
+	}
+	if _, dup := r.set.byName[d.Name]; dup {
+		r.fail(d.Line, path, "profile %q is defined twice; give each profile a unique name", d.Name)
+		return
+	}
+	p := &Profile{Name: d.Name, Role: d.Role, Line: d.Line, Owns: map[string]any{}}
+	if p.Role == "" {
+		p.Role = d.Name
+	}
+	for _, o := range d.Owns {
+		if _, dup := p.Owns[o.Name]; dup {
+			r.fail(o.Line, path+".owns."+o.Name, "%q is listed twice", o.Name)
+			continue
+		}
+		v := o.Value
+		if s, ok := v.(string); ok {
+			exp, _, err := Expand(s, r.opts.Env, r.opts.Mode == ModePlan)
+			if err != nil {
+				r.fail(o.Line, path+".owns."+o.Name, "%s", r.expandHint(err))
+				continue
+			}
+			v = exp
+		}
+		p.Owns[o.Name] = v
+		p.OwnsOrder = append(p.OwnsOrder, o.Name)
+	}
+	if d.Auth != nil {
+		r.auth(p, d.Auth, path+".auth")
+	}
+	r.set.profiles = append(r.set.profiles, p)
+	r.set.byName[p.Name] = p
+}
+
+func (r *resolver) expandHint(err error) string {
+	var unset *UnsetError
+	if errors.As(err, &unset) {
+		return fmt.Sprintf("environment variable %q is not set; export it before the scan (authzscan plan needs no secrets)", unset.Var)
+	}
+	return err.Error()
+}
+
+// secret interpolates a secret field. Its placeholder is the field's
+// template when that is exactly one ${VAR}, otherwise ${PROFILE_FIELD}.
+// Every variable value used is registered with the redactor too.
+func (r *resolver) secret(f Field, path string, nameWords ...string) (Secret, bool) {
+	ph := "${" + envName(nameWords...) + "}"
+	if v, ok := isSoleVar(f.Raw); ok {
+		ph = "${" + v + "}"
+	}
+	if r.opts.Mode == ModePlan {
+		if _, _, err := Expand(f.Raw, r.opts.Env, true); err != nil {
+			r.fail(f.Line, path, "%s", err.Error())
+			return Secret{}, false
+		}
+		// The placeholder is the value: registering it lets curl lines
+		// keep it live for the shell.
+		r.set.redactor.Add(ph, ph)
+		return NewSecret(ph, ph), true
+	}
+	val, used, err := Expand(f.Raw, r.opts.Env, false)
+	if err != nil {
+		r.fail(f.Line, path, "%s", r.expandHint(err))
+		return Secret{}, false
+	}
+	if val == "" {
+		r.fail(f.Line, path, "the value is empty; give the credential, for example with ${VAR}")
+		return Secret{}, false
+	}
+	for _, name := range used {
+		if v, ok := r.opts.Env(name); ok {
+			r.set.redactor.Add(v, "${"+name+"}")
+		}
+	}
+	s := NewSecret(val, ph)
+	r.set.redactor.AddSecret(s)
+	return s, true
+}
+
+// plain interpolates a field that is not secret (a user name).
+func (r *resolver) plain(f Field, path string) (string, bool) {
+	val, _, err := Expand(f.Raw, r.opts.Env, r.opts.Mode == ModePlan)
+	if err != nil {
+		r.fail(f.Line, path, "%s", r.expandHint(err))
+		return "", false
+	}
+	return val, true
+}
+
+func (r *resolver) auth(p *Profile, a *AuthDef, path string) {
+	owners := 0
+	if a.Bearer != nil {
+		owners++
+		if s, ok := r.secret(*a.Bearer, path+".bearer", p.Name, "token"); ok {
+			p.auth.bearer = &s
+		}
+	}
+	if b := a.Basic; b != nil {
+		owners++
+		user, ok := r.plain(b.Username, path+".basic.username")
+		if ok && user == "" {
+			r.fail(b.Line, path+".basic.username", "the user name is empty")
+		}
+		if strings.Contains(user, ":") {
+			r.fail(b.Username.Line, path+".basic.username", "a Basic user name cannot contain ':'")
+		}
+		if s, ok := r.secret(b.Password, path+".basic.password", p.Name, "password"); ok {
+			p.auth.basicUser = user
+			p.auth.basicPass = &s
+			if r.opts.Mode == ModeScan {
+				r.set.redactor.AddBasic(user, s)
+			}
+		}
+	}
+	pairs := func(kind string, in []Pair, check func(string) string) []secretPair {
+		var out []secretPair
+		seen := map[string]bool{}
+		for _, kv := range in {
+			kpath := path + "." + kind + "." + kv.Name
+			if msg := check(kv.Name); msg != "" {
+				r.fail(kv.Value.Line, kpath, "%s", msg)
+				continue
+			}
+			if seen[strings.ToLower(kv.Name)] {
+				r.fail(kv.Value.Line, kpath, "%q is given twice", kv.Name)
+				continue
+			}
+			seen[strings.ToLower(kv.Name)] = true
+			if s, ok := r.secret(kv.Value, kpath, p.Name, kv.Name); ok {
+				out = append(out, secretPair{kv.Name, s})
+			}
+		}
+		return out
+	}
+	p.auth.headers = pairs("header", a.Header, func(n string) string {
+		if !validToken(n) {
+			return fmt.Sprintf("%q is not a valid header name", n)
+		}
+		if strings.EqualFold(n, "Authorization") {
+			owners++
+		}
+		if strings.EqualFold(n, "Cookie") {
+			return "set cookies with `cookie:` rather than a Cookie header"
+		}
+		return ""
+	})
+	p.auth.cookies = pairs("cookie", a.Cookie, func(n string) string {
+		if !validToken(n) {
+			return fmt.Sprintf("%q is not a valid cookie name", n)
+		}
+		return ""
+	})
+	p.auth.query = pairs("query", a.Query, func(n string) string {
+		if n == "" {
+			return "the parameter name is empty"
+		}
+		return ""
+	})
+	if a.Login != nil {
+		if l := r.login(p, a.Login, path+".login"); l != nil {
+			p.auth.login = l
+			if l.cookie == "" && strings.EqualFold(l.header, "Authorization") {
+				owners++
+			}
+		}
+	}
+	if owners > 1 {
+		r.fail(a.Line, path, "more than one of bearer, basic, login and an Authorization header would set the Authorization header; keep one")
+	}
+	if a.Bearer == nil && a.Basic == nil && len(a.Header) == 0 && len(a.Cookie) == 0 && len(a.Query) == 0 && a.Login == nil {
+		r.fail(a.Line, path, "auth is empty; remove it for an anonymous profile, or add bearer, basic, header, cookie, query or login")
+	}
+}
+
+// validToken reports whether s is an RFC 7230 token (header and cookie
+// names).
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

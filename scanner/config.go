@@ -1,0 +1,593 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
+)
+
+// Defaults of the `scan` block. Flags override the file, the file
+// overrides these.
+const (
+	// DefaultRate is the request rate in requests per second, shared by
+	// every worker and every login.
+	DefaultRate = 10.0
+	// DefaultBurst is how many requests may leave at once after a pause.
+	DefaultBurst = 1
+	// DefaultConcurrency is the number of requests in flight at most.
+	DefaultConcurrency = 4
+	// DefaultTimeout bounds one request, from dial to the last body byte
+	// read.
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxBody is how many bytes of a response body are read: 1 MiB.
+	DefaultMaxBody = 1 << 20
+	// DefaultRetries is how many times a 429 or 503 is retried.
+	DefaultRetries = 3
+	// DefaultMaxRetryWait caps a pause asked for by Retry-After.
+	DefaultMaxRetryWait = 60 * time.Second
+)
+
+// Config is an authzscan.yaml file, decoded and checked. Flag overrides
+// are applied by setting fields after loading, then calling Validate.
+type Config struct {
+	// File is the config file's path as the user gave it (for messages).
+	File string
+	// Dir is the folder that relative paths in the file are relative to.
+	Dir string
+	// FS, when non-nil, is where Spec is read from (the demo's embedded
+	// files); nil means the OS file system.
+	FS fs.FS
+
+	// Spec is the OpenAPI document: a path relative to Dir, or a URL.
+	Spec     string
+	SpecLine int
+	// Target is the base URL probes are sent to.
+	Target     string
+	TargetLine int
+
+	Profiles []profiles.Definition
+	Vars     []Var
+	Policy   []policy.Rule
+	Deny     Deny
+	Scan     Scan
+}
+
+// Var is one entry of `vars`.
+type Var struct {
+	Name  string
+	Value any
+	Line  int
+}
+
+// Deny is the `deny` block: what else counts as a refusal.
+type Deny struct {
+	// Status codes that are a refusal; default judge.DefaultDenyStatus.
+	Status []int
+	// Body is a regular expression; a response (status < 500) whose body
+	// matches it is a refusal. Empty: none.
+	Body string
+	// Redirect matches the Location of a 3xx that is a refusal; default
+	// judge.DefaultDenyRedirect.
+	Redirect string
+	Line     int
+}
+
+// Scan is the `scan` block.
+type Scan struct {
+	// Rate is requests per second for the whole scan; 0 means unlimited.
+	Rate float64
+	// Burst is how many requests may leave at once.
+	Burst int
+	// Concurrency is how many requests may be in flight.
+	Concurrency int
+	// Timeout bounds each request.
+	Timeout time.Duration
+	// Unsafe allows POST, PUT, PATCH and DELETE probes.
+	Unsafe bool
+	// Exclude lists operations never probed, as policy matches.
+	Exclude []policy.Rule
+	// MaxBody is how many bytes of each response body are read.
+	MaxBody int64
+	// Retries is how many times a 429 or 503 is retried.
+	Retries int
+	Line    int
+}
+
+// LoadConfig reads and decodes the config file at file on disk.
+func LoadConfig(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("config %q does not exist; create one (see README.md) or pass -c PATH", file)
+		}
+		return nil, fmt.Errorf("config %q: %w", file, err)
+	}
+	cfg, err := ParseConfig(data, file)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Dir = filepath.Dir(file)
+	return cfg, nil
+}
+
+// LoadConfigFS reads the config at name inside fsys; the spec is then read
+// from fsys too.
+func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("config %q: %w", name, err)
+	}
+	cfg, err := ParseConfig(data, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg.FS = fsys
+	cfg.Dir = path.Dir(name)
+	return cfg, nil
+}
+
+var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan"}
+
+// ParseConfig decodes a config file's content. file names it in messages.
+// Every problem is reported at once (errors.Join of
+// *profiles.ConfigError). Defaults are filled in; Validate is called.
+func ParseConfig(data []byte, file string) (*Config, error) {
+	cfg := &Config{File: file, Dir: "."}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &profiles.ConfigError{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		return nil, &profiles.ConfigError{File: file, Msg: "the file is empty; it needs at least spec, target and profiles"}
+	}
+	w := &walker{file: file}
+	root := doc.Content[0]
+	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries}
+	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
+	present := map[string]bool{}
+	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
+		present[key] = true
+		switch key {
+		case "spec":
+			cfg.Spec, _ = w.str(v, key)
+			cfg.SpecLine = k.Line
+		case "target":
+			cfg.Target, _ = w.str(v, key)
+			cfg.TargetLine = k.Line
+		case "profiles":
+			cfg.Profiles = w.profiles(v)
+		case "vars":
+			w.mapping(v, key, nil, func(name string, k, val *yaml.Node) {
+				if s, ok := w.scalar(val, join(key, name)); ok {
+					cfg.Vars = append(cfg.Vars, Var{Name: name, Value: s, Line: k.Line})
+				}
+			})
+		case "policy":
+			cfg.Policy = w.policy(v)
+		case "deny":
+			w.deny(v, &cfg.Deny)
+		case "scan":
+			w.scan(v, &cfg.Scan)
+		}
+	})
+	if root.Kind == yaml.MappingNode {
+		if !present["spec"] {
+			w.fail(root, "spec", "spec is missing; give the OpenAPI document's path (relative to this file) or URL")
+		}
+		if !present["profiles"] {
+			w.fail(root, "profiles", "profiles is missing; add at least one profile, for example `anonymous: {}`")
+		}
+	}
+	if len(w.errs) > 0 {
+		return nil, errors.Join(w.errs...)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (w *walker) profiles(n *yaml.Node) []profiles.Definition {
+	var defs []profiles.Definition
+	w.mapping(n, "profiles", nil, func(name string, k, v *yaml.Node) {
+		path := "profiles." + name
+		d := profiles.Definition{Name: name, Line: k.Line}
+		w.mapping(v, path, []string{"role", "auth", "owns"}, func(key string, k, v *yaml.Node) {
+			switch key {
+			case "role":
+				d.Role, _ = w.str(v, path+".role")
+			case "auth":
+				d.Auth = w.auth(v, k.Line, path+".auth")
+			case "owns":
+				w.mapping(v, path+".owns", nil, func(param string, k, val *yaml.Node) {
+					if s, ok := w.scalar(val, path+".owns."+param); ok {
+						d.Owns = append(d.Owns, profiles.Owned{Name: param, Value: s, Line: k.Line})
+					}
+				})
+			}
+		})
+		defs = append(defs, d)
+	})
+	if n := w.resolve(n); n != nil && n.Kind == yaml.MappingNode && len(n.Content) == 0 {
+		w.fail(n, "profiles", "no profile is defined; add at least one, for example `anonymous: {}`")
+	}
+	return defs
+}
+
+var authKeys = []string{"bearer", "basic", "header", "cookie", "query", "login"}
+
+func (w *walker) auth(n *yaml.Node, line int, path string) *profiles.AuthDef {
+	if isNull(w.resolve(n)) {
+		return nil
+	}
+	a := &profiles.AuthDef{Line: line}
+	pairs := func(v *yaml.Node, p string) []profiles.Pair {
+		var out []profiles.Pair
+		w.mapping(v, p, nil, func(name string, k, val *yaml.Node) {
+			if f, ok := w.field(val, p+"."+name); ok {
+				out = append(out, profiles.Pair{Name: name, Value: f})
+			}
+		})
+		return out
+	}
+	w.mapping(n, path, authKeys, func(key string, k, v *yaml.Node) {
+		p := path + "." + key
+		switch key {
+		case "bearer":
+			if f, ok := w.field(v, p); ok {
+				a.Bearer = &f
+			}
+		case "basic":
+			b := &profiles.BasicDef{Line: k.Line}
+			var hasUser, hasPass bool
+			w.mapping(v, p, []string{"username", "password"}, func(key string, _, v *yaml.Node) {
+				if key == "username" {
+					b.Username, hasUser = w.field(v, p+".username")
+				} else {
+					b.Password, hasPass = w.field(v, p+".password")
+				}
+			})
+			if !hasUser || !hasPass {
+				w.fail(k, p, "basic needs username and password, for example {username: admin, password: \"${ADMIN_PASSWORD}\"}")
+				return
+			}
+			a.Basic = b
+		case "header":
+			a.Header = pairs(v, p)
+		case "cookie":
+			a.Cookie = pairs(v, p)
+		case "query":
+			a.Query = pairs(v, p)
+		case "login":
+			a.Login = w.login(v, k.Line, p)
+		}
+	})
+	return a
+}
+
+var loginKeys = []string{"request", "json", "form", "token", "header", "format", "cookie"}
+
+func (w *walker) login(n *yaml.Node, line int, path string) *profiles.LoginDef {
+	l := &profiles.LoginDef{Line: line}
+	opt := func(v *yaml.Node, p string) *profiles.Field {
+		if f, ok := w.field(v, p); ok {
+			return &f
+		}
+		return nil
+	}
+	w.mapping(n, path, loginKeys, func(key string, k, v *yaml.Node) {
+		p := path + "." + key
+		switch key {
+		case "request":
+			l.Request, _ = w.field(v, p)
+		case "json":
+			if t, ok := w.tree(v, p); ok {
+				l.JSON, l.JSONLine = t, k.Line
+			}
+		case "form":
+			w.mapping(v, p, nil, func(name string, _, val *yaml.Node) {
+				if f, ok := w.field(val, p+"."+name); ok {
+					l.Form = append(l.Form, profiles.Pair{Name: name, Value: f})
+				}
+			})
+		case "token":
+			l.Token, _ = w.field(v, p)
+		case "header":
+			l.Header = opt(v, p)
+		case "format":
+			l.Format = opt(v, p)
+		case "cookie":
+			l.Cookie = opt(v, p)
+		}
+	})
+	return l
+}
+
+func (w *walker) policy(n *yaml.Node) []policy.Rule {
+	var rules []policy.Rule
+	w.list(n, "policy", func(i int, item *yaml.Node) {
+		path := fmt.Sprintf("policy[%d]", i)
+		item = w.resolve(item)
+		r := policy.Rule{Line: item.Line}
+		var hasMatch, hasAllow bool
+		w.mapping(item, path, []string{"match", "allow"}, func(key string, k, v *yaml.Node) {
+			switch key {
+			case "match":
+				r.Match, hasMatch = w.str(v, path+".match")
+			case "allow":
+				hasAllow = true
+				r.Allow = w.allow(v, path+".allow")
+			}
+		})
+		if item.Kind == yaml.MappingNode {
+			if !hasMatch {
+				w.fail(item, path, "match is missing; write for example match: \"GET /orders/**\"")
+			}
+			if !hasAllow {
+				w.fail(item, path, "allow is missing; list who may call it (allow: [admin]), or allow: [] for nobody")
+			}
+		}
+		rules = append(rules, r)
+	})
+	return rules
+}
+
+func (w *walker) allow(n *yaml.Node, path string) []policy.Grant {
+	n = w.resolve(n)
+	grants := []policy.Grant{}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if s, ok := w.str(c, fmt.Sprintf("%s[%d]", path, i)); ok {
+				grants = append(grants, policy.Grant{Who: s, Scope: policy.ScopeAny})
+			}
+		}
+	case yaml.MappingNode:
+		w.mapping(n, path, nil, func(who string, _, v *yaml.Node) {
+			s, ok := w.str(v, path+"."+who)
+			if !ok {
+				return
+			}
+			switch policy.Scope(s) {
+			case policy.ScopeAny, policy.ScopeOwn:
+				grants = append(grants, policy.Grant{Who: who, Scope: policy.Scope(s)})
+			default:
+				w.fail(v, path+"."+who, "scope %q is not own or any", s)
+			}
+		})
+	default:
+		w.fail(n, path, "expected a list of roles ([admin, user]) or a mapping of role to own/any ({user: own}), got %s", kindName(n))
+	}
+	return grants
+}
+
+func (w *walker) deny(n *yaml.Node, d *Deny) {
+	d.Line = w.resolve(n).Line
+	w.mapping(n, "deny", []string{"status", "body", "redirect"}, func(key string, k, v *yaml.Node) {
+		p := "deny." + key
+		switch key {
+		case "status":
+			d.Status = nil
+			w.list(v, p, func(i int, item *yaml.Node) {
+				code, ok := w.integer(item, fmt.Sprintf("%s[%d]", p, i))
+				if !ok {
+					return
+				}
+				if code < 100 || code > 599 {
+					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is not an HTTP status code", code)
+					return
+				}
+				if code >= 200 && code < 300 {
+					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is a success; use deny.body to treat some 2xx bodies as refusals", code)
+					return
+				}
+				d.Status = append(d.Status, code)
+			})
+		case "body":
+			d.Body, _ = w.str(v, p)
+			w.regex(v, p, d.Body)
+		case "redirect":
+			d.Redirect, _ = w.str(v, p)
+			w.regex(v, p, d.Redirect)
+		}
+	})
+}
+
+func (w *walker) regex(n *yaml.Node, path, expr string) {
+	if _, err := regexp.Compile(expr); err != nil {
+		var rerr *syntax.Error
+		msg := err.Error()
+		if errors.As(err, &rerr) {
+			msg = fmt.Sprintf("%s: %q", rerr.Code, rerr.Expr)
+		}
+		w.fail(w.resolve(n), path, "%q is not a valid regular expression (%s); Go RE2 syntax, see https://pkg.go.dev/regexp/syntax", expr, msg)
+	}
+}
+
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries"}
+
+func (w *walker) scan(n *yaml.Node, s *Scan) {
+	s.Line = w.resolve(n).Line
+	w.mapping(n, "scan", scanKeys, func(key string, k, v *yaml.Node) {
+		p := "scan." + key
+		switch key {
+		case "rate":
+			if f, ok := w.number(v, p); ok {
+				s.Rate = f
+			}
+		case "burst":
+			if i, ok := w.integer(v, p); ok {
+				s.Burst = i
+			}
+		case "concurrency":
+			if i, ok := w.integer(v, p); ok {
+				s.Concurrency = i
+			}
+		case "timeout":
+			if d, ok := w.duration(v, p); ok {
+				s.Timeout = d
+			}
+		case "unsafe":
+			if b, ok := w.boolean(v, p); ok {
+				s.Unsafe = b
+			}
+		case "exclude":
+			w.list(v, p, func(i int, item *yaml.Node) {
+				ip := fmt.Sprintf("%s[%d]", p, i)
+				if m, ok := w.str(item, ip); ok {
+					if _, err := policy.ParseMatch(m); err != nil {
+						w.fail(w.resolve(item), ip, "%v", err)
+						return
+					}
+					s.Exclude = append(s.Exclude, policy.Rule{Match: m, Line: w.resolve(item).Line})
+				}
+			})
+		case "max_body":
+			if b, ok := w.size(v, p); ok {
+				s.MaxBody = b
+			}
+		case "retries":
+			if i, ok := w.integer(v, p); ok {
+				s.Retries = i
+			}
+		}
+	})
+}
+
+// duration accepts a Go duration ("10s", "1m30s") or a number of seconds.
+func (w *walker) duration(n *yaml.Node, path string) (time.Duration, bool) {
+	n = w.resolve(n)
+	if n.Kind == yaml.ScalarNode {
+		if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+			return time.Duration(f * float64(time.Second)), true
+		}
+		if d, err := time.ParseDuration(n.Value); err == nil {
+			return d, true
+		}
+	}
+	w.fail(n, path, "expected a duration such as 10s, 500ms or 1m, got %s", kindName(n))
+	return 0, false
+}
+
+// size accepts a number of bytes or a number with KiB, MiB (or KB, MB).
+func (w *walker) size(n *yaml.Node, path string) (int64, bool) {
+	n = w.resolve(n)
+	if n.Kind == yaml.ScalarNode {
+		if b, err := ParseSize(n.Value); err == nil {
+			return b, true
+		}
+	}
+	w.fail(n, path, "expected a size such as 1048576, 512KiB or 4MiB, got %s", kindName(n))
+	return 0, false
+}
+
+// ParseSize reads a byte count: "1048576", "512KiB", "4MiB", "1MB".
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000_000}, {"GB", 1000_000_000}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	return n * mult, nil
+}
+
+// Validate checks the values that flags may have overridden. It is called
+// by ParseConfig and must be called again after overriding fields.
+func (c *Config) Validate() error {
+	var errs []error
+	fail := func(line int, path, format string, args ...any) {
+		errs = append(errs, &profiles.ConfigError{File: c.File, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(c.Spec) == "" {
+		fail(c.SpecLine, "spec", "spec is empty; give the OpenAPI document's path (relative to this file) or URL")
+	}
+	if c.Target == "" {
+		fail(c.TargetLine, "target", "target is missing; give the base URL of the API, for example http://127.0.0.1:8080, or pass --target")
+	} else if _, err := ParseTarget(c.Target); err != nil {
+		fail(c.TargetLine, "target", "%v", err)
+	}
+	s := c.Scan
+	if s.Rate < 0 {
+		fail(s.Line, "scan.rate", "rate %v is negative; give requests per second, or 0 for no limit", s.Rate)
+	}
+	if s.Burst < 1 {
+		fail(s.Line, "scan.burst", "burst %d must be at least 1", s.Burst)
+	}
+	if s.Concurrency < 1 || s.Concurrency > 1024 {
+		fail(s.Line, "scan.concurrency", "concurrency %d must be between 1 and 1024", s.Concurrency)
+	}
+	if s.Timeout <= 0 {
+		fail(s.Line, "scan.timeout", "timeout %v must be positive, for example 10s", s.Timeout)
+	}
+	if s.MaxBody < 1 {
+		fail(s.Line, "scan.max_body", "max_body must be at least 1 byte")
+	}
+	if s.Retries < 0 || s.Retries > 20 {
+		fail(s.Line, "scan.retries", "retries %d must be between 0 and 20", s.Retries)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return nil
+}
+
+// ParseTarget checks a target URL: absolute http or https, a host, no
+// user info (credentials belong in profiles), no query or fragment.
+func ParseTarget(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a URL: %v", redactURL(raw), errors.Unwrap(err))
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%q must start with http:// or https://", redactURL(raw))
+	case u.Host == "":
+		return nil, fmt.Errorf("%q has no host", redactURL(raw))
+	case u.User != nil:
+		return nil, fmt.Errorf("%q has credentials in it; remove them and put them in a profile's auth block", redactURL(raw))
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("%q must not have a query or fragment; give the API's base URL", redactURL(raw))
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
+	return u, nil
+}
+
+// redactURL hides the user info of a URL before it is shown.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
+	if i := strings.Index(raw, "@"); i >= 0 {
+		if j := strings.Index(raw, "://"); j >= 0 && j < i {
+			return raw[:j+3] + "REDACTED@" + raw[i+1:]
+		}
+	}
+	return raw
+}

@@ -1,0 +1,499 @@
+// Package engine sends the scan's requests: a bounded worker pool paced by
+// one rate limiter that every request pays — probes, retries and logins
+// alike — through a single function, send. It never follows a redirect,
+// never sends outside the target's origin, reads at most a capped number
+// of body bytes, and honours Retry-After on 429 and 503 by pausing the
+// whole scan. Every job yields exactly one Observation, errors included.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/synth"
+)
+
+// DefaultExcerpt is how many body bytes an Observation keeps for evidence.
+const DefaultExcerpt = 4096
+
+// maxDrain is how many unread body bytes are discarded after the cap so
+// the connection can be reused; past it the connection is closed instead.
+const maxDrain = 4 << 20
+
+// Config tunes an Engine. Zero values are not defaults: the scanner fills
+// every field.
+type Config struct {
+	// Base is the target URL; every request must share its scheme and host.
+	Base *url.URL
+	// Rate is requests per second for all requests together; 0: no limit.
+	Rate float64
+	// Burst is the limiter's bucket size (≥ 1).
+	Burst int
+	// Concurrency is the number of workers.
+	Concurrency int
+	// Timeout bounds one request, body included.
+	Timeout time.Duration
+	// MaxBody is how many body bytes are read.
+	MaxBody int64
+	// Excerpt is how many body bytes an Observation keeps.
+	Excerpt int
+	// Retries is how many times a 429 or 503 is retried.
+	Retries int
+	// MaxRetryWait caps one Retry-After pause.
+	MaxRetryWait time.Duration
+	// BodyDeny, when set, marks a response whose body matches it.
+	BodyDeny *regexp.Regexp
+	// LoginRedirect matches the Location of a redirect to a login page: for
+	// a renewable profile it triggers a renewal like a 401.
+	LoginRedirect *regexp.Regexp
+	// UserAgent is sent with every probe.
+	UserAgent string
+	// Client sends the requests; nil means a client made for scanning (no
+	// redirects, no cookie jar, TLS verification on, Timeout). A given
+	// client is used as is, but redirects are still never followed.
+	Client *http.Client
+}
+
+// Engine sends requests. It is safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	client  *http.Client
+	limiter *rate.Limiter
+
+	mu         sync.Mutex
+	pauseUntil time.Time
+
+	requests atomic.Int64
+}
+
+// New returns an Engine for cfg.
+func New(cfg Config) *Engine {
+	if cfg.Excerpt <= 0 {
+		cfg.Excerpt = DefaultExcerpt
+	}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Burst < 1 {
+		cfg.Burst = 1
+	}
+	limit := rate.Inf
+	if cfg.Rate > 0 {
+		limit = rate.Limit(cfg.Rate)
+	}
+	client := cfg.Client
+	if client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = cfg.Concurrency * 2
+		tr.MaxIdleConnsPerHost = cfg.Concurrency * 2
+		client = &http.Client{Transport: tr, Timeout: cfg.Timeout}
+	} else {
+		c := *client
+		client = &c
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client.Jar = nil
+	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst)}
+}
+
+// Requests returns how many HTTP requests were sent so far.
+func (e *Engine) Requests() int64 { return e.requests.Load() }
+
+// ErrOffOrigin is returned for a request whose URL leaves the target's
+// origin.
+var ErrOffOrigin = errors.New("request leaves the target's origin")
+
+// Do sends req through the scan's limiter: the profiles package's logins
+// use it. The caller closes the body.
+func (e *Engine) Do(req *http.Request) (*http.Response, error) {
+	return e.send(req.Context(), req)
+}
+
+var _ profiles.Doer = (*Engine)(nil)
+
+// send is the one place a request leaves: origin check, the scan-wide
+// pause, the limiter, then the client. wait bounds the waiting; the
+// request's own context bounds the exchange.
+func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, error) {
+	if !SameOrigin(req.URL, e.cfg.Base) {
+		return nil, fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)
+	}
+	if err := e.waitPause(wait); err != nil {
+		return nil, err
+	}
+	if err := e.limiter.Wait(wait); err != nil {
+		return nil, err
+	}
+	e.requests.Add(1)
+	return e.client.Do(req)
+}
+
+// SameOrigin reports whether u has base's scheme and host (port
+// included, default ports made explicit).
+func SameOrigin(u, base *url.URL) bool {
+	return strings.EqualFold(u.Scheme, base.Scheme) && hostPort(u) == hostPort(base) && u.User == nil
+}
+
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			port = "443"
+		case "http":
+			port = "80"
+		}
+	}
+	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
+}
+
+// pause holds every request until d from now (the longest pause wins).
+func (e *Engine) pause(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if until := time.Now().Add(d); until.After(e.pauseUntil) {
+		e.pauseUntil = until
+	}
+}
+
+func (e *Engine) waitPause(ctx context.Context) error {
+	for {
+		e.mu.Lock()
+		d := time.Until(e.pauseUntil)
+		e.mu.Unlock()
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Reachable dials the target once (no HTTP request), so a dead target is
+// one clear error before any work.
+func (e *Engine) Reachable(ctx context.Context) error {
+	d := net.Dialer{Timeout: e.cfg.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", hostPort(e.cfg.Base))
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Err != nil {
+			err = op.Err
+		}
+		return err
+	}
+	return conn.Close()
+}
+
+// Job is one probe to send.
+type Job struct {
+	// Index identifies the job in the caller's plan.
+	Index   int
+	Profile *profiles.Profile
+	Request *synth.Request
+}
+
+// Observation is what one job got. Exactly one per job that was started;
+// Err is set when no usable response came.
+type Observation struct {
+	Index int
+	// Method, URL, Header and Body are the last request sent, with
+	// credentials (redact before showing).
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	// Status and RespHeader are the last response's; Status 0 when none.
+	Status     int
+	RespHeader http.Header
+	// Excerpt is the first Config.Excerpt bytes of the body.
+	Excerpt []byte
+	// BodyBytes is how many body bytes were read; Truncated says the body
+	// was longer than Config.MaxBody.
+	BodyBytes int64
+	Truncated bool
+	// BodyDenied says the body matched Config.BodyDeny.
+	BodyDenied bool
+	// Err says why no usable response came: network error, timeout,
+	// retries exhausted, failed renewal, interrupted.
+	Err string
+	// NotSent says the job was interrupted before its first request.
+	NotSent bool
+	// Attempts counts requests sent for this job; Renewed says the
+	// profile's credential was renewed on the way.
+	Attempts int
+	Renewed  bool
+	// Duration is the last attempt's time.
+	Duration time.Duration
+}
+
+// Run sends every job, stage after stage: all jobs of a stage finish
+// before the next stage starts (foreign objects before owners', safe
+// methods before unsafe ones). emit is called once per started job, from
+// worker goroutines. When ctx is cancelled no new job starts; jobs in
+// flight finish. Run returns the indexes of the jobs it never started.
+func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)) (notStarted []int) {
+	exchange := context.WithoutCancel(ctx)
+	jobs := make(chan Job)
+	var wg sync.WaitGroup
+	for i := 0; i < e.cfg.Concurrency; i++ {
+		go func() {
+			for j := range jobs {
+				emit(e.probe(ctx, exchange, j))
+				wg.Done()
+			}
+		}()
+	}
+	defer close(jobs)
+	for s, stage := range stages {
+		for i, j := range stage {
+			if ctx.Err() != nil {
+				notStarted = appendIndexes(notStarted, stage[i:])
+				for _, rest := range stages[s+1:] {
+					notStarted = appendIndexes(notStarted, rest)
+				}
+				wg.Wait()
+				return notStarted
+			}
+			wg.Add(1)
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				wg.Done()
+				notStarted = appendIndexes(notStarted, stage[i:])
+				for _, rest := range stages[s+1:] {
+					notStarted = appendIndexes(notStarted, rest)
+				}
+				wg.Wait()
+				return notStarted
+			}
+		}
+		wg.Wait()
+	}
+	return nil
+}
+
+func appendIndexes(dst []int, jobs []Job) []int {
+	for _, j := range jobs {
+		dst = append(dst, j.Index)
+	}
+	return dst
+}
+
+// probe sends one job: retries on 429/503, one renewal on 401 for a
+// renewable profile. wait bounds waiting for the limiter; exchange the
+// request itself.
+func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
+	obs := Observation{Index: j.Index}
+	retries := 0
+	for {
+		req, err := e.build(exchange, j.Request)
+		if err != nil {
+			obs.Err = err.Error()
+			return obs
+		}
+		gen, err := j.Profile.Apply(req)
+		if err != nil {
+			obs.Err = err.Error()
+			return obs
+		}
+		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header.Clone(), j.Request.Body
+		start := time.Now()
+		resp, err := e.send(wait, req)
+		if err != nil {
+			obs.Duration = time.Since(start)
+			if wait.Err() != nil && errors.Is(err, wait.Err()) {
+				if obs.Attempts == 0 {
+					obs.NotSent = true
+					obs.Err = "not sent: the scan was interrupted"
+				} else {
+					obs.Err = fmt.Sprintf("interrupted while waiting to retry after %d", obs.Status)
+				}
+				return obs
+			}
+			obs.Attempts++
+			obs.Err = describeError(err, e.cfg.Timeout)
+			return obs
+		}
+		obs.Attempts++
+		status := resp.StatusCode
+		obs.Status = status
+		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && retries < e.cfg.Retries {
+			retries++
+			e.pause(e.retryDelay(resp, retries))
+			discard(resp)
+			continue
+		}
+		if !obs.Renewed && j.Profile.Renewable() && e.sessionRefused(resp) {
+			discard(resp)
+			obs.Renewed = true
+			if err := j.Profile.Renew(wait, e, e.cfg.Base, gen); err != nil {
+				obs.Err = "session lost: " + err.Error()
+				return obs
+			}
+			continue
+		}
+		e.read(resp, &obs)
+		obs.Duration = time.Since(start)
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			obs.Err = fmt.Sprintf("%d %s after %d retries", status, http.StatusText(status), retries)
+		}
+		return obs
+	}
+}
+
+func (e *Engine) sessionRefused(resp *http.Response) bool {
+	if resp.StatusCode == http.StatusUnauthorized {
+		return true
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && e.cfg.LoginRedirect != nil {
+		return e.cfg.LoginRedirect.MatchString(resp.Header.Get("Location"))
+	}
+	return false
+}
+
+func (e *Engine) build(ctx context.Context, r *synth.Request) (*http.Request, error) {
+	return BuildRequest(ctx, e.cfg.Base, r, e.cfg.UserAgent)
+}
+
+// BuildRequest makes the HTTP request of a synthesized request under base,
+// without credentials.
+func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgent string) (*http.Request, error) {
+	pq := r.Path
+	if r.RawQuery != "" {
+		pq += "?" + r.RawQuery
+	}
+	u, err := profiles.JoinURL(base, pq)
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the URL for %q: %w", r.Path, err)
+	}
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	for name, values := range r.Header {
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
+	}
+	for _, c := range r.Cookies {
+		req.AddCookie(c)
+	}
+	if r.ContentType != "" && r.Body != nil {
+		req.Header.Set("Content-Type", r.ContentType)
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json, */*;q=0.8")
+	}
+	if userAgent != "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
+	return req, nil
+}
+
+// read reads the capped body into obs and releases the connection.
+func (e *Engine) read(resp *http.Response, obs *Observation) {
+	defer resp.Body.Close()
+	obs.Status = resp.StatusCode
+	obs.RespHeader = resp.Header.Clone()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, e.cfg.MaxBody+1))
+	if int64(len(body)) > e.cfg.MaxBody {
+		body = body[:e.cfg.MaxBody]
+		obs.Truncated = true
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	}
+	if err != nil {
+		obs.Err = "reading the body: " + describeError(err, e.cfg.Timeout)
+	}
+	obs.BodyBytes = int64(len(body))
+	if e.cfg.BodyDeny != nil && e.cfg.BodyDeny.Match(body) {
+		obs.BodyDenied = true
+	}
+	n := min(len(body), e.cfg.Excerpt)
+	obs.Excerpt = append([]byte(nil), body[:n]...)
+	if n < len(body) {
+		obs.Truncated = true
+	}
+}
+
+// discard drains a bit of an unused response so its connection can be
+// reused, then closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+}
+
+// retryDelay is how long to pause after a 429/503: Retry-After (seconds or
+// an HTTP date), else exponential backoff from 1 s; capped.
+func (e *Engine) retryDelay(resp *http.Response, attempt int) time.Duration {
+	d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	if !ok {
+		d = time.Second << min(attempt-1, 6)
+	}
+	if max := e.cfg.MaxRetryWait; max > 0 && d > max {
+		d = max
+	}
+	return d
+}
+
+// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP
+// date, relative to now. A date in the past is a zero delay.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > 86400 {
+			secs = 86400
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// describeError turns a client error into a short lowercase reason.
+func describeError(err error, timeout time.Duration) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timeout after %s", timeout)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return fmt.Sprintf("%s: %v", op.Op, op.Err)
+	}
+	return err.Error()
+}

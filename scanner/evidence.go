@@ -1,0 +1,247 @@
+package scanner
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/engine"
+)
+
+// Evidence caps, in bytes.
+const (
+	// CellExcerpt is the body excerpt kept on every cell.
+	CellExcerpt = 512
+	// FindingExcerpt is the body excerpt kept on a finding.
+	FindingExcerpt = 4096
+	// maxHeaderValue caps one header value in evidence.
+	maxHeaderValue = 1024
+	// maxHeaders caps the number of header lines in evidence.
+	maxHeaders = 64
+)
+
+// redaction masks everything in a request or response that could carry a
+// secret: registered values by placeholder, credential headers, cookies and
+// query parameters by name, and Set-Cookie values.
+type redaction struct {
+	red     *profiles.Redactor
+	headers map[string]bool
+	cookies map[string]bool
+	query   map[string]bool
+}
+
+func newRedaction(set *profiles.Set) *redaction {
+	h, c, q := set.CredentialNames()
+	return &redaction{red: set.Redactor(), headers: h, cookies: c, query: q}
+}
+
+// value redacts a credential value: its placeholder when known, else
+// [REDACTED] as a whole.
+func (r *redaction) value(v string) string {
+	out := r.red.Redact(v)
+	if out == v && v != "" {
+		return profiles.Redacted
+	}
+	return out
+}
+
+func (r *redaction) url(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return r.red.Redact(raw)
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for name, vals := range q {
+			if r.query[strings.ToLower(name)] {
+				for i, v := range vals {
+					vals[i] = r.value(v)
+				}
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return r.red.Redact(u.String())
+}
+
+func (r *redaction) headerList(h http.Header, response bool) []Header {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := []Header{}
+	for _, name := range names {
+		for _, v := range h[name] {
+			if len(out) == maxHeaders {
+				return append(out, Header{Name: "…", Value: "more headers not shown"})
+			}
+			lower := strings.ToLower(name)
+			switch {
+			case r.headers[lower]:
+				v = r.value(v)
+			case lower == "cookie":
+				v = r.cookieHeader(v)
+			case response && lower == "set-cookie":
+				v = maskSetCookie(v)
+			default:
+				v = r.red.Redact(v)
+			}
+			out = append(out, Header{Name: clean(name, 256), Value: clean(v, maxHeaderValue)})
+		}
+	}
+	return out
+}
+
+func (r *redaction) cookieHeader(v string) string {
+	parts := strings.Split(v, ";")
+	for i, part := range parts {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && r.cookies[strings.ToLower(name)] {
+			parts[i] = name + "=" + r.value(val)
+		} else {
+			parts[i] = r.red.Redact(strings.TrimSpace(part))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// maskSetCookie keeps a Set-Cookie's name and attributes, not its value:
+// the target may hand out a session there.
+func maskSetCookie(v string) string {
+	first, attrs, _ := strings.Cut(v, ";")
+	name, _, _ := strings.Cut(first, "=")
+	out := strings.TrimSpace(name) + "=" + profiles.Redacted
+	if attrs != "" {
+		out += ";" + attrs
+	}
+	return out
+}
+
+// clean caps s at max bytes (on a rune boundary) and replaces invalid
+// UTF-8 and control characters other than tab and newline.
+func clean(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8Start(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// evidence builds the redacted evidence of an observation, keeping at most
+// excerpt body bytes.
+func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
+	ev := Evidence{
+		Request: RequestEvidence{
+			Method:  o.Method,
+			URL:     r.url(o.URL),
+			Headers: r.headerList(o.Header, false),
+			Body:    clean(r.red.Redact(string(o.Body)), FindingExcerpt),
+		},
+		Error: r.red.Redact(o.Err),
+	}
+	if o.Method != "" {
+		ev.Curl = Curl(o.Method, r.curlURL(o.URL), r.curlHeaders(o.Header), o.Body, r.red)
+	}
+	if o.Status != 0 && o.RespHeader != nil {
+		body := o.Excerpt
+		truncated := o.Truncated
+		if len(body) > excerpt {
+			body, truncated = body[:excerpt], true
+		}
+		ev.Response = &ResponseEvidence{
+			Status:    o.Status,
+			Headers:   r.headerList(o.RespHeader, true),
+			Body:      clean(r.red.Redact(string(body)), excerpt+8),
+			Truncated: truncated,
+			Bytes:     o.BodyBytes,
+		}
+	}
+	return ev
+}
+
+// curlURL masks credential query parameters the redactor does not know
+// (too short to scrub from free text).
+func (r *redaction) curlURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.RawQuery == "" {
+		return raw
+	}
+	q := u.Query()
+	changed := false
+	for name, vals := range q {
+		if !r.query[strings.ToLower(name)] {
+			continue
+		}
+		for i, v := range vals {
+			if r.red.Redact(v) == v {
+				vals[i], changed = profiles.Redacted, true
+			}
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// curlHeaders masks credential headers whose values the redactor does not
+// know; known ones stay so Curl can turn them into placeholders.
+func (r *redaction) curlHeaders(h http.Header) http.Header {
+	out := h.Clone()
+	for name, vals := range out {
+		lower := strings.ToLower(name)
+		for i, v := range vals {
+			switch {
+			case lower == "authorization":
+				if _, pass, ok := parseBasic(v); ok {
+					if r.red.Redact(pass) == pass {
+						vals[i] = profiles.Redacted
+					}
+					continue
+				}
+				if r.red.Redact(v) == v {
+					vals[i] = profiles.Redacted
+				}
+			case r.headers[lower]:
+				if r.red.Redact(v) == v {
+					vals[i] = profiles.Redacted
+				}
+			case lower == "cookie":
+				vals[i] = r.curlCookie(v)
+			}
+		}
+	}
+	return out
+}
+
+func (r *redaction) curlCookie(v string) string {
+	parts := strings.Split(v, ";")
+	for i, part := range parts {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && r.cookies[strings.ToLower(name)] && r.red.Redact(val) == val {
+			parts[i] = name + "=" + profiles.Redacted
+		} else {
+			parts[i] = strings.TrimSpace(part)
+		}
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,256 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/policy"
+	"github.com/authzscan/authzscan/scanner/spec"
+	"github.com/authzscan/authzscan/scanner/synth"
+)
+
+// Stage orders probes across the scan. Every probe of a stage finishes
+// before the next stage starts, so attempts on another profile's object
+// never race its owner's (an owner's DELETE cannot remove the object
+// before the foreign attempts ran), and data-changing methods run only
+// after every read.
+type Stage int
+
+const (
+	// StageSafeForeign: GET/HEAD/OPTIONS/TRACE on foreign objects, and
+	// safe probes that address no object.
+	StageSafeForeign Stage = iota
+	// StageSafeOwn: safe probes on the caller's own object.
+	StageSafeOwn
+	// StageUnsafeForeign: POST/PUT/PATCH (and other methods) on foreign
+	// objects or none.
+	StageUnsafeForeign
+	// StageUnsafeOwn: POST/PUT/PATCH on the caller's own object.
+	StageUnsafeOwn
+	// StageDeleteForeign: DELETE on foreign objects or none.
+	StageDeleteForeign
+	// StageDeleteOwn: DELETE on the caller's own object, last of all.
+	StageDeleteOwn
+	stageCount
+)
+
+// Probe is one planned request: an operation, called by a profile, with a
+// profile's object (or none).
+type Probe struct {
+	// Index is the probe's position in Plan.Probes.
+	Index  int
+	Op     *spec.Operation
+	Caller *profiles.Profile
+	// Object is the profile whose object the request addresses; "" when
+	// the operation addresses no owned object.
+	Object  string
+	Request *synth.Request
+	Stage   Stage
+}
+
+// Relation says whose object the probe addresses, relative to the caller.
+func (p *Probe) Relation() policy.Object {
+	switch p.Object {
+	case "":
+		return policy.NoObject
+	case p.Caller.Name:
+		return policy.OwnObject
+	default:
+		return policy.ForeignObject
+	}
+}
+
+// Plan is every probe of a scan, in the order they are sent.
+type Plan struct {
+	Probes []*Probe
+	// Operations are the planned operations in document order; Objects
+	// gives, per operation, the profiles whose objects it is probed with.
+	Operations []*spec.Operation
+	Objects    map[*spec.Operation][]string
+	// Total is the number of operations in the spec.
+	Total   int
+	Skipped []SkippedOperation
+	// Warnings are config entries that select nothing.
+	Warnings []string
+}
+
+// Stages groups the probes by stage, each in plan order.
+func (p *Plan) Stages() [][]*Probe {
+	out := make([][]*Probe, stageCount)
+	for _, pr := range p.Probes {
+		out[pr.Stage] = append(out[pr.Stage], pr)
+	}
+	return out
+}
+
+// PlanOptions are what the plan depends on besides the spec and profiles.
+type PlanOptions struct {
+	Unsafe  bool
+	Exclude []policy.Rule
+	Vars    map[string]any
+	// File is the config file, for warnings.
+	File string
+}
+
+// IsSafeMethod reports whether method only reads (RFC 9110 safe methods).
+func IsSafeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+func stageOf(method string, rel policy.Object) Stage {
+	own := rel == policy.OwnObject
+	var s Stage
+	switch {
+	case IsSafeMethod(method):
+		s = StageSafeForeign
+	case method == http.MethodDelete:
+		s = StageDeleteForeign
+	default:
+		s = StageUnsafeForeign
+	}
+	if own {
+		s++
+	}
+	return s
+}
+
+// BuildPlan makes the plan: one probe per (operation, profile, object
+// variant). It is deterministic and sends nothing.
+func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, error) {
+	exclude := make([]policy.Matcher, len(opts.Exclude))
+	for i, r := range opts.Exclude {
+		m, err := policy.ParseMatch(r.Match)
+		if err != nil {
+			return nil, &profiles.ConfigError{File: opts.File, Line: r.Line, Path: fmt.Sprintf("scan.exclude[%d]", i), Msg: err.Error()}
+		}
+		exclude[i] = m
+	}
+	plan := &Plan{Objects: map[*spec.Operation][]string{}, Total: len(doc.Operations)}
+	owned := map[string]bool{}
+	for _, p := range set.Profiles() {
+		for name := range p.Owns {
+			owned[name] = true
+		}
+	}
+	usedOwned := map[string]bool{}
+	usedExclude := make([]bool, len(opts.Exclude))
+	var probes []*Probe
+	for _, op := range doc.Operations {
+		names := synth.OwnedNames(op, owned)
+		for _, n := range names {
+			usedOwned[n] = true
+		}
+		var hits []int
+		for i, m := range exclude {
+			if m.Selects(ruleTarget(op)) {
+				hits = append(hits, i)
+				usedExclude[i] = true
+			}
+		}
+		if len(hits) > 0 {
+			r := opts.Exclude[hits[0]]
+			plan.skip(op, SkipExcluded, fmt.Sprintf("excluded by scan.exclude %q (line %d)", r.Match, r.Line))
+			continue
+		}
+		if !IsSafeMethod(op.Method) && !opts.Unsafe {
+			plan.skip(op, SkipUnsafe, fmt.Sprintf("%s may change data; pass --unsafe (or set scan.unsafe: true) to probe it", op.Method))
+			continue
+		}
+		// The object variants: one per profile owning one of the names.
+		var owners []*profiles.Profile
+		for _, p := range set.Profiles() {
+			for _, n := range names {
+				if _, ok := p.Owns[n]; ok {
+					owners = append(owners, p)
+					break
+				}
+			}
+		}
+		type variant struct {
+			object string
+			req    *synth.Request
+		}
+		var variants []variant
+		var buildErr error
+		if len(owners) == 0 {
+			req, err := synth.Build(op, synth.Values{Vars: opts.Vars})
+			buildErr = err
+			variants = append(variants, variant{"", req})
+		}
+		for _, owner := range owners {
+			req, err := synth.Build(op, synth.Values{Owned: owner.Owns, Vars: opts.Vars})
+			if err != nil {
+				buildErr = err
+				break
+			}
+			variants = append(variants, variant{owner.Name, req})
+		}
+		if buildErr != nil {
+			detail := buildErr.Error()
+			var ue *synth.UnresolvableError
+			if errors.As(buildErr, &ue) {
+				detail = ue.Error()
+			}
+			plan.skip(op, SkipUnresolvable, detail)
+			continue
+		}
+		plan.Operations = append(plan.Operations, op)
+		for _, v := range variants {
+			if v.object != "" {
+				plan.Objects[op] = append(plan.Objects[op], v.object)
+			}
+		}
+		for _, caller := range set.Profiles() {
+			for _, v := range variants {
+				pr := &Probe{Op: op, Caller: caller, Object: v.object, Request: v.req}
+				pr.Stage = stageOf(op.Method, pr.Relation())
+				probes = append(probes, pr)
+			}
+		}
+	}
+	// Stable sort by stage keeps document, profile and object order within
+	// each stage.
+	sort.SliceStable(probes, func(i, j int) bool { return probes[i].Stage < probes[j].Stage })
+	for i, pr := range probes {
+		pr.Index = i
+	}
+	plan.Probes = probes
+
+	for _, p := range set.Profiles() {
+		for _, name := range p.OwnsOrder {
+			if !usedOwned[name] {
+				plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: profiles.%s.owns.%s: no operation has a path, query or body parameter named %q; check the spelling against the spec", opts.File, p.Line, p.Name, name, name))
+			}
+		}
+	}
+	for i, used := range usedExclude {
+		if !used {
+			r := opts.Exclude[i]
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: scan.exclude[%d]: %q matches no operation of the spec", opts.File, r.Line, i, r.Match))
+		}
+	}
+	return plan, nil
+}
+
+func (p *Plan) skip(op *spec.Operation, reason, detail string) {
+	p.Skipped = append(p.Skipped, SkippedOperation{Operation: op.OperationID, Method: op.Method, Path: op.Path, Reason: reason, Detail: detail})
+}
+
+// ruleTarget is what policy rules match on for op.
+func ruleTarget(op *spec.Operation) policy.Operation {
+	return policy.Operation{
+		Method:           op.Method,
+		Path:             op.Path,
+		OperationID:      op.OperationID,
+		Tags:             op.Tags,
+		Public:           op.Security.Public,
+		SecurityDeclared: op.Security.Declared,
+	}
+}

@@ -1,0 +1,220 @@
+package scanner
+
+import (
+	"time"
+
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
+)
+
+// ReportSchema names the JSON report format. Fields are only ever added
+// under this name; a breaking change gets a new name.
+const ReportSchema = "authzscan/report/v1"
+
+// Aliases of the decision packages' enums, so report writers need import
+// only this package.
+type (
+	Verdict    = judge.Verdict
+	Observed   = judge.Observed
+	Kind       = judge.Kind
+	Severity   = judge.Severity
+	Confidence = judge.Confidence
+	Expected   = policy.Expected
+)
+
+// Result is everything a scan found: the JSON report's content and the
+// only input of every report writer. Its JSON form is the report contract
+// (schema authzscan/report/v1); cells and findings are sorted
+// deterministically (operation order, object, profile).
+type Result struct {
+	Schema string `json:"schema"`
+	Tool   Tool   `json:"tool"`
+	// Complete is false when the scan stopped early (interrupt, lost
+	// target); Incomplete then says why.
+	Complete   bool   `json:"complete"`
+	Incomplete string `json:"incomplete,omitempty"`
+	// Target is the base URL probed; Spec the document's location as
+	// configured.
+	Target   string    `json:"target"`
+	Spec     string    `json:"spec"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Profiles are the matrix's columns, in config order.
+	Profiles []ProfileInfo `json:"profiles"`
+	// Operations are the matrix's rows: every planned operation, in
+	// document order.
+	Operations []OperationInfo `json:"operations"`
+	// Skipped are the operations of the spec that were not probed.
+	Skipped  []SkippedOperation `json:"skipped"`
+	Cells    []Cell             `json:"cells"`
+	Findings []Finding          `json:"findings"`
+	// Warnings are problems that did not stop the scan (spec validation,
+	// policy rules that match nothing…).
+	Warnings []string `json:"warnings"`
+	Summary  Summary  `json:"summary"`
+}
+
+// Tool identifies the scanner that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// ProfileInfo is one profile as the report shows it (never its secrets).
+type ProfileInfo struct {
+	Name      string   `json:"name"`
+	Role      string   `json:"role"`
+	Anonymous bool     `json:"anonymous"`
+	Auth      []string `json:"auth"`
+}
+
+// OperationInfo is one probed operation.
+type OperationInfo struct {
+	Operation string   `json:"operation"`
+	Method    string   `json:"method"`
+	Path      string   `json:"path"`
+	Summary   string   `json:"summary,omitempty"`
+	Tags      []string `json:"tags"`
+	// Line is the operation's line in the spec, 0 when unknown.
+	Line int `json:"line,omitempty"`
+	// Objects lists the profiles whose objects the operation was probed
+	// with; empty when it addresses no owned object.
+	Objects []string `json:"objects"`
+}
+
+// SkippedOperation is an operation of the spec that was not probed.
+type SkippedOperation struct {
+	Operation string `json:"operation"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	// Reason is a short code: "unsafe", "excluded", "unresolvable".
+	Reason string `json:"reason"`
+	// Detail says what to do about it.
+	Detail string `json:"detail"`
+}
+
+// Skip reasons.
+const (
+	SkipUnsafe       = "unsafe"
+	SkipExcluded     = "excluded"
+	SkipUnresolvable = "unresolvable"
+)
+
+// Cell is one probe's outcome: one operation, called by one profile, with
+// one profile's object (or none).
+type Cell struct {
+	Operation string `json:"operation"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Profile   string `json:"profile"`
+	// Object is the profile whose object the probe used; empty when none.
+	Object   string   `json:"object"`
+	Expected Expected `json:"expected"`
+	Observed Observed `json:"observed"`
+	// Status is the HTTP status; 0 when no response came.
+	Status  int     `json:"status"`
+	Verdict Verdict `json:"verdict"`
+	// Reason explains Observed ("403 is a deny status", "timeout").
+	Reason string `json:"reason,omitempty"`
+	// Rule explains Expected (the policy rule or default that applied).
+	Rule string `json:"rule,omitempty"`
+	// Attempts is how many requests the probe took (retries, renewals).
+	Attempts int `json:"attempts"`
+	// DurationMS is the time of the last attempt, in milliseconds.
+	DurationMS int64     `json:"duration_ms"`
+	Evidence   *Evidence `json:"evidence,omitempty"`
+}
+
+// Finding is one problem: a broken or locked-out cell, or a status-code
+// misuse. There is one per distinct (kind, method, path, profile, object).
+type Finding struct {
+	Kind       Kind       `json:"kind"`
+	Severity   Severity   `json:"severity"`
+	Confidence Confidence `json:"confidence"`
+	Method     string     `json:"method"`
+	Path       string     `json:"path"`
+	Operation  string     `json:"operation"`
+	Profile    string     `json:"profile"`
+	Object     string     `json:"object"`
+	// Status is the HTTP status of the cell.
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+	// Rule explains what the policy expected.
+	Rule string `json:"rule,omitempty"`
+	// Line is the operation's line in the spec (for SARIF), 0 if unknown.
+	Line int `json:"line,omitempty"`
+	// Fingerprint identifies the finding across runs: a hash of kind,
+	// method, path, profile and object.
+	Fingerprint string   `json:"fingerprint"`
+	Evidence    Evidence `json:"evidence"`
+}
+
+// Evidence shows what was sent and received, redacted: every secret
+// replaced by its ${VAR} placeholder, bodies capped.
+type Evidence struct {
+	Request  RequestEvidence   `json:"request"`
+	Response *ResponseEvidence `json:"response,omitempty"`
+	// Error is why no response came, when none did.
+	Error string `json:"error,omitempty"`
+	// Curl reproduces the request; secrets appear as ${VAR}.
+	Curl string `json:"curl"`
+}
+
+// RequestEvidence is the request as sent, redacted.
+type RequestEvidence struct {
+	Method  string   `json:"method"`
+	URL     string   `json:"url"`
+	Headers []Header `json:"headers"`
+	Body    string   `json:"body,omitempty"`
+}
+
+// ResponseEvidence is the response as received, redacted and capped.
+type ResponseEvidence struct {
+	Status  int      `json:"status"`
+	Headers []Header `json:"headers"`
+	// Body is the first bytes of the body (see Excerpt caps), as text.
+	Body string `json:"body"`
+	// Truncated says Body is not the whole body.
+	Truncated bool `json:"truncated"`
+	// Bytes is how many body bytes were read (at most scan.max_body).
+	Bytes int64 `json:"bytes"`
+}
+
+// Header is one header line.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Summary counts the result.
+type Summary struct {
+	// Probes is the number of probes planned; Cells the number reported
+	// (equal unless a bug); Requests the HTTP requests sent, retries and
+	// logins included.
+	Probes   int `json:"probes"`
+	Cells    int `json:"cells"`
+	Requests int `json:"requests"`
+	// Verdicts counts cells by verdict; Findings counts findings by kind.
+	Verdicts map[Verdict]int `json:"verdicts"`
+	Findings map[Kind]int    `json:"findings"`
+	// Operations counts the spec's operations: probed and skipped.
+	Operations OperationCounts `json:"operations"`
+	// DurationSeconds is the scan's wall time.
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// OperationCounts is the coverage of the spec.
+type OperationCounts struct {
+	Total   int            `json:"total"`
+	Probed  int            `json:"probed"`
+	Skipped map[string]int `json:"skipped"`
+}
+
+// Broken returns the findings whose kind means access was wrongly granted.
+func (f Finding) Broken() bool {
+	switch f.Kind {
+	case judge.KindBOLA, judge.KindBFLA, judge.KindUnauthenticated:
+		return true
+	}
+	return false
+}

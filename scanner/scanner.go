@@ -1,0 +1,483 @@
+package scanner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/engine"
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
+	"github.com/authzscan/authzscan/scanner/spec"
+)
+
+// ErrIncomplete is returned with a partial Result when the scan stopped
+// before every probe ran (interrupted).
+var ErrIncomplete = errors.New("the scan did not complete")
+
+// Option tunes New.
+type Option func(*options)
+
+type options struct {
+	env      profiles.Lookup
+	mode     profiles.Mode
+	client   *http.Client
+	version  string
+	progress func(done, total int)
+}
+
+// WithEnv sets where ${VAR}s are looked up; default: no variable is set.
+// The command line passes os.LookupEnv.
+func WithEnv(env profiles.Lookup) Option { return func(o *options) { o.env = env } }
+
+// ForPlan makes a Scanner that only plans: no secret is needed and every
+// credential shows as its ${VAR} placeholder.
+func ForPlan() Option { return func(o *options) { o.mode = profiles.ModePlan } }
+
+// WithHTTPClient sets the client probes are sent with (tests: custom TLS
+// roots). Redirects are never followed whatever the client says.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithVersion sets the version reports carry.
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithProgress is called after each probe with the number done and the
+// total, from worker goroutines.
+func WithProgress(fn func(done, total int)) Option { return func(o *options) { o.progress = fn } }
+
+// Scanner is a loaded, planned scan, ready to Run once.
+type Scanner struct {
+	cfg      *Config
+	opts     options
+	doc      *spec.Document
+	set      *profiles.Set
+	policy   *policy.Policy
+	plan     *Plan
+	base     *url.URL
+	deny     judge.DenyRules
+	bodyDeny *regexp.Regexp
+	warnings []string
+}
+
+// New loads the spec, resolves the profiles, compiles the policy and
+// builds the plan. Its errors are problems of the config or the spec: the
+// user must fix the input.
+func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
+	s := &Scanner{cfg: cfg, opts: options{version: "dev"}}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	set, err := profiles.Resolve(cfg.Profiles, profiles.Options{File: cfg.File, Env: s.opts.env, Mode: s.opts.mode})
+	if err != nil {
+		return nil, err
+	}
+	s.set = set
+	if s.policy, err = s.compilePolicy(); err != nil {
+		return nil, err
+	}
+	if err := s.compileDeny(); err != nil {
+		return nil, err
+	}
+	if s.doc, err = s.loadSpec(ctx); err != nil {
+		return nil, err
+	}
+	for _, w := range s.doc.Warnings {
+		s.warnings = append(s.warnings, "spec: "+w)
+	}
+	if s.base, err = ParseTarget(cfg.Target); err != nil {
+		return nil, &profiles.ConfigError{File: cfg.File, Line: cfg.TargetLine, Path: "target", Msg: err.Error()}
+	}
+	if s.base.Path == "" && s.doc.BasePath != "" {
+		s.base.Path = s.doc.BasePath
+	}
+	vars, err := s.vars()
+	if err != nil {
+		return nil, err
+	}
+	s.plan, err = BuildPlan(s.doc, set, PlanOptions{Unsafe: cfg.Scan.Unsafe, Exclude: cfg.Scan.Exclude, Vars: vars, File: cfg.File})
+	if err != nil {
+		return nil, err
+	}
+	s.warnings = append(s.warnings, s.plan.Warnings...)
+	s.warnings = append(s.warnings, s.policyWarnings()...)
+	return s, nil
+}
+
+func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
+	loc := s.cfg.Spec
+	opts := spec.Options{FS: s.cfg.FS}
+	switch {
+	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
+	case s.cfg.FS != nil:
+		loc = path.Join(s.cfg.Dir, loc)
+	case !filepath.IsAbs(loc):
+		loc = filepath.Join(s.cfg.Dir, loc)
+	}
+	doc, err := spec.Load(ctx, loc, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w (spec is set at %s:%d)", err, s.cfg.File, s.cfg.SpecLine)
+	}
+	return doc, nil
+}
+
+func (s *Scanner) compilePolicy() (*policy.Policy, error) {
+	p, err := policy.Compile(s.cfg.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.cfg.File, err)
+	}
+	known := map[string]bool{}
+	for _, n := range s.set.Roles() {
+		known[n] = true
+	}
+	var errs []error
+	for i, r := range s.cfg.Policy {
+		for _, g := range r.Allow {
+			if !known[g.Who] {
+				errs = append(errs, &profiles.ConfigError{File: s.cfg.File, Line: r.Line, Path: fmt.Sprintf("policy[%d].allow", i),
+					Msg: fmt.Sprintf("%q is neither a profile nor a role; known: %s", g.Who, strings.Join(s.set.Roles(), ", "))})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+func (s *Scanner) compileDeny() error {
+	d := s.cfg.Deny
+	s.deny.Status = d.Status
+	var err error
+	if d.Redirect != "" {
+		if s.deny.Redirect, err = regexp.Compile(d.Redirect); err != nil {
+			return &profiles.ConfigError{File: s.cfg.File, Line: d.Line, Path: "deny.redirect", Msg: err.Error()}
+		}
+	}
+	if d.Body != "" {
+		if s.bodyDeny, err = regexp.Compile(d.Body); err != nil {
+			return &profiles.ConfigError{File: s.cfg.File, Line: d.Line, Path: "deny.body", Msg: err.Error()}
+		}
+	}
+	return nil
+}
+
+func (s *Scanner) vars() (map[string]any, error) {
+	out := map[string]any{}
+	var errs []error
+	env := s.opts.env
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
+	}
+	for _, v := range s.cfg.Vars {
+		val := v.Value
+		if str, ok := val.(string); ok {
+			exp, _, err := profiles.Expand(str, env, s.opts.mode == profiles.ModePlan)
+			if err != nil {
+				msg := err.Error()
+				var unset *profiles.UnsetError
+				if errors.As(err, &unset) {
+					msg = fmt.Sprintf("environment variable %q is not set; export it before the scan", unset.Var)
+				}
+				errs = append(errs, &profiles.ConfigError{File: s.cfg.File, Line: v.Line, Path: "vars." + v.Name, Msg: msg})
+				continue
+			}
+			val = exp
+		}
+		out[v.Name] = val
+	}
+	return out, errors.Join(errs...)
+}
+
+func (s *Scanner) policyWarnings() []string {
+	var out []string
+	used := make([]bool, len(s.cfg.Policy))
+	for _, op := range s.doc.Operations {
+		for _, i := range s.policy.Matching(ruleTarget(op)) {
+			used[i] = true
+		}
+	}
+	for i, u := range used {
+		if !u {
+			r := s.cfg.Policy[i]
+			out = append(out, fmt.Sprintf("%s:%d: policy[%d]: match %q selects no operation of the spec", s.cfg.File, r.Line, i, r.Match))
+		}
+	}
+	return out
+}
+
+// Plan returns the plan.
+func (s *Scanner) Plan() *Plan { return s.plan }
+
+// Profiles returns the resolved profiles.
+func (s *Scanner) Profiles() *profiles.Set { return s.set }
+
+// Document returns the loaded spec.
+func (s *Scanner) Document() *spec.Document { return s.doc }
+
+// Base returns the URL probes are sent under.
+func (s *Scanner) Base() *url.URL { return s.base }
+
+// Warnings returns the problems that do not stop the scan.
+func (s *Scanner) Warnings() []string { return s.warnings }
+
+// UserAgent is sent with every probe.
+func (s *Scanner) UserAgent() string { return "authzscan/" + s.opts.version }
+
+// ProbeCurl returns the curl line of a planned probe; in plan mode its
+// credentials show as ${VAR} placeholders.
+func (s *Scanner) ProbeCurl(p *Probe) (string, error) {
+	req, err := engine.BuildRequest(context.Background(), s.base, p.Request, "")
+	if err != nil {
+		return "", err
+	}
+	if _, err := p.Caller.Apply(req); err != nil {
+		return "", err
+	}
+	r := newRedaction(s.set)
+	return Curl(req.Method, r.curlURL(req.URL.String()), r.curlHeaders(req.Header), p.Request.Body, s.set.Redactor()), nil
+}
+
+// RunError is a scan that could not start or go on: the target is
+// unreachable or a profile could not log in.
+type RunError struct{ Msg string }
+
+func (e *RunError) Error() string { return e.Msg }
+
+// Run sends the plan and judges it. It returns a complete Result, or a
+// partial one with ErrIncomplete when ctx was cancelled, or a *RunError
+// and no Result when the scan could not start.
+func (s *Scanner) Run(ctx context.Context) (*Result, error) {
+	if s.opts.mode == profiles.ModePlan {
+		return nil, errors.New("scanner: this Scanner was made with ForPlan and cannot run")
+	}
+	started := time.Now()
+	eng := engine.New(engine.Config{
+		Base:          s.base,
+		Rate:          s.cfg.Scan.Rate,
+		Burst:         s.cfg.Scan.Burst,
+		Concurrency:   s.cfg.Scan.Concurrency,
+		Timeout:       s.cfg.Scan.Timeout,
+		MaxBody:       s.cfg.Scan.MaxBody,
+		Excerpt:       FindingExcerpt,
+		Retries:       s.cfg.Scan.Retries,
+		MaxRetryWait:  DefaultMaxRetryWait,
+		BodyDeny:      s.bodyDeny,
+		LoginRedirect: s.deny.Redirect,
+		UserAgent:     s.UserAgent(),
+		Client:        s.opts.client,
+	})
+	if err := eng.Reachable(ctx); err != nil {
+		return nil, &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
+	}
+	for _, p := range s.set.Profiles() {
+		if err := p.Start(ctx, eng, s.base); err != nil {
+			return nil, &RunError{Msg: fmt.Sprintf("%s; fix profiles.%s in %s (line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line)}
+		}
+	}
+	probes := s.plan.Probes
+	obs := make([]*engine.Observation, len(probes))
+	stages := s.plan.Stages()
+	jobs := make([][]engine.Job, len(stages))
+	for i, st := range stages {
+		for _, p := range st {
+			jobs[i] = append(jobs[i], engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request})
+		}
+	}
+	var mu sync.Mutex
+	done := 0
+	eng.Run(ctx, jobs, func(o engine.Observation) {
+		mu.Lock()
+		obs[o.Index] = &o
+		done++
+		n := done
+		mu.Unlock()
+		if s.opts.progress != nil {
+			s.opts.progress(n, len(probes))
+		}
+	})
+	res := s.assemble(obs)
+	res.Started, res.Finished = started.UTC(), time.Now().UTC()
+	res.Summary.Requests = int(eng.Requests())
+	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
+	if ctx.Err() != nil {
+		res.Complete = false
+		res.Incomplete = "interrupted: probes not sent are reported as skipped"
+		return res, ErrIncomplete
+	}
+	return res, nil
+}
+
+// assemble classifies, judges and orders every probe's outcome into a
+// Result. obs[i] is nil for a probe that never started.
+func (s *Scanner) assemble(obs []*engine.Observation) *Result {
+	probes := s.plan.Probes
+	red := newRedaction(s.set)
+	res := &Result{
+		Schema:   ReportSchema,
+		Tool:     Tool{Name: "authzscan", Version: s.opts.version},
+		Complete: true,
+		Target:   s.base.String(),
+		Spec:     s.cfg.Spec,
+		Skipped:  append([]SkippedOperation{}, s.plan.Skipped...),
+		Cells:    []Cell{},
+		Findings: []Finding{},
+		Warnings: append([]string{}, s.warnings...),
+	}
+	for _, p := range s.set.Profiles() {
+		res.Profiles = append(res.Profiles, ProfileInfo{Name: p.Name, Role: p.Role, Anonymous: p.Anonymous(), Auth: append([]string{}, p.AuthKinds()...)})
+	}
+	opIndex := map[*spec.Operation]int{}
+	for i, op := range s.plan.Operations {
+		opIndex[op] = i
+		res.Operations = append(res.Operations, OperationInfo{
+			Operation: op.OperationID, Method: op.Method, Path: op.Path, Summary: op.Summary,
+			Tags: append([]string{}, op.Tags...), Line: op.Line, Objects: append([]string{}, s.plan.Objects[op]...),
+		})
+	}
+	profIndex := map[string]int{"": -1}
+	for i, p := range s.set.Profiles() {
+		profIndex[p.Name] = i
+	}
+
+	responses := make([]judge.Response, len(probes))
+	type objKey struct {
+		op     *spec.Operation
+		object string
+	}
+	seen := map[objKey]bool{}
+	for i, p := range probes {
+		responses[i] = toResponse(obs[i])
+		if obs[i] != nil && judge.Classify(responses[i], s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
+			seen[objKey{p.Op, p.Object}] = true
+		}
+	}
+	type judged struct {
+		cell   Cell
+		issues []judge.Issue
+		probe  *Probe
+		obs    *engine.Observation
+	}
+	all := make([]judged, len(probes))
+	for i, p := range probes {
+		rel := p.Relation()
+		class := judge.Classify(responses[i], s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
+		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
+		exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
+		verdict, issues := judge.Judge(judge.Case{
+			Expectation: exp, Class: class, Response: responses[i], Caller: caller,
+			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
+		})
+		cell := Cell{
+			Operation: p.Op.OperationID, Method: p.Op.Method, Path: p.Op.Path, Profile: p.Caller.Name, Object: p.Object,
+			Expected: exp.Expected, Observed: class.Observed, Verdict: verdict, Reason: s.set.Redactor().Redact(class.Reason), Rule: exp.Reason,
+		}
+		if o := obs[i]; o != nil {
+			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
+			ev := red.evidence(o, CellExcerpt)
+			cell.Evidence = &ev
+		} else {
+			cell.Reason = "not sent: the scan was interrupted"
+		}
+		all[i] = judged{cell, issues, p, obs[i]}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := all[i].probe, all[j].probe
+		if opIndex[a.Op] != opIndex[b.Op] {
+			return opIndex[a.Op] < opIndex[b.Op]
+		}
+		if profIndex[a.Object] != profIndex[b.Object] {
+			return profIndex[a.Object] < profIndex[b.Object]
+		}
+		return profIndex[a.Caller.Name] < profIndex[b.Caller.Name]
+	})
+	res.Summary.Verdicts = map[Verdict]int{}
+	res.Summary.Findings = map[Kind]int{}
+	fingerprints := map[string]bool{}
+	for _, j := range all {
+		res.Cells = append(res.Cells, j.cell)
+		res.Summary.Verdicts[j.cell.Verdict]++
+		for _, is := range j.issues {
+			f := Finding{
+				Kind: is.Kind, Severity: is.Severity, Confidence: is.Confidence,
+				Method: j.cell.Method, Path: j.cell.Path, Operation: j.cell.Operation,
+				Profile: j.cell.Profile, Object: j.cell.Object, Status: j.cell.Status,
+				Message: s.set.Redactor().Redact(is.Message), Rule: j.cell.Rule, Line: j.probe.Op.Line,
+			}
+			f.Fingerprint = Fingerprint(f.Kind, f.Method, f.Path, f.Profile, f.Object)
+			if fingerprints[f.Fingerprint] {
+				continue
+			}
+			fingerprints[f.Fingerprint] = true
+			if j.obs != nil {
+				f.Evidence = red.evidence(j.obs, FindingExcerpt)
+			}
+			res.Findings = append(res.Findings, f)
+			res.Summary.Findings[f.Kind]++
+		}
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
+	})
+	res.Summary.Probes = len(probes)
+	res.Summary.Cells = len(res.Cells)
+	res.Summary.Operations = OperationCounts{Total: s.plan.Total, Probed: len(s.plan.Operations), Skipped: map[string]int{}}
+	for _, sk := range s.plan.Skipped {
+		res.Summary.Operations.Skipped[sk.Reason]++
+	}
+	return res
+}
+
+func toResponse(o *engine.Observation) judge.Response {
+	if o == nil {
+		return judge.Response{Skipped: "not sent: the scan was interrupted"}
+	}
+	if o.NotSent {
+		return judge.Response{Skipped: o.Err}
+	}
+	r := judge.Response{Err: o.Err, Status: o.Status, BodyDenied: o.BodyDenied}
+	if o.RespHeader != nil {
+		r.Location = o.RespHeader.Get("Location")
+		r.WWWAuthenticate = o.RespHeader.Get("WWW-Authenticate")
+	}
+	return r
+}
+
+func severityRank(s Severity) int {
+	switch s {
+	case judge.SeverityCritical:
+		return 0
+	case judge.SeverityHigh:
+		return 1
+	case judge.SeverityMedium:
+		return 2
+	case judge.SeverityLow:
+		return 3
+	}
+	return 4
+}
+
+// Fingerprint identifies a finding across runs: the first 128 bits, in
+// hex, of SHA-256 over kind, method, path, profile and object.
+func Fingerprint(kind Kind, method, path, profile, object string) string {
+	h := sha256.New()
+	for _, part := range []string{string(kind), method, path, profile, object} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}

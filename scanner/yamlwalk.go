@@ -1,0 +1,300 @@
+package scanner
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/authzscan/authzscan/profiles"
+)
+
+// maxConfigNodes bounds how many YAML nodes the config walker visits, so an
+// alias bomb ("billion laughs") is an error instead of an endless walk.
+const maxConfigNodes = 200_000
+
+// walker decodes a YAML node tree strictly, collecting every problem with
+// its line.
+type walker struct {
+	file  string
+	errs  []error
+	nodes int
+}
+
+func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	w.errs = append(w.errs, &profiles.ConfigError{File: w.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// resolve follows aliases and counts visits.
+func (w *walker) resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	w.nodes++
+	return n
+}
+
+func (w *walker) tooBig() bool { return w.nodes > maxConfigNodes }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "empty"
+		}
+		return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " (" + strconv.Quote(n.Value) + ")"
+	}
+	return "something else"
+}
+
+// isNull reports whether n is an empty value (`key:` or `key: null`).
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// mapping walks a mapping node: each key must be in known (nil: any key),
+// and fn receives each key and value. A duplicate key is an error.
+func (w *walker) mapping(n *yaml.Node, path string, known []string, fn func(key string, k, v *yaml.Node)) bool {
+	n = w.resolve(n)
+	if isNull(n) {
+		return true
+	}
+	if n.Kind != yaml.MappingNode {
+		w.fail(n, path, "expected a mapping (key: value), got %s", kindName(n))
+		return false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if w.tooBig() {
+			return false
+		}
+		k, v := w.resolve(n.Content[i]), n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			w.fail(k, path, "keys must be plain strings")
+			continue
+		}
+		if k.Value == "<<" {
+			w.fail(k, path, "merge keys (<<) are not supported; write the keys out")
+			continue
+		}
+		if seen[k.Value] {
+			w.fail(k, join(path, k.Value), "%q is given twice", k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if known != nil && !contains(known, k.Value) {
+			w.fail(k, path, "unknown key %q%s", k.Value, suggest(k.Value, known))
+			continue
+		}
+		fn(k.Value, k, v)
+	}
+	return true
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest known key, or the
+// list of known keys.
+func suggest(got string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	return "; known keys: " + strings.Join(sorted, ", ")
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// str decodes a string scalar. Numbers and booleans are accepted as their
+// text (a YAML `1` is the string "1" where a string is wanted).
+func (w *walker) str(n *yaml.Node, path string) (string, bool) {
+	n = w.resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		if n == nil {
+			n = &yaml.Node{}
+		}
+		w.fail(n, path, "expected a string, got %s", kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// field decodes a string scalar with its line.
+func (w *walker) field(n *yaml.Node, path string) (profiles.Field, bool) {
+	s, ok := w.str(n, path)
+	return profiles.Field{Raw: s, Line: w.resolve(n).Line}, ok
+}
+
+func (w *walker) boolean(n *yaml.Node, path string) (bool, bool) {
+	n = w.resolve(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b, true
+		}
+	}
+	w.fail(n, path, "expected true or false, got %s", kindName(n))
+	return false, false
+}
+
+func (w *walker) integer(n *yaml.Node, path string) (int, bool) {
+	n = w.resolve(n)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		var i int
+		if err := n.Decode(&i); err == nil {
+			return i, true
+		}
+	}
+	w.fail(n, path, "expected a whole number, got %s", kindName(n))
+	return 0, false
+}
+
+func (w *walker) number(n *yaml.Node, path string) (float64, bool) {
+	n = w.resolve(n)
+	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!int" || n.ShortTag() == "!!float") {
+		var f float64
+		if err := n.Decode(&f); err == nil {
+			return f, true
+		}
+	}
+	w.fail(n, path, "expected a number, got %s", kindName(n))
+	return 0, false
+}
+
+// scalar decodes any scalar into string, int, float64 or bool.
+func (w *walker) scalar(n *yaml.Node, path string) (any, bool) {
+	n = w.resolve(n)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
+		w.fail(n, path, "expected a single value (a number or a string), got %s", kindName(n))
+		return nil, false
+	}
+	switch n.ShortTag() {
+	case "!!int":
+		var i int64
+		if err := n.Decode(&i); err == nil {
+			return int(i), true
+		}
+		return n.Value, true
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err == nil {
+			return f, true
+		}
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b, true
+		}
+	}
+	return n.Value, true
+}
+
+// tree decodes any node into plain Go values (map[string]any, []any,
+// scalars), for free-form values such as a login's JSON body.
+func (w *walker) tree(n *yaml.Node, path string) (any, bool) {
+	n = w.resolve(n)
+	if w.tooBig() {
+		w.fail(n, path, "the config is too large or uses too many aliases")
+		return nil, false
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		out := map[string]any{}
+		ok := w.mapping(n, path, nil, func(key string, _, v *yaml.Node) {
+			val, good := w.tree(v, join(path, key))
+			if good {
+				out[key] = val
+			}
+		})
+		return out, ok
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, c := range n.Content {
+			val, good := w.tree(c, fmt.Sprintf("%s[%d]", path, i))
+			if !good {
+				return nil, false
+			}
+			out = append(out, val)
+		}
+		return out, true
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!null" {
+			return nil, true
+		}
+		return w.scalar(n, path)
+	}
+	w.fail(n, path, "unsupported YAML value")
+	return nil, false
+}
+
+// list walks a sequence node; a single scalar is accepted as a one-element
+// list.
+func (w *walker) list(n *yaml.Node, path string, fn func(i int, item *yaml.Node)) {
+	n = w.resolve(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind == yaml.ScalarNode {
+		fn(0, n)
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		w.fail(n, path, "expected a list, got %s", kindName(n))
+		return
+	}
+	for i, c := range n.Content {
+		if w.tooBig() {
+			return
+		}
+		fn(i, c)
+	}
+}
