@@ -301,7 +301,7 @@ func (l *loginFlow) do(ctx context.Context, doer Doer, base *url.URL) (string, e
 	case float64:
 		return fmt.Sprint(t), nil
 	default:
-		return "", l.fail("token", "JSONPath %q matched a %s, not a string, in the response from %s", l.tokenExpr, jsonKind(t), where)
+		return "", l.fail("token", "JSONPath %q matched %s, not a string, in the response from %s", l.tokenExpr, withArticle(jsonKind(t)), where)
 	}
 }
 
@@ -310,7 +310,7 @@ func (l *loginFlow) do(ctx context.Context, doer Doer, base *url.URL) (string, e
 func describeKeys(doc any, expr string) string {
 	m, ok := doc.(map[string]any)
 	if !ok {
-		return fmt.Sprintf("the response is a JSON %s", jsonKind(doc))
+		return fmt.Sprintf("the response is %s", withArticle("JSON "+jsonKind(doc)))
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -342,6 +342,13 @@ func describeKeys(doc any, expr string) string {
 		msg += fmt.Sprintf(" (did you mean \"$.%s\"?)", best)
 	}
 	return msg
+}
+
+func withArticle(noun string) string {
+	if strings.ContainsRune("aeiouAEIOU", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 func jsonKind(v any) string {

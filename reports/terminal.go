@@ -104,7 +104,9 @@ func (p *painter) matrix(b *strings.Builder, r *scanner.Result) {
 		return oi < oj
 	})
 	t := table.NewWriter()
-	t.SetStyle(table.StyleLight)
+	style := table.StyleLight
+	style.Format.Header = text.FormatDefault
+	t.SetStyle(style)
 	header := table.Row{"operation"}
 	for _, pr := range r.Profiles {
 		label := safe(pr.Name)

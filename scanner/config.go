@@ -559,6 +559,9 @@ func (c *Config) Validate() error {
 // ParseTarget checks a target URL: absolute http or https, a host, no
 // user info (credentials belong in profiles), no query or fragment.
 func ParseTarget(raw string) (*url.URL, error) {
+	if lower := strings.ToLower(raw); !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return nil, fmt.Errorf("%q must start with http:// or https://", redactURL(raw))
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a URL: %v", redactURL(raw), errors.Unwrap(err))

@@ -88,7 +88,7 @@ func (w *walker) mapping(n *yaml.Node, path string, known []string, fn func(key 
 			continue
 		}
 		if seen[k.Value] {
-			w.fail(k, join(path, k.Value), "%q is given twice", k.Value)
+			w.fail(k, join(path, k.Value), "%q is given twice; keep one", k.Value)
 			continue
 		}
 		seen[k.Value] = true
