@@ -61,19 +61,19 @@ func runDemo(t *testing.T) *scanner.Result {
 func TestDemoEndToEnd(t *testing.T) {
 	res := runDemo(t)
 	want := []findingKey{
-		{judge.KindBOLA, "GET", "/orders/{orderId}", "alice", "bob"},   // path parameter
-		{judge.KindBOLA, "GET", "/orders/{orderId}", "bob", "alice"},   //
-		{judge.KindBOLA, "GET", "/statements", "alice", "bob"},         // query parameter
-		{judge.KindBOLA, "GET", "/statements", "bob", "alice"},         //
-		{judge.KindBOLA, "POST", "/payments", "alice", "bob"},          // JSON body property
-		{judge.KindBOLA, "POST", "/payments", "bob", "alice"},          //
-		{judge.KindBFLA, "GET", "/support/customers", "alice", ""},     // a customer calls a staff function
-		{judge.KindBFLA, "GET", "/support/customers", "bob", ""},       //
+		{judge.KindBOLA, "GET", "/orders/{orderId}", "alice", "bob"},    // path parameter
+		{judge.KindBOLA, "GET", "/orders/{orderId}", "bob", "alice"},    //
+		{judge.KindBOLA, "GET", "/statements", "alice", "bob"},          // query parameter
+		{judge.KindBOLA, "GET", "/statements", "bob", "alice"},          //
+		{judge.KindBOLA, "POST", "/payments", "alice", "bob"},           // JSON body property
+		{judge.KindBOLA, "POST", "/payments", "bob", "alice"},           //
+		{judge.KindBFLA, "GET", "/support/customers", "alice", ""},      // a customer calls a staff function
+		{judge.KindBFLA, "GET", "/support/customers", "bob", ""},        //
 		{judge.KindUnauthenticated, "GET", "/coupons", "anonymous", ""}, // protected data without credentials
-		{judge.KindLockout, "GET", "/support/orders", "support", ""},   // a valid role refused
+		{judge.KindLockout, "GET", "/support/orders", "support", ""},    // a valid role refused
 		{judge.KindStatusCode, "GET", "/admin/settings", "support", ""}, // 401 to an identified caller
-		{judge.KindStatusCode, "GET", "/orders", "anonymous", ""},      // 401 without WWW-Authenticate
-		{judge.KindStatusCode, "GET", "/accounts", "anonymous", ""},    // 403 to the unauthenticated caller
+		{judge.KindStatusCode, "GET", "/orders", "anonymous", ""},       // 401 without WWW-Authenticate
+		{judge.KindStatusCode, "GET", "/accounts", "anonymous", ""},     // 403 to the unauthenticated caller
 	}
 	got := map[findingKey]scanner.Finding{}
 	for _, f := range res.Findings {
@@ -131,13 +131,13 @@ func TestDemoEndToEnd(t *testing.T) {
 		method, path, profile, object string
 		status                        int
 	}{
-		{"GET", "/users/{userId}", "bob", "alice", 404},           // 404 on a foreign object the owner got
-		{"GET", "/accounts/{accountId}", "bob", "alice", 200},     // soft deny body
-		{"GET", "/admin/export", "alice", "", 302},                // redirect to the login page
-		{"DELETE", "/orders/{orderId}", "bob", "alice", 403},      // plain 403
-		{"GET", "/users/me", "anonymous", "", 401},                // 401 with a challenge
-		{"DELETE", "/orders/{orderId}", "alice", "alice", 204},    // the owner's delete ran last
-		{"GET", "/products/{productId}", "anonymous", "", 200},    // public
+		{"GET", "/users/{userId}", "bob", "alice", 404},        // 404 on a foreign object the owner got
+		{"GET", "/accounts/{accountId}", "bob", "alice", 200},  // soft deny body
+		{"GET", "/admin/export", "alice", "", 302},             // redirect to the login page
+		{"DELETE", "/orders/{orderId}", "bob", "alice", 403},   // plain 403
+		{"GET", "/users/me", "anonymous", "", 401},             // 401 with a challenge
+		{"DELETE", "/orders/{orderId}", "alice", "alice", 204}, // the owner's delete ran last
+		{"GET", "/products/{productId}", "anonymous", "", 200}, // public
 	} {
 		c := cell(tc.method, tc.path, tc.profile, tc.object)
 		if c.Status != tc.status || c.Verdict != judge.Pass {
