@@ -166,14 +166,21 @@ func (p *Profile) AuthKinds() []string {
 	return k
 }
 
-// Login describes the profile's login request, for the plan: "POST /login
-// (token from $.access_token)"; empty when the profile does not log in.
+// Login describes the profile's login request, for the plan: "POST /login;
+// the token at $.access_token is sent as Authorization: Bearer
+// ${BOB_TOKEN}"; empty when the profile does not log in.
 func (p *Profile) Login() string {
 	l := p.auth.login
 	if l == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s %s (token from %s)", l.method, l.path, l.tokenExpr)
+	sent := "cookie " + l.cookie
+	if l.cookie == "" {
+		sent = l.header + ": " + strings.ReplaceAll(l.format, "{token}", l.token.Placeholder())
+	} else {
+		sent += "=" + l.token.Placeholder()
+	}
+	return fmt.Sprintf("%s %s; the token at %s is sent as %s", l.method, l.path, l.tokenExpr, sent)
 }
 
 // Apply adds the profile's credentials to req: headers, cookies and query

@@ -112,6 +112,17 @@ func (r *Redactor) AddBasic(user string, password Secret) {
 	r.AddSecret(password)
 }
 
+// Contains reports whether s holds at least one registered secret (or,
+// in plan mode, a placeholder).
+func (r *Redactor) Contains(s string) bool {
+	for _, seg := range r.Segments(s) {
+		if seg.Placeholder {
+			return true
+		}
+	}
+	return false
+}
+
 // Segment is a piece of redacted text: literal text, or a placeholder that
 // stands for a secret.
 type Segment struct {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/engine"
 )
 
 // curlSkipHeaders are headers curl sets itself or that add nothing to a
@@ -38,6 +39,9 @@ func Curl(method, rawURL string, header http.Header, body []byte, red *profiles.
 			continue
 		}
 		for _, v := range header[name] {
+			if http.CanonicalHeaderKey(name) == "Accept" && v == engine.DefaultAccept {
+				continue // ours, not the target's: noise in a reproduction
+			}
 			if http.CanonicalHeaderKey(name) == "Authorization" {
 				if user, pass, ok := parseBasic(v); ok {
 					b.WriteString(" -u " + shellQuote(user+":"+pass, red))

@@ -40,11 +40,10 @@ func newRedaction(set *profiles.Set) *redaction {
 // value redacts a credential value: its placeholder when known, else
 // [REDACTED] as a whole.
 func (r *redaction) value(v string) string {
-	out := r.red.Redact(v)
-	if out == v && v != "" {
+	if v != "" && !r.red.Contains(v) {
 		return profiles.Redacted
 	}
-	return out
+	return r.red.Redact(v)
 }
 
 func (r *redaction) url(raw string) string {
@@ -192,7 +191,7 @@ func (r *redaction) curlURL(raw string) string {
 			continue
 		}
 		for i, v := range vals {
-			if r.red.Redact(v) == v {
+			if !r.red.Contains(v) {
 				vals[i], changed = profiles.Redacted, true
 			}
 		}
@@ -213,16 +212,16 @@ func (r *redaction) curlHeaders(h http.Header) http.Header {
 			switch {
 			case lower == "authorization":
 				if _, pass, ok := parseBasic(v); ok {
-					if r.red.Redact(pass) == pass {
+					if !r.red.Contains(pass) {
 						vals[i] = profiles.Redacted
 					}
 					continue
 				}
-				if r.red.Redact(v) == v {
+				if !r.red.Contains(v) {
 					vals[i] = profiles.Redacted
 				}
 			case r.headers[lower]:
-				if r.red.Redact(v) == v {
+				if !r.red.Contains(v) {
 					vals[i] = profiles.Redacted
 				}
 			case lower == "cookie":
@@ -237,7 +236,7 @@ func (r *redaction) curlCookie(v string) string {
 	parts := strings.Split(v, ";")
 	for i, part := range parts {
 		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok && r.cookies[strings.ToLower(name)] && r.red.Redact(val) == val {
+		if ok && r.cookies[strings.ToLower(name)] && !r.red.Contains(val) {
 			parts[i] = name + "=" + profiles.Redacted
 		} else {
 			parts[i] = strings.TrimSpace(part)

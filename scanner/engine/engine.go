@@ -28,6 +28,9 @@ import (
 	"github.com/authzscan/authzscan/scanner/synth"
 )
 
+// DefaultAccept is the Accept header of a probe whose spec names none.
+const DefaultAccept = "application/json, */*;q=0.8"
+
 // DefaultExcerpt is how many body bytes an Observation keeps for evidence.
 const DefaultExcerpt = 4096
 
@@ -406,7 +409,7 @@ func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgen
 		req.Header.Set("Content-Type", r.ContentType)
 	}
 	if req.Header.Get("Accept") == "" {
-		req.Header.Set("Accept", "application/json, */*;q=0.8")
+		req.Header.Set("Accept", DefaultAccept)
 	}
 	if userAgent != "" {
 		req.Header.Set("User-Agent", userAgent)

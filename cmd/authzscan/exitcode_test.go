@@ -1,0 +1,58 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
+)
+
+func TestExitCode(t *testing.T) {
+	result := func(complete bool, kinds ...judge.Kind) *scanner.Result {
+		r := &scanner.Result{Complete: complete}
+		for _, k := range kinds {
+			r.Findings = append(r.Findings, scanner.Finding{Kind: k})
+		}
+		return r
+	}
+	tests := []struct {
+		name   string
+		res    *scanner.Result
+		failOn FailOn
+		want   int
+	}{
+		{"clean scan", result(true), FailOnAny, ExitOK},
+		{"no result at all", nil, FailOnNone, ExitIncomplete},
+		{"incomplete wins over findings", result(false, judge.KindBOLA), FailOnBroken, ExitIncomplete},
+		{"incomplete even with fail-on none", result(false), FailOnNone, ExitIncomplete},
+		{"bola fails on broken", result(true, judge.KindBOLA), FailOnBroken, ExitFindings},
+		{"bfla fails on broken", result(true, judge.KindBFLA), FailOnBroken, ExitFindings},
+		{"unauthenticated fails on broken", result(true, judge.KindUnauthenticated), FailOnBroken, ExitFindings},
+		{"lockout passes fail-on broken", result(true, judge.KindLockout), FailOnBroken, ExitOK},
+		{"lockout fails on lockout", result(true, judge.KindLockout), FailOnLockout, ExitFindings},
+		{"broken is above lockout", result(true, judge.KindBOLA), FailOnLockout, ExitFindings},
+		{"status-code passes fail-on lockout", result(true, judge.KindStatusCode), FailOnLockout, ExitOK},
+		{"status-code fails on any", result(true, judge.KindStatusCode), FailOnAny, ExitFindings},
+		{"none never fails", result(true, judge.KindBOLA, judge.KindLockout), FailOnNone, ExitOK},
+		{"default fails on both directions", result(true, judge.KindLockout), DefaultFailOn, ExitFindings},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := exitCode(tc.res, tc.failOn); got != tc.want {
+				t.Errorf("exitCode = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseFailOn(t *testing.T) {
+	for _, ok := range []string{"broken", "LOCKOUT", " any ", "none"} {
+		if _, err := ParseFailOn(ok); err != nil {
+			t.Errorf("ParseFailOn(%q): %v", ok, err)
+		}
+	}
+	_, err := ParseFailOn("high")
+	if err == nil || err.Error() != `--fail-on "high" is not one of broken, lockout, any, none` {
+		t.Errorf("err = %v", err)
+	}
+}
