@@ -1,0 +1,125 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run: go test ./reports -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs; if intended, run: go test ./reports -run %s -update\n--- got ---\n%s", path, t.Name(), got)
+	}
+}
+
+// fixture is a real demo scan's report, normalized (times, port).
+func fixture(t *testing.T) *scanner.Result {
+	t.Helper()
+	f, err := os.Open("testdata/demo-result.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	r := fixture(t)
+	var buf bytes.Buffer
+	if err := JSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ReadJSON(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r, again) {
+		t.Errorf("the report does not survive a write and a read")
+	}
+	if strings.Contains(buf.String(), "<") {
+		t.Errorf("HTML-significant characters are not escaped")
+	}
+	golden(t, "json.golden", buf.Bytes())
+}
+
+func TestTerminalGolden(t *testing.T) {
+	r := fixture(t)
+	for _, tc := range []struct {
+		name  string
+		color bool
+	}{{"terminal.golden", false}, {"terminal-color.golden", true}} {
+		var buf bytes.Buffer
+		if err := Terminal(Options{Color: tc.color})(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(buf.String(), "\x1b["); got != tc.color {
+			t.Errorf("%s: colour codes present = %v", tc.name, got)
+		}
+		golden(t, tc.name, buf.Bytes())
+	}
+}
+
+// TestTerminalStripsControlCharacters: a hostile spec path or message
+// cannot drive the terminal.
+func TestTerminalStripsControlCharacters(t *testing.T) {
+	r := &scanner.Result{
+		Complete:   false,
+		Incomplete: "interrupted\x1b]0;pwned\x07",
+		Profiles:   []scanner.ProfileInfo{{Name: "alice", Role: "user"}},
+		Operations: []scanner.OperationInfo{{Method: "GET", Path: "/x\x1b[2J"}},
+		Cells:      []scanner.Cell{{Method: "GET", Path: "/x\x1b[2J", Profile: "alice", Status: 200, Verdict: judge.Broken}},
+		Findings:   []scanner.Finding{{Kind: judge.KindBFLA, Severity: judge.SeverityHigh, Method: "GET", Path: "/x\x1b[2J", Profile: "alice", Message: "got \x1b[31mred"}},
+		Summary:    scanner.Summary{Verdicts: map[scanner.Verdict]int{judge.Broken: 1}},
+	}
+	var buf bytes.Buffer
+	if err := Terminal(Options{})(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(buf.String(), "\x1b\x07") {
+		t.Errorf("control characters reached the terminal: %q", buf.String())
+	}
+	for _, want := range []string{"/x[2J", "200 BROKEN", "INCOMPLETE: interrupted]0;pwned"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	f, err := Lookup(" JSON ", Options{})
+	if err != nil || f.Name != "json" || f.File != "report.json" {
+		t.Errorf("Lookup json = %+v, %v", f, err)
+	}
+	if f, err := Lookup("terminal", Options{}); err != nil || f.File != "" {
+		t.Errorf("terminal goes to stdout: %+v %v", f, err)
+	}
+	_, err = Lookup("xml", Options{})
+	if err == nil || err.Error() != `unknown format "xml"; known formats: json, terminal` {
+		t.Errorf("err = %v", err)
+	}
+}
