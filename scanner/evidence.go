@@ -46,28 +46,11 @@ func (r *redaction) value(v string) string {
 	return r.red.Redact(v)
 }
 
+// url redacts a request URL: credential query parameters the redactor does
+// not know are masked, then every known secret becomes its placeholder.
+// Placeholders are left unescaped so they read as ${VAR}.
 func (r *redaction) url(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return r.red.Redact(raw)
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for name, vals := range q {
-			if r.query[strings.ToLower(name)] {
-				for i, v := range vals {
-					vals[i] = r.value(v)
-				}
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
-	return r.red.Redact(u.String())
+	return r.red.Redact(r.curlURL(raw))
 }
 
 func (r *redaction) headerList(h http.Header, response bool) []Header {
@@ -177,27 +160,28 @@ func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
 	return ev
 }
 
-// curlURL masks credential query parameters the redactor does not know
-// (too short to scrub from free text).
+// curlURL masks the values of credential query parameters the redactor
+// does not know (too short to scrub from free text), editing the raw query
+// so nothing else is re-encoded.
 func (r *redaction) curlURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
+	if err != nil {
 		return raw
 	}
-	q := u.Query()
-	changed := false
-	for name, vals := range q {
-		if !r.query[strings.ToLower(name)] {
-			continue
-		}
-		for i, v := range vals {
-			if !r.red.Contains(v) {
-				vals[i], changed = profiles.Redacted, true
+	u.User = nil
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, part := range parts {
+			k, v, _ := strings.Cut(part, "=")
+			name, err := url.QueryUnescape(k)
+			if err != nil || !r.query[strings.ToLower(name)] {
+				continue
+			}
+			if dv, err := url.QueryUnescape(v); err != nil || !r.red.Contains(dv) {
+				parts[i] = k + "=" + profiles.Redacted
 			}
 		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
+		u.RawQuery = strings.Join(parts, "&")
 	}
 	return u.String()
 }
