@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -124,26 +125,72 @@ var ErrOffOrigin = errors.New("request leaves the target's origin")
 // Do sends req through the scan's limiter: the profiles package's logins
 // use it. The caller closes the body.
 func (e *Engine) Do(req *http.Request) (*http.Response, error) {
-	return e.send(req.Context(), req)
+	resp, _, err := e.send(req.Context(), req)
+	return resp, err
 }
 
 var _ profiles.Doer = (*Engine)(nil)
 
+// notSentError is an error raised before a request left: refused by the
+// origin check, or interrupted while waiting for the pause or the limiter.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
 // send is the one place a request leaves: origin check, the scan-wide
-// pause, the limiter, then the client. wait bounds the waiting; the
-// request's own context bounds the exchange.
-func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, error) {
+// pause and the limiter, then the client. wait bounds the waiting; the
+// request's own context bounds the exchange. It returns how many times the
+// request was written to the wire: net/http resends an idempotent request
+// by itself when a reused connection turns out dead, and such a resend
+// pays the limiter and is counted like any request.
+func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, int, error) {
 	if !SameOrigin(req.URL, e.cfg.Base) {
-		return nil, fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)
+		return nil, 0, &notSentError{fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)}
 	}
-	if err := e.waitPause(wait); err != nil {
-		return nil, err
+	if err := e.acquire(wait); err != nil {
+		return nil, 0, &notSentError{err}
 	}
-	if err := e.limiter.Wait(wait); err != nil {
-		return nil, err
+	var conns, writes atomic.Int32
+	trace := &httptrace.ClientTrace{
+		GetConn: func(string) {
+			if conns.Add(1) > 1 {
+				_ = e.acquire(wait) // a transport-level resend pays too
+			}
+		},
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				writes.Add(1)
+				e.requests.Add(1)
+			}
+		},
 	}
-	e.requests.Add(1)
-	return e.client.Do(req)
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := e.client.Do(req)
+	return resp, int(writes.Load()), err
+}
+
+// acquire waits until no pause is in force and the limiter grants a
+// token. A pause that begins while waiting for the token (a 429 answered
+// meanwhile) is honoured before the request leaves.
+func (e *Engine) acquire(ctx context.Context) error {
+	for {
+		if err := e.waitPause(ctx); err != nil {
+			return err
+		}
+		if err := e.limiter.Wait(ctx); err != nil {
+			return err
+		}
+		if !e.paused() {
+			return nil
+		}
+	}
+}
+
+func (e *Engine) paused() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return time.Now().Before(e.pauseUntil)
 }
 
 // SameOrigin reports whether u has base's scheme and host (port
@@ -230,8 +277,8 @@ type Observation struct {
 	RespHeader http.Header
 	// Excerpt is the first Config.Excerpt bytes of the body.
 	Excerpt []byte
-	// BodyBytes is how many body bytes were read; Truncated says the body
-	// was longer than Config.MaxBody.
+	// BodyBytes is how many body bytes were read; Truncated says Excerpt
+	// is not the whole body (longer than Config.Excerpt or Config.MaxBody).
 	BodyBytes int64
 	Truncated bool
 	// BodyDenied says the body matched Config.BodyDeny.
@@ -321,30 +368,37 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 		}
 		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header.Clone(), j.Request.Body
 		start := time.Now()
-		resp, err := e.send(wait, req)
+		resp, writes, err := e.send(wait, req)
+		obs.Attempts += writes
 		if err != nil {
 			obs.Duration = time.Since(start)
-			if wait.Err() != nil && errors.Is(err, wait.Err()) {
-				if obs.Attempts == 0 {
+			var notSent *notSentError
+			if errors.As(err, &notSent) {
+				switch {
+				case errors.Is(err, ErrOffOrigin):
+					obs.Err = "not sent: " + err.Error()
+				case obs.Attempts == 0:
 					obs.NotSent = true
 					obs.Err = "not sent: the scan was interrupted"
-				} else {
+				default:
 					obs.Err = fmt.Sprintf("interrupted while waiting to retry after %d", obs.Status)
 				}
 				return obs
 			}
-			obs.Attempts++
 			obs.Err = describeError(err, e.cfg.Timeout)
 			return obs
 		}
-		obs.Attempts++
 		status := resp.StatusCode
 		obs.Status = status
-		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && retries < e.cfg.Retries {
-			retries++
-			e.pause(e.retryDelay(resp, retries))
-			discard(resp)
-			continue
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			// The server asked the whole scan to slow down, whether or not
+			// this job retries.
+			e.pause(e.retryDelay(resp, retries+1))
+			if retries < e.cfg.Retries {
+				retries++
+				discard(resp)
+				continue
+			}
 		}
 		if !obs.Renewed && j.Profile.Renewable() && e.sessionRefused(resp) {
 			discard(resp)
@@ -469,20 +523,27 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
+	if v[0] >= '0' && v[0] <= '9' {
+		if strings.Trim(v, "0123456789") != "" {
 			return 0, false
 		}
-		if secs > 86400 {
-			secs = 86400
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > maxRetryAfter {
+			secs = maxRetryAfter // all digits but too large: the longest wait
 		}
 		return time.Duration(secs) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
+		if t.Sub(now) > maxRetryAfter*time.Second {
+			return maxRetryAfter * time.Second, true
+		}
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
 }
+
+// maxRetryAfter caps what ParseRetryAfter returns, in seconds: one day.
+const maxRetryAfter = 86400
 
 // describeError turns a client error into a short lowercase reason.
 func describeError(err error, timeout time.Duration) string {
@@ -496,7 +557,11 @@ func describeError(err error, timeout time.Duration) string {
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
-		return fmt.Sprintf("%s: %v", op.Op, op.Err)
+		inner := op.Err.Error()
+		if strings.HasPrefix(inner, op.Op+": ") {
+			return inner
+		}
+		return op.Op + ": " + inner
 	}
 	return err.Error()
 }
