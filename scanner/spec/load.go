@@ -1,10 +1,18 @@
 package spec
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
 )
 
 // DefaultMaxBytes caps the size of a spec document read from a file or URL:
@@ -36,6 +44,192 @@ type Options struct {
 // A document that loads but fails validation is returned with the problems
 // in Document.Warnings. A document that cannot be read, parsed or resolved
 // is an error that names the location and, where known, the line.
-func Load(ctx context.Context, location string, opts Options) (*Document, error) {
-	return nil, errors.New("spec: not implemented yet")
+func Load(ctx context.Context, location string, opts Options) (_ *Document, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// kin-openapi has panicked on odd input before; whatever it does, the
+	// caller gets an error naming the document, never a stack trace.
+	defer recoverInto(location, &err)
+
+	src, err := newSource(ctx, location, opts)
+	if err != nil {
+		return nil, err
+	}
+	data, err := src.readRoot()
+	if err != nil {
+		return nil, err
+	}
+	p, err := parse(ctx, src, data)
+	if err != nil {
+		return nil, err
+	}
+	return build(ctx, p), nil
+}
+
+// recoverInto, deferred, turns a panic into the error of the load of
+// location.
+func recoverInto(location string, err *error) {
+	if r := recover(); r != nil {
+		*err = errorf(location, 0, nil, "the OpenAPI library failed on this document (%v); please report it", r)
+	}
+}
+
+// utf8BOM is skipped at the start of a document.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// parsed is a document loaded by kin-openapi, $refs resolved.
+type parsed struct {
+	location string
+	version  string
+	basePath string
+	doc      *openapi3.T
+	outline  *outline
+}
+
+// parse reads data, the document at src, into kin-openapi's model.
+func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
+	loc := src.location
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errorf(loc, 0, nil, "the document is empty")
+	}
+
+	// Read the outline: JSON through the streaming index (which also
+	// gives the spans decodeV3JSON needs), YAML through a node tree.
+	var (
+		o   *outline
+		ix  *jsonIndex
+		err error
+	)
+	if looksJSON(data) {
+		ix, err = indexJSON(data)
+		if err == nil {
+			o = outlineJSON(data, ix)
+		} else if !errors.Is(err, errNotObject) {
+			// Perhaps YAML in flow style: {openapi: 3.0.0, …}.
+			ix = nil
+			var yerr error
+			if o, yerr = outlineYAML(data); yerr != nil {
+				return nil, jsonSyntaxError(loc, data, err)
+			}
+		}
+	} else {
+		o, err = outlineYAML(data)
+	}
+	if err != nil && o == nil {
+		var se *yamlSyntaxError
+		switch {
+		case errors.Is(err, errEmpty):
+			return nil, errorf(loc, 0, err, "the document is empty")
+		case errors.Is(err, errNotObject):
+			return nil, errorf(loc, 0, err, `not an OpenAPI document: the top level is not a mapping with an "openapi" or "swagger" key`)
+		case errors.As(err, &se):
+			return nil, errorf(loc, se.line, err, "cannot parse YAML: %s", se.msg)
+		}
+		return nil, errorf(loc, 0, err, "cannot parse: %v", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errorf(loc, 0, err, "loading interrupted: %v", err)
+	}
+
+	kl := openapi3.NewLoader()
+	kl.Context = ctx
+	// Not enforced by kin-openapi once ReadFromURIFunc is set: src.readRef
+	// is the policy (see the SECURITY note on source).
+	kl.IsExternalRefsAllowed = true
+	kl.ReadFromURIFunc = src.readRef
+
+	out := &parsed{location: loc, outline: o}
+	var doc *openapi3.T
+	switch {
+	case o.hasOpenAPI && strings.HasPrefix(o.openapi, "3."):
+		out.version = o.openapi
+		if ix != nil {
+			if doc, err = decodeV3JSON(ctx, loc, data, ix); err != nil {
+				return nil, err
+			}
+			if err := kl.ResolveRefsIn(doc, src.root); err != nil {
+				return nil, src.refError(err)
+			}
+		} else if doc, err = kl.LoadFromDataWithPath(data, src.root); err != nil {
+			return nil, src.loadError(err)
+		}
+		if list := servers(doc); len(list) > 0 {
+			out.basePath = basePath(list[0])
+		}
+	case o.hasOpenAPI:
+		return nil, errorf(loc, 0, nil, `unsupported OpenAPI version %q; authzscan reads Swagger 2.0 and OpenAPI 3.0 and 3.1`, o.openapi)
+	case o.hasSwagger && o.swagger == "2.0":
+		out.version = o.swagger
+		var d2 openapi2.T
+		if ix != nil {
+			err = json.Unmarshal(data, &d2)
+		} else {
+			err = openapi2.UnmarshalFromData(data, &d2)
+		}
+		if err != nil {
+			return nil, src.loadError(err)
+		}
+		if doc, err = openapi2conv.ToV3WithLoader(&d2, kl, src.root); err != nil {
+			return nil, src.refError(err)
+		}
+		out.basePath = basePath(d2.BasePath)
+	case o.hasSwagger:
+		return nil, errorf(loc, 0, nil, `unsupported Swagger version %q; authzscan reads Swagger 2.0 and OpenAPI 3.0 and 3.1`, o.swagger)
+	default:
+		return nil, errorf(loc, 0, nil, `not an OpenAPI document: no "openapi" or "swagger" key at the top level`)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errorf(loc, 0, err, "loading interrupted: %v", err)
+	}
+
+	// Everything is resolved: the source texts kept to name a failing $ref
+	// can go before validation, which allocates a lot.
+	src.reads, src.readOrder = nil, nil
+	out.doc = doc
+	return out, nil
+}
+
+// build flattens a parsed document into the Document the scanner uses.
+func build(ctx context.Context, p *parsed) *Document {
+	out := &Document{Location: p.location, Version: p.version, BasePath: p.basePath}
+	if p.doc.Info != nil {
+		out.Title, out.APIVersion = p.doc.Info.Title, p.doc.Info.Version
+	}
+	out.Servers = servers(p.doc)
+	out.Operations = operations(p.doc, p.outline)
+	out.Warnings = warnings(ctx, p.doc)
+	return out
+}
+
+// jsonSyntaxError names the line of a JSON syntax error.
+func jsonSyntaxError(loc string, data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return errorf(loc, newLineCounter(data).at(max(se.Offset-1, 0)), err, "cannot parse JSON: %v", err)
+	}
+	return errorf(loc, 0, err, "cannot parse JSON: %v", err)
+}
+
+// loadError turns an error of kin-openapi's decoding of the document (YAML,
+// or Swagger 2.0) into the error Load returns; $ref errors go to refError.
+func (s *source) loadError(err error) error {
+	var le *yaml.LoadError
+	if errors.As(err, &le) && le.Message != "" && !kinRef.MatchString(err.Error()) {
+		return errorf(s.location, le.Mark.Line, err, "cannot load: %s", le.Message)
+	}
+	var refused *refusedError
+	var unread *refReadError
+	if errors.As(err, &refused) || errors.As(err, &unread) || kinRef.MatchString(err.Error()) {
+		return s.refError(err)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return jsonSyntaxError(s.location, s.reads[s.root.String()], err)
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "failed to unmarshal data: ")
+	msg = strings.TrimPrefix(msg, "yaml error: ")
+	return errorf(s.location, 0, err, "cannot load: %s", msg)
 }

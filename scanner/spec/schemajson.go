@@ -1,0 +1,321 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// decodeSchemaRef decodes a JSON schema into dst with the result kin-openapi's
+// own UnmarshalJSON gives (TestDecodeSchemaRefAgreesOnCorpus checks it),
+// level by level. raw must be valid JSON, as the index pass has checked.
+//
+// kin-openapi decodes a schema object three times (for its $ref, its fields
+// and its extensions), the last time into generic maps, and each nested
+// schema does the same again: the work grows with the size of a schema times
+// its depth, which makes the component schemas of GitHub's description most
+// of its decoding time. Here each level is decoded with its nested schemas
+// (properties, items, allOf, anyOf, oneOf, not) replaced by null, then each
+// nested schema on its own, put back where the null went.
+// Anything unusual at a level (a $ref, escaped or duplicate keys, keys in
+// another case) decodes that level the plain way.
+func decodeSchemaRef(raw []byte, dst *openapi3.SchemaRef) error {
+	hollow, kids, ok := hollowSchema(raw)
+	if !ok {
+		return dst.UnmarshalJSON(raw)
+	}
+	// hollow is valid JSON made of valid pieces: no need for encoding/json
+	// to check it again.
+	if err := dst.UnmarshalJSON(hollow); err != nil {
+		return err
+	}
+	s := dst.Value
+	if s == nil {
+		*dst = openapi3.SchemaRef{}
+		return dst.UnmarshalJSON(raw)
+	}
+	for _, k := range kids {
+		child := &openapi3.SchemaRef{}
+		if err := decodeSchemaRef(k.raw, child); err != nil {
+			return err
+		}
+		if !place(s, k, child) {
+			// Not where the null should have put it: the plain way.
+			*dst = openapi3.SchemaRef{}
+			return dst.UnmarshalJSON(raw)
+		}
+	}
+	return nil
+}
+
+// place puts a nested schema back where hollowSchema took it from.
+func place(s *openapi3.Schema, k nested, child *openapi3.SchemaRef) bool {
+	switch k.field {
+	case "properties":
+		if _, ok := s.Properties[k.name]; !ok {
+			return false
+		}
+		s.Properties[k.name] = child
+	case "items":
+		s.Items = child
+	case "not":
+		s.Not = child
+	case "allOf":
+		return setAt(s.AllOf, k.index, child)
+	case "anyOf":
+		return setAt(s.AnyOf, k.index, child)
+	case "oneOf":
+		return setAt(s.OneOf, k.index, child)
+	}
+	return true
+}
+
+func setAt(refs openapi3.SchemaRefs, i int, child *openapi3.SchemaRef) bool {
+	if i >= len(refs) {
+		return false
+	}
+	refs[i] = child
+	return true
+}
+
+// nested is a schema taken out of its parent by hollowSchema.
+type nested struct {
+	field string // "properties", "items"…
+	name  string // the property name, for properties
+	index int    // the position, for allOf, anyOf, oneOf
+	raw   []byte
+}
+
+// hollowFields are the keywords whose nested schemas hollowSchema takes out.
+var hollowFields = map[string]bool{
+	"properties": true, "items": true, "not": true, "allOf": true, "anyOf": true, "oneOf": true,
+}
+
+var placeholder = []byte("null")
+
+// hollowSchema rewrites a schema object with its nested schemas replaced by
+// null, and returns them. ok is false when the object should be decoded as it
+// is: not an object, a $ref, nothing to take out, or keys that encoding/json
+// could match to the same field in another way than the text says (escaped,
+// repeated, or in another case).
+func hollowSchema(raw []byte) (out []byte, kids []nested, ok bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, nil, false
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	seen := make(map[string]bool, 8)
+	first := true
+	good := forMembers(raw, i, func(key, val []byte) bool {
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return false
+		}
+		name := string(key[1 : len(key)-1])
+		lower := string(bytes.ToLower([]byte(name)))
+		if seen[lower] || lower == "$ref" {
+			return false
+		}
+		seen[lower] = true
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(key)
+		b.WriteByte(':')
+		if !hollowFields[name] {
+			if hollowFields[lowerField(lower)] {
+				return false // "Properties": encoding/json would take it
+			}
+			b.Write(val)
+			return true
+		}
+		switch name {
+		case "items", "not":
+			if val[0] != '{' {
+				b.Write(val)
+				return true
+			}
+			kids = append(kids, nested{field: name, raw: val})
+			b.Write(placeholder)
+		case "properties":
+			if val[0] != '{' {
+				b.Write(val)
+				return true
+			}
+			props := make(map[string]bool)
+			b.WriteByte('{')
+			n := 0
+			okProps := forMembers(val, 0, func(pk, pv []byte) bool {
+				var pname string
+				if bytes.IndexByte(pk, '\\') >= 0 {
+					if json.Unmarshal(pk, &pname) != nil {
+						return false
+					}
+				} else {
+					pname = string(pk[1 : len(pk)-1])
+				}
+				if props[pname] {
+					return false
+				}
+				props[pname] = true
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				n++
+				b.Write(pk)
+				b.WriteByte(':')
+				if pv[0] != '{' {
+					b.Write(pv)
+					return true
+				}
+				kids = append(kids, nested{field: name, name: pname, raw: pv})
+				b.Write(placeholder)
+				return true
+			})
+			if !okProps {
+				return false
+			}
+			b.WriteByte('}')
+		default: // allOf, anyOf, oneOf
+			if val[0] != '[' {
+				b.Write(val)
+				return true
+			}
+			b.WriteByte('[')
+			n := 0
+			forElements(val, func(ev []byte) {
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				if ev[0] == '{' {
+					kids = append(kids, nested{field: name, index: n, raw: ev})
+					b.Write(placeholder)
+				} else {
+					b.Write(ev)
+				}
+				n++
+			})
+			b.WriteByte(']')
+		}
+		return true
+	})
+	if !good || len(kids) == 0 {
+		return nil, nil, false
+	}
+	b.WriteByte('}')
+	return b.Bytes(), kids, true
+}
+
+// lowerField maps a lower-cased key to the hollowed keyword it matches
+// case-insensitively, "" when none.
+func lowerField(lower string) string {
+	switch lower {
+	case "properties":
+		return "properties"
+	case "items":
+		return "items"
+	case "not":
+		return "not"
+	case "allof":
+		return "allOf"
+	case "anyof":
+		return "anyOf"
+	case "oneof":
+		return "oneOf"
+	}
+	return ""
+}
+
+// The helpers below walk JSON that the index pass has already checked, so
+// they only find where values end.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipJSONValue returns the index just after the value starting at b[i].
+func skipJSONValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just after the string starting at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// forMembers calls fn with the raw key (quotes included) and value of each
+// member of the object starting at b[i], until fn returns false; it returns
+// false then.
+func forMembers(b []byte, i int, fn func(key, val []byte) bool) bool {
+	i = skipSpace(b, i+1) // past '{'
+	for i < len(b) && b[i] != '}' {
+		ke := skipString(b, i)
+		key := b[i:ke]
+		i = skipSpace(b, ke)
+		i = skipSpace(b, i+1) // past ':'
+		ve := skipJSONValue(b, i)
+		if !fn(key, b[i:ve]) {
+			return false
+		}
+		i = skipSpace(b, ve)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return true
+}
+
+// forElements calls fn with each element of the array b.
+func forElements(b []byte, fn func(val []byte)) {
+	i := skipSpace(b, 1) // past '['
+	for i < len(b) && b[i] != ']' {
+		ve := skipJSONValue(b, i)
+		fn(b[i:ve])
+		i = skipSpace(b, ve)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package spec
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// maxWarnings caps Document.Warnings; the rest are counted in one more line.
+const maxWarnings = 20
+
+// parallelMinPaths is the number of paths from which validation is split
+// into parts that run at once.
+const parallelMinPaths = 200
+
+// warnings validates doc and returns its problems, one line each, sorted and
+// without repeats. kin-openapi can report every independent problem at once
+// (EnableMultiError), but warns that some validators may trip over a problem
+// they were not written to get past; a panic there falls back to the
+// fail-fast mode, which reports one.
+func warnings(ctx context.Context, doc *openapi3.T) []string {
+	errs, panicked := validateAll(ctx, doc)
+	if panicked {
+		var err error
+		if err, panicked = validateOne(ctx, doc, nil); err != nil {
+			errs = []error{err}
+		}
+	}
+	if panicked {
+		return []string{"validation stopped early: the OpenAPI library failed on this document"}
+	}
+	var lines []string
+	seen := make(map[string]bool)
+	for _, e := range errs {
+		line := oneLine(e.Error())
+		if line == "" || seen[line] {
+			continue
+		}
+		seen[line] = true
+		lines = append(lines, line)
+	}
+	slices.Sort(lines)
+	if len(lines) > maxWarnings {
+		more := len(lines) - maxWarnings
+		lines = append(lines[:maxWarnings:maxWarnings], fmt.Sprintf("… and %d more", more))
+	}
+	return lines
+}
+
+// validateAll returns every problem kin-openapi finds in doc, and whether it
+// panicked.
+//
+// A big document is validated in parts at once, each a shallow copy of doc:
+// one with everything but the paths, and the others with a share of the
+// paths (and the security schemes, which the paths' requirements are
+// checked against). Parts only read what they share. Paths that could
+// conflict (equal but for the names of their variables) stay in one part,
+// so that kin-openapi still sees the conflict; the one check that spans all
+// paths, unique operationIds, is done here instead, as kin-openapi does it.
+// Problems several parts report (top-level fields) are merged by the caller.
+func validateAll(ctx context.Context, doc *openapi3.T) ([]error, bool) {
+	multi := []openapi3.ValidationOption{openapi3.EnableMultiError()}
+	workers := runtime.GOMAXPROCS(0)
+	if doc.Paths == nil || doc.Paths.Len() < parallelMinPaths || workers < 2 {
+		err, panicked := validateOne(ctx, doc, multi)
+		return leaves(err), panicked
+	}
+
+	rest := *doc
+	rest.Paths = openapi3.NewPaths()
+	parts := []*openapi3.T{&rest}
+	for _, chunk := range pathChunks(doc.Paths, 2*workers) {
+		part := *doc
+		part.Paths = chunk
+		part.Webhooks = nil
+		part.Components = nil
+		if doc.Components != nil {
+			part.Components = &openapi3.Components{SecuritySchemes: doc.Components.SecuritySchemes}
+		}
+		parts = append(parts, &part)
+	}
+
+	errs := make([]error, len(parts))
+	panics := make([]bool, len(parts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(parts)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(parts) {
+					return
+				}
+				errs[i], panics[i] = validateOne(ctx, parts[i], multi)
+			}
+		})
+	}
+	wg.Wait()
+	if slices.Contains(panics, true) {
+		return nil, true
+	}
+
+	var out []error
+	for _, err := range errs {
+		for _, e := range leaves(err) {
+			var dup *openapi3.DuplicateOperationIDError
+			if !errors.As(e, &dup) {
+				out = append(out, e)
+			}
+		}
+	}
+	if err := duplicateOperationID(doc.Paths); err != nil {
+		out = append(out, err)
+	}
+	return out, false
+}
+
+// pathChunks shares the paths out into at most n Paths, keeping together
+// the paths that are equal but for the names of their variables.
+func pathChunks(paths *openapi3.Paths, n int) []*openapi3.Paths {
+	groups := make(map[string][]string)
+	for _, p := range paths.Keys() {
+		k := templateShape(p)
+		groups[k] = append(groups[k], p)
+	}
+	// Biggest groups first, each to the chunk with the fewest operations.
+	shapes := make([]string, 0, len(groups))
+	for k := range groups {
+		shapes = append(shapes, k)
+	}
+	weight := func(k string) int {
+		w := 0
+		for _, p := range groups[k] {
+			if item := paths.Value(p); item != nil {
+				w += 1 + len(item.Operations())
+			}
+		}
+		return w
+	}
+	weights := make(map[string]int, len(shapes))
+	for _, k := range shapes {
+		weights[k] = weight(k)
+	}
+	slices.SortFunc(shapes, func(a, b string) int { return cmp.Or(cmp.Compare(weights[b], weights[a]), cmp.Compare(a, b)) })
+	chunks := make([]*openapi3.Paths, n)
+	load := make([]int, n)
+	for i := range chunks {
+		chunks[i] = openapi3.NewPaths()
+	}
+	for _, k := range shapes {
+		i := slices.Index(load, slices.Min(load))
+		for _, p := range groups[k] {
+			chunks[i].Set(p, paths.Value(p))
+		}
+		load[i] += weights[k]
+	}
+	// The extensions of paths are checked once.
+	chunks[0].Extensions = paths.Extensions
+	return slices.DeleteFunc(chunks, func(c *openapi3.Paths) bool { return c.Len() == 0 })
+}
+
+// templateShape is a path template with every {variable} written {}.
+func templateShape(p string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(p, '{')
+		if i < 0 {
+			b.WriteString(p)
+			return b.String()
+		}
+		j := strings.IndexByte(p[i:], '}')
+		if j < 0 {
+			b.WriteString(p)
+			return b.String()
+		}
+		b.WriteString(p[:i])
+		b.WriteString("{}")
+		p = p[i+j+1:]
+	}
+}
+
+// duplicateOperationID is kin-openapi's check that operationIds are unique
+// (Paths.validateUniqueOperationIDs, unexported), over all the paths: the
+// first repeat, in the order of paths then methods.
+func duplicateOperationID(paths *openapi3.Paths) error {
+	seen := make(map[string]string)
+	for _, p := range paths.Keys() {
+		item := paths.Value(p)
+		if item == nil {
+			continue
+		}
+		ops := item.Operations()
+		for _, method := range sortedKeys(ops) {
+			op := ops[method]
+			if op == nil || op.OperationID == "" {
+				continue
+			}
+			endpoint := method + " " + p
+			if other, ok := seen[op.OperationID]; ok {
+				first, second := min(endpoint, other), max(endpoint, other)
+				return &openapi3.SectionValidationError{Section: "paths", Cause: &openapi3.DuplicateOperationIDError{
+					Endpoint1: first, Endpoint2: second, OperationID: op.OperationID, Origin: op.Origin,
+				}}
+			}
+			seen[op.OperationID] = endpoint
+		}
+	}
+	return nil
+}
+
+func validateOne(ctx context.Context, doc *openapi3.T, opts []openapi3.ValidationOption) (err error, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, panicked = nil, true
+		}
+	}()
+	return doc.Validate(ctx, opts...), false
+}
+
+// leaves flattens nested MultiErrors.
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	me, ok := err.(openapi3.MultiError)
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range me {
+		out = append(out, leaves(e)...)
+	}
+	return out
+}
