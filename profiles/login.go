@@ -332,13 +332,7 @@ func describeKeys(doc any, expr string) string {
 	if i := strings.LastIndexAny(expr, ".['\""); i >= 0 {
 		last = strings.Trim(expr[i+1:], "'\"]")
 	}
-	best, bestD := "", 3
-	for _, k := range keys {
-		if d := editDistance(strings.ToLower(last), strings.ToLower(k)); d < bestD && d > 0 {
-			best, bestD = k, d
-		}
-	}
-	if best != "" {
+	if best := Closest(last, keys); best != "" && best != last {
 		msg += fmt.Sprintf(" (did you mean \"$.%s\"?)", best)
 	}
 	return msg
@@ -366,6 +360,19 @@ func jsonKind(v any) string {
 	default:
 		return "string"
 	}
+}
+
+// Closest returns the candidate nearest to got (case-insensitive
+// Levenshtein distance of at most 2), for "did you mean" hints; "" when
+// none is that close.
+func Closest(got string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(got), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
 }
 
 // editDistance is the Levenshtein distance of a and b (bytes).

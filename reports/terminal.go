@@ -109,9 +109,9 @@ func (p *painter) matrix(b *strings.Builder, r *scanner.Result) {
 	t.SetStyle(style)
 	header := table.Row{"operation"}
 	for _, pr := range r.Profiles {
-		label := safe(pr.Name)
+		label := Sanitize(pr.Name)
 		if pr.Role != pr.Name {
-			label += "\n" + safe(pr.Role)
+			label += "\n" + Sanitize(pr.Role)
 		}
 		header = append(header, label)
 	}
@@ -120,10 +120,10 @@ func (p *painter) matrix(b *strings.Builder, r *scanner.Result) {
 		label := "?"
 		if k.op < len(r.Operations) {
 			op := r.Operations[k.op]
-			label = safe(op.Method + " " + op.Path)
+			label = Sanitize(op.Method + " " + op.Path)
 		}
 		if k.object != "" {
-			label += "\n  " + safe(k.object) + "'s object"
+			label += "\n  " + Sanitize(k.object) + "'s object"
 		}
 		row := table.Row{label}
 		for _, c := range cells[k] {
@@ -164,12 +164,12 @@ func (p *painter) findings(b *strings.Builder, r *scanner.Result) {
 		default:
 			colors = []text.Color{text.FgYellow}
 		}
-		who := safe(f.Profile)
+		who := Sanitize(f.Profile)
 		if f.Object != "" && f.Object != f.Profile {
-			who += " on " + safe(f.Object) + "'s object"
+			who += " on " + Sanitize(f.Object) + "'s object"
 		}
-		fmt.Fprintf(b, "  %s %s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), safe(f.Method), safe(f.Path), who)
-		fmt.Fprintf(b, "           %s\n", safe(f.Message))
+		fmt.Fprintf(b, "  %s %s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), Sanitize(f.Method), Sanitize(f.Path), who)
+		fmt.Fprintf(b, "           %s\n", Sanitize(f.Message))
 	}
 }
 
@@ -179,7 +179,7 @@ func (p *painter) skipped(b *strings.Builder, r *scanner.Result) {
 	}
 	fmt.Fprintf(b, "\nSkipped operations (%d):\n", len(r.Skipped))
 	for _, s := range r.Skipped {
-		fmt.Fprintf(b, "  %s %s: %s\n", safe(s.Method), safe(s.Path), safe(s.Detail))
+		fmt.Fprintf(b, "  %s %s: %s\n", Sanitize(s.Method), Sanitize(s.Path), Sanitize(s.Detail))
 	}
 }
 
@@ -203,13 +203,13 @@ func (p *painter) summary(b *strings.Builder, r *scanner.Result) {
 		fmt.Fprintf(b, "Findings: %s\n", strings.Join(kinds, ", "))
 	}
 	if !r.Complete {
-		fmt.Fprintf(b, "%s %s\n", p.paint("INCOMPLETE:", text.FgHiYellow, text.Bold), safe(r.Incomplete))
+		fmt.Fprintf(b, "%s %s\n", p.paint("INCOMPLETE:", text.FgHiYellow, text.Bold), Sanitize(r.Incomplete))
 	}
 }
 
-// safe strips control characters (ANSI escapes included) from text that
-// comes from the spec or the target.
-func safe(s string) string {
+// Sanitize strips control characters (ANSI escapes included) from text
+// that comes from the spec or the target, before it reaches a terminal.
+func Sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return -1

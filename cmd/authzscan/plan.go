@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
 )
 
@@ -52,7 +53,7 @@ var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodOptions, 
 func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
 	plan := s.Plan()
 	set := s.Profiles()
-	fmt.Fprintf(w, "Plan: %s → %s\n", safeLine(cfg.Spec), s.Base())
+	fmt.Fprintf(w, "Plan: %s → %s\n", reports.Sanitize(cfg.Spec), s.Base())
 	fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
 		plan.Total, len(plan.Operations), len(plan.Skipped), len(set.Profiles()), len(plan.Probes))
 	fmt.Fprintf(w, "  rate %g/s (burst %d), concurrency %d, timeout %s, unsafe methods %s\n",
@@ -106,7 +107,7 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
 	if len(plan.Skipped) > 0 {
 		fmt.Fprintf(w, "\nSkipped operations (%d):\n", len(plan.Skipped))
 		for _, sk := range plan.Skipped {
-			fmt.Fprintf(w, "  %s %s [%s]: %s\n", sk.Method, safeLine(sk.Path), sk.Reason, safeLine(sk.Detail))
+			fmt.Fprintf(w, "  %s %s [%s]: %s\n", sk.Method, reports.Sanitize(sk.Path), sk.Reason, reports.Sanitize(sk.Detail))
 		}
 	}
 	var logins []string
@@ -132,7 +133,7 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "  #%d %s %s %s%s\n      %s\n", i+1, p.Caller.Name, p.Op.Method, safeLine(p.Op.Path), object, curl)
+		fmt.Fprintf(w, "  #%d %s %s %s%s\n      %s\n", i+1, p.Caller.Name, p.Op.Method, reports.Sanitize(p.Op.Path), object, curl)
 	}
 	return nil
 }
@@ -142,15 +143,4 @@ func authLabel(kinds []string) string {
 		return "none"
 	}
 	return strings.Join(kinds, "+")
-}
-
-// safeLine strips control characters from spec text before it reaches a
-// terminal.
-func safeLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
 }
