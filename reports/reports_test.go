@@ -33,23 +33,8 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// fixture is a real demo scan's report, normalized (times, port).
-func fixture(t *testing.T) *scanner.Result {
-	t.Helper()
-	f, err := os.Open("testdata/demo-result.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := ReadJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestJSONRoundTrip(t *testing.T) {
-	r := fixture(t)
+	r := demoResult(t)
 	var buf bytes.Buffer
 	if err := JSON(&buf, r); err != nil {
 		t.Fatal(err)
@@ -68,7 +53,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestTerminalGolden(t *testing.T) {
-	r := fixture(t)
+	r := demoResult(t)
 	for _, tc := range []struct {
 		name  string
 		color bool

@@ -56,6 +56,9 @@ type Config struct {
 	// Spec is the OpenAPI document: a path relative to Dir, or a URL.
 	Spec     string
 	SpecLine int
+	// SpecURI, when set, is what reports link to instead of the spec's
+	// location (the demo's embedded spec is "demo/openapi.yaml").
+	SpecURI string
 	// Target is the base URL probes are sent to.
 	Target     string
 	TargetLine int

@@ -35,8 +35,12 @@ type Result struct {
 	Incomplete string `json:"incomplete,omitempty"`
 	// Target is the base URL probed; Spec the document's location as
 	// configured.
-	Target   string    `json:"target"`
-	Spec     string    `json:"spec"`
+	Target string `json:"target"`
+	Spec   string `json:"spec"`
+	// SpecURI locates the spec for tools that link to it (SARIF, Markdown):
+	// a slash path relative to the directory the scan ran in when the spec
+	// is a file below it, else the absolute path or the URL.
+	SpecURI  string    `json:"spec_uri"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 	// Profiles are the matrix's columns, in config order.
@@ -48,6 +52,12 @@ type Result struct {
 	Skipped  []SkippedOperation `json:"skipped"`
 	Cells    []Cell             `json:"cells"`
 	Findings []Finding          `json:"findings"`
+	// Baseline is the earlier report this one was compared with (the
+	// --baseline file as given); empty when none.
+	Baseline string `json:"baseline,omitempty"`
+	// Absent are the baseline's findings this scan probed again and no
+	// longer finds: fixed since. Their Baseline field is "absent".
+	Absent []Finding `json:"absent"`
 	// Warnings are problems that did not stop the scan (spec validation,
 	// policy rules that match nothing…).
 	Warnings []string `json:"warnings"`
@@ -145,8 +155,30 @@ type Finding struct {
 	Line int `json:"line,omitempty"`
 	// Fingerprint identifies the finding across runs: a hash of kind,
 	// method, path, profile and object.
-	Fingerprint string   `json:"fingerprint"`
-	Evidence    Evidence `json:"evidence"`
+	Fingerprint string `json:"fingerprint"`
+	// Baseline is "new", "unchanged" or "absent" when the scan was compared
+	// with a baseline; empty otherwise.
+	Baseline string `json:"baseline,omitempty"`
+	// Suppression is set when an `ignore` entry of the config applies: the
+	// finding is reported but fails nothing.
+	Suppression *Suppression `json:"suppression,omitempty"`
+	Evidence    Evidence     `json:"evidence"`
+}
+
+// Baseline states of a finding.
+const (
+	BaselineNew       = "new"
+	BaselineUnchanged = "unchanged"
+	BaselineAbsent    = "absent"
+)
+
+// Suppression says which `ignore` entry silenced a finding and why.
+type Suppression struct {
+	// Rule is the entry as written: "fingerprint 3f2a…" or `match "GET /x"`.
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+	// Expires is the entry's expiry date (YYYY-MM-DD), empty when none.
+	Expires string `json:"expires,omitempty"`
 }
 
 // Evidence shows what was sent and received, redacted: every secret
@@ -194,13 +226,24 @@ type Summary struct {
 	Probes   int `json:"probes"`
 	Cells    int `json:"cells"`
 	Requests int `json:"requests"`
-	// Verdicts counts cells by verdict; Findings counts findings by kind.
-	Verdicts map[Verdict]int `json:"verdicts"`
-	Findings map[Kind]int    `json:"findings"`
+	// Verdicts counts cells by verdict; Findings counts the findings that
+	// are not suppressed, by kind; Suppressed counts the others.
+	Verdicts   map[Verdict]int `json:"verdicts"`
+	Findings   map[Kind]int    `json:"findings"`
+	Suppressed int             `json:"suppressed"`
+	// Baseline counts findings by baseline state; nil without a baseline.
+	Baseline *BaselineCounts `json:"baseline,omitempty"`
 	// Operations counts the spec's operations: probed and skipped.
 	Operations OperationCounts `json:"operations"`
 	// DurationSeconds is the scan's wall time.
 	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+// BaselineCounts compares a scan with its baseline.
+type BaselineCounts struct {
+	New       int `json:"new"`
+	Unchanged int `json:"unchanged"`
+	Absent    int `json:"absent"`
 }
 
 // OperationCounts is the coverage of the spec.

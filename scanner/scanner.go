@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -133,6 +134,34 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		return nil, fmt.Errorf("%w (spec is set at %s:%d)", err, s.cfg.File, s.cfg.SpecLine)
 	}
 	return doc, nil
+}
+
+// specURI is Result.SpecURI: the spec relative to the working directory
+// when it is a file below it, the config's SpecURI for a spec read from an
+// fs.FS, the URL or absolute path otherwise.
+func (s *Scanner) specURI() string {
+	loc := s.cfg.Spec
+	switch {
+	case s.cfg.SpecURI != "":
+		return s.cfg.SpecURI
+	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
+		return loc
+	case s.cfg.FS != nil:
+		return path.Join(s.cfg.Dir, loc)
+	}
+	if !filepath.IsAbs(loc) {
+		loc = filepath.Join(s.cfg.Dir, loc)
+	}
+	abs, err := filepath.Abs(loc)
+	if err != nil {
+		return filepath.ToSlash(loc)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(abs)
 }
 
 func (s *Scanner) compilePolicy() (*policy.Policy, error) {
@@ -336,6 +365,8 @@ func (s *Scanner) assemble(obs []*engine.Observation) *Result {
 		Skipped:  append([]SkippedOperation{}, s.plan.Skipped...),
 		Cells:    []Cell{},
 		Findings: []Finding{},
+		Absent:   []Finding{},
+		SpecURI:  s.specURI(),
 		Warnings: append([]string{}, s.warnings...),
 	}
 	for _, p := range s.set.Profiles() {

@@ -37,6 +37,7 @@ See demo/README.md for its intended policy and the flaws.`,
 				return usageError(err)
 			}
 			cfg.Target = srv.URL
+			cfg.SpecURI = "demo/" + demo.SpecFile
 			if err := f.apply(cmd, cfg); err != nil {
 				return err
 			}
