@@ -46,6 +46,10 @@ func Names() []string {
 var registry = map[string]func(Options) Format{
 	"json":     func(Options) Format { return Format{Name: "json", File: "report.json", Write: JSON} },
 	"terminal": func(o Options) Format { return Format{Name: "terminal", Write: Terminal(o)} },
+	"html":     func(Options) Format { return Format{Name: "html", File: "report.html", Write: HTML} },
+	"sarif":    func(Options) Format { return Format{Name: "sarif", File: "report.sarif", Write: SARIF} },
+	"junit":    func(Options) Format { return Format{Name: "junit", File: "report.junit.xml", Write: JUnit} },
+	"md":       func(Options) Format { return Format{Name: "md", File: "report.md", Write: Markdown} },
 }
 
 // Lookup returns the format called name. An unknown name is an error that

@@ -104,7 +104,7 @@ func TestLookup(t *testing.T) {
 		t.Errorf("terminal goes to stdout: %+v %v", f, err)
 	}
 	_, err = Lookup("xml", Options{})
-	if err == nil || err.Error() != `unknown format "xml"; known formats: json, terminal` {
+	if err == nil || err.Error() != `unknown format "xml"; known formats: html, json, junit, md, sarif, terminal` {
 		t.Errorf("err = %v", err)
 	}
 }

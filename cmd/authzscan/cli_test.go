@@ -100,7 +100,7 @@ func TestVersionAndUsageErrors(t *testing.T) {
 		{[]string{"--bogus"}, "unknown flag: --bogus"},
 		{[]string{"scanx"}, `unknown command "scanx"`},
 		{[]string{"scan", "-c", "missing.yaml"}, `config "missing.yaml" does not exist; create one (see README.md) or pass -c PATH`},
-		{[]string{"demo", "--format", "xml"}, `--format: unknown format "xml"; known formats: json, terminal`},
+		{[]string{"demo", "--format", "xml"}, `--format: unknown format "xml"; known formats: html, json, junit, md, sarif, terminal`},
 		{[]string{"demo", "--fail-on", "high"}, `--fail-on "high" is not one of broken, lockout, any, none`},
 		{[]string{"scan", "--rate", "fast"}, `invalid argument "fast" for "--rate" flag`},
 	} {
