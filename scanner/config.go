@@ -68,6 +68,26 @@ type Config struct {
 	Policy   []policy.Rule
 	Deny     Deny
 	Scan     Scan
+	// Ignore lists the suppressions: findings that are reported but fail
+	// nothing.
+	Ignore []Ignore
+}
+
+// Ignore is one `ignore` entry: it suppresses the findings it selects,
+// until Expires (inclusive) when set.
+type Ignore struct {
+	// Fingerprint selects one finding by its report fingerprint.
+	Fingerprint string
+	// Match selects findings by operation, in policy match syntax; Kind and
+	// Profile narrow it when set.
+	Match   string
+	Kind    string
+	Profile string
+	// Reason is required: why the finding is accepted.
+	Reason string
+	// Expires is the last day the entry applies (UTC); zero: never expires.
+	Expires time.Time
+	Line    int
 }
 
 // Var is one entry of `vars`.
@@ -144,7 +164,7 @@ func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan"}
+var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore"}
 
 // ParseConfig decodes a config file's content. file names it in messages.
 // Every problem is reported at once (errors.Join of
@@ -186,6 +206,8 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 			w.deny(v, &cfg.Deny)
 		case "scan":
 			w.scan(v, &cfg.Scan)
+		case "ignore":
+			cfg.Ignore = w.ignore(v)
 		}
 	})
 	if root.Kind == yaml.MappingNode {
@@ -420,6 +442,68 @@ func (w *walker) regex(n *yaml.Node, path, expr string) {
 		}
 		w.fail(w.resolve(n), path, "%q is not a valid regular expression (%s); Go RE2 syntax, see https://pkg.go.dev/regexp/syntax", expr, msg)
 	}
+}
+
+var ignoreKeys = []string{"fingerprint", "match", "kind", "profile", "reason", "expires"}
+
+// findingKinds are the values `ignore[].kind` accepts.
+var findingKinds = []string{"bola", "bfla", "unauthenticated", "lockout", "status-code"}
+
+var fingerprintRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func (w *walker) ignore(n *yaml.Node) []Ignore {
+	var out []Ignore
+	w.list(n, "ignore", func(i int, item *yaml.Node) {
+		path := fmt.Sprintf("ignore[%d]", i)
+		item = w.resolve(item)
+		ig := Ignore{Line: item.Line}
+		w.mapping(item, path, ignoreKeys, func(key string, k, v *yaml.Node) {
+			p := path + "." + key
+			switch key {
+			case "fingerprint":
+				ig.Fingerprint, _ = w.str(v, p)
+				if ig.Fingerprint != "" && !fingerprintRE.MatchString(ig.Fingerprint) {
+					w.fail(w.resolve(v), p, "%q is not a fingerprint; copy the 32 hex digits of a finding's fingerprint from report.json", ig.Fingerprint)
+				}
+			case "match":
+				ig.Match, _ = w.str(v, p)
+				if _, err := policy.ParseMatch(ig.Match); err != nil {
+					w.fail(w.resolve(v), p, "%v", err)
+				}
+			case "kind":
+				ig.Kind, _ = w.str(v, p)
+				if !contains(findingKinds, ig.Kind) {
+					w.fail(w.resolve(v), p, "kind %q is not one of %s", ig.Kind, strings.Join(findingKinds, ", "))
+				}
+			case "profile":
+				ig.Profile, _ = w.str(v, p)
+			case "reason":
+				ig.Reason, _ = w.str(v, p)
+			case "expires":
+				raw, _ := w.str(v, p)
+				d, err := time.Parse(time.DateOnly, raw)
+				if err != nil {
+					w.fail(w.resolve(v), p, "%q is not a date; write YYYY-MM-DD, the last day the entry applies", raw)
+				}
+				ig.Expires = d
+			}
+		})
+		if item.Kind == yaml.MappingNode {
+			switch {
+			case ig.Fingerprint == "" && ig.Match == "":
+				w.fail(item, path, "give fingerprint (one finding) or match (an operation, as in policy)")
+			case ig.Fingerprint != "" && ig.Match != "":
+				w.fail(item, path, "fingerprint and match are both given; an entry selects by one of them")
+			case ig.Fingerprint != "" && (ig.Kind != "" || ig.Profile != ""):
+				w.fail(item, path, "kind and profile narrow a match; a fingerprint already names one finding")
+			}
+			if strings.TrimSpace(ig.Reason) == "" {
+				w.fail(item, path, "reason is missing; say why the finding is accepted (it is shown in every report)")
+			}
+		}
+		out = append(out, ig)
+	})
+	return out
 }
 
 var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries"}

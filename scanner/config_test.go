@@ -107,7 +107,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"not YAML", "spec: [", "a.yaml: not valid YAML:"},
 		{"not a mapping", "- a\n- b\n", "a.yaml:1: expected a mapping (key: value), got a list"},
 		{"unknown top-level key with a suggestion", minimal + "polcy: []\n", `a.yaml:5: unknown key "polcy" (did you mean "policy"?)`},
-		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, policy, profiles, scan, spec, target, vars`},
+		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, policy, profiles, scan, spec, target, vars`},
 		{"missing spec and profiles", "target: http://127.0.0.1:1\n", "a.yaml:1: spec: spec is missing; give the OpenAPI document's path (relative to this file) or URL\n" +
 			"a.yaml:1: profiles: profiles is missing; add at least one profile, for example `anonymous: {}`"},
 		{"no profile", "spec: a.yaml\ntarget: http://127.0.0.1:1\nprofiles: {}\n", "a.yaml:3: profiles: no profile is defined; add at least one, for example `anonymous: {}`"},
@@ -125,6 +125,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad exclude", minimal + "scan: {exclude: [\"GET orders\"]}\n", `a.yaml:5: scan.exclude[0]: match "GET orders": path must start with "/" (for example "GET /orders/**")`},
 		{"target with credentials", "spec: a.yaml\ntarget: http://user:hunter2@127.0.0.1:1\nprofiles: {a: {}}\n", `a.yaml:2: target: "http://REDACTED@127.0.0.1:1" has credentials in it; remove them and put them in a profile's auth block`},
 		{"target without scheme", "spec: a.yaml\ntarget: 127.0.0.1:8080\nprofiles: {a: {}}\n", `a.yaml:2: target: "127.0.0.1:8080" must start with http:// or https://`},
+		{"ignore without a selector", minimal + "ignore:\n  - reason: ok\n", "a.yaml:6: ignore[0]: give fingerprint (one finding) or match (an operation, as in policy)"},
+		{"ignore without a reason", minimal + "ignore:\n  - match: GET /x\n", "a.yaml:6: ignore[0]: reason is missing; say why the finding is accepted (it is shown in every report)"},
+		{"ignore with both selectors", minimal + "ignore:\n  - {fingerprint: 0123456789abcdef0123456789abcdef, match: /x, reason: r}\n", "a.yaml:6: ignore[0]: fingerprint and match are both given; an entry selects by one of them"},
+		{"ignore with a bad fingerprint", minimal + "ignore:\n  - {fingerprint: abc, reason: r}\n", `a.yaml:6: ignore[0].fingerprint: "abc" is not a fingerprint; copy the 32 hex digits of a finding's fingerprint from report.json`},
+		{"ignore with a bad date", minimal + "ignore:\n  - {match: /x, reason: r, expires: 31/12/2026}\n", `a.yaml:6: ignore[0].expires: "31/12/2026" is not a date; write YYYY-MM-DD, the last day the entry applies`},
+		{"ignore with a bad kind", minimal + "ignore:\n  - {match: /x, reason: r, kind: idor}\n", `a.yaml:6: ignore[0].kind: kind "idor" is not one of bola, bfla, unauthenticated, lockout, status-code`},
 		{"bad scan values, all reported", minimal + "scan: {burst: 0, concurrency: 0, retries: 99}\n", "a.yaml:5: scan.burst: burst 0 must be at least 1\n" +
 			"a.yaml:5: scan.concurrency: concurrency 0 must be between 1 and 1024\n" +
 			"a.yaml:5: scan.retries: retries 99 must be between 0 and 20"},

@@ -94,6 +94,12 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	if err := s.compileDeny(); err != nil {
 		return nil, err
 	}
+	for i, ig := range cfg.Ignore {
+		if ig.Profile != "" && set.Get(ig.Profile) == nil {
+			return nil, &profiles.ConfigError{File: cfg.File, Line: ig.Line, Path: fmt.Sprintf("ignore[%d].profile", i),
+				Msg: fmt.Sprintf("%q is not a profile of this config", ig.Profile)}
+		}
+	}
 	if s.doc, err = s.loadSpec(ctx); err != nil {
 		return nil, err
 	}
@@ -339,7 +345,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			s.opts.progress(n, len(probes))
 		}
 	})
-	res := s.assemble(obs)
+	res := s.assemble(obs, started)
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
@@ -353,9 +359,10 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started.
-func (s *Scanner) assemble(obs []*engine.Observation) *Result {
+func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 	probes := s.plan.Probes
 	red := newRedaction(s.set)
+	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
 		Schema:   ReportSchema,
 		Tool:     Tool{Name: "authzscan", Version: s.opts.version},
@@ -457,13 +464,19 @@ func (s *Scanner) assemble(obs []*engine.Observation) *Result {
 			if j.obs != nil {
 				f.Evidence = red.evidence(j.obs, FindingExcerpt)
 			}
+			f.Suppression = sup.apply(&f, ruleTarget(j.probe.Op))
 			res.Findings = append(res.Findings, f)
-			res.Summary.Findings[f.Kind]++
+			if f.Suppression != nil {
+				res.Summary.Suppressed++
+			} else {
+				res.Summary.Findings[f.Kind]++
+			}
 		}
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
 	})
+	res.Warnings = append(res.Warnings, sup.warnings()...)
 	res.Summary.Probes = len(probes)
 	res.Summary.Cells = len(res.Cells)
 	res.Summary.Operations = OperationCounts{Total: s.plan.Total, Probed: len(s.plan.Operations), Skipped: map[string]int{}}

@@ -101,7 +101,7 @@ func TestVersionAndUsageErrors(t *testing.T) {
 		{[]string{"scanx"}, `unknown command "scanx"`},
 		{[]string{"scan", "-c", "missing.yaml"}, `config "missing.yaml" does not exist; create one (see README.md) or pass -c PATH`},
 		{[]string{"demo", "--format", "xml"}, `--format: unknown format "xml"; known formats: html, json, junit, md, sarif, terminal`},
-		{[]string{"demo", "--fail-on", "high"}, `--fail-on "high" is not one of broken, lockout, any, none`},
+		{[]string{"demo", "--fail-on", "high"}, `--fail-on "high" is not one of broken, lockout, any, new, none`},
 		{[]string{"scan", "--rate", "fast"}, `invalid argument "fast" for "--rate" flag`},
 	} {
 		r := runCLI(t, t.TempDir(), nil, tc.args...)
@@ -116,7 +116,7 @@ func TestVersionAndUsageErrors(t *testing.T) {
 
 // TestHelpGolden pins every command's help, which carries an example.
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"", "scan", "plan", "demo", "version"} {
+	for _, cmd := range []string{"", "scan", "plan", "demo", "report", "diff", "version"} {
 		args := []string{"--help"}
 		if cmd != "" {
 			args = []string{cmd, "--help"}

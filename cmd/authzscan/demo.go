@@ -26,6 +26,10 @@ See demo/README.md for its intended policy and the flaws.`,
 			if err != nil {
 				return err
 			}
+			old, err := f.loadBaseline()
+			if err != nil {
+				return err
+			}
 			srv, err := demo.Start()
 			if err != nil {
 				return incompleteError(fmt.Errorf("cannot start the demo API: %w", err))
@@ -43,7 +47,7 @@ See demo/README.md for its intended policy and the flaws.`,
 			}
 			env := demo.Env()
 			lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
-			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out)
+			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out, old, f.baseline)
 		},
 	}
 	cmd.Flags().Float64Var(&f.rate, "rate", scanner.DefaultRate, "requests per second (overrides the demo config's scan.rate)")

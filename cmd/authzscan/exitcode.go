@@ -23,13 +23,16 @@ const (
 
 // FailOn is the threshold of --fail-on. Levels are ordered: any < lockout
 // < broken; a finding fails the run when its level is at or above the
-// threshold. none never fails.
+// threshold. new fails on findings at or above lockout that the baseline
+// does not have (without --baseline every finding is new). none never
+// fails. Suppressed findings (the config's ignore) never fail a run.
 type FailOn string
 
 const (
 	FailOnBroken  FailOn = "broken"
 	FailOnLockout FailOn = "lockout"
 	FailOnAny     FailOn = "any"
+	FailOnNew     FailOn = "new"
 	FailOnNone    FailOn = "none"
 )
 
@@ -38,12 +41,12 @@ const (
 const DefaultFailOn = FailOnLockout
 
 // FailOnValues lists the accepted --fail-on values.
-var FailOnValues = []string{string(FailOnBroken), string(FailOnLockout), string(FailOnAny), string(FailOnNone)}
+var FailOnValues = []string{string(FailOnBroken), string(FailOnLockout), string(FailOnAny), string(FailOnNew), string(FailOnNone)}
 
 // ParseFailOn checks a --fail-on value.
 func ParseFailOn(s string) (FailOn, error) {
 	switch f := FailOn(strings.ToLower(strings.TrimSpace(s))); f {
-	case FailOnBroken, FailOnLockout, FailOnAny, FailOnNone:
+	case FailOnBroken, FailOnLockout, FailOnAny, FailOnNew, FailOnNone:
 		return f, nil
 	}
 	return "", fmt.Errorf("--fail-on %q is not one of %s", s, strings.Join(FailOnValues, ", "))
@@ -64,7 +67,7 @@ func threshold(f FailOn) int {
 	switch f {
 	case FailOnBroken:
 		return 3
-	case FailOnLockout:
+	case FailOnLockout, FailOnNew:
 		return 2
 	case FailOnAny:
 		return 1
@@ -81,9 +84,13 @@ func exitCode(r *scanner.Result, failOn FailOn) int {
 	}
 	min := threshold(failOn)
 	for _, f := range r.Findings {
-		if level(f.Kind) >= min {
-			return ExitFindings
+		if f.Suppression != nil || level(f.Kind) < min {
+			continue
 		}
+		if failOn == FailOnNew && f.Baseline == scanner.BaselineUnchanged {
+			continue
+		}
+		return ExitFindings
 	}
 	return ExitOK
 }

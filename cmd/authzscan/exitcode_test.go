@@ -35,6 +35,12 @@ func TestExitCode(t *testing.T) {
 		{"status-code fails on any", result(true, judge.KindStatusCode), FailOnAny, ExitFindings},
 		{"none never fails", result(true, judge.KindBOLA, judge.KindLockout), FailOnNone, ExitOK},
 		{"default fails on both directions", result(true, judge.KindLockout), DefaultFailOn, ExitFindings},
+		{"suppressed findings never fail", suppressed(result(true, judge.KindBOLA)), FailOnAny, ExitOK},
+		{"new fails on a new broken finding", withBaseline(result(true, judge.KindBOLA), scanner.BaselineNew), FailOnNew, ExitFindings},
+		{"new passes when nothing is new", withBaseline(result(true, judge.KindBOLA, judge.KindLockout), scanner.BaselineUnchanged), FailOnNew, ExitOK},
+		{"new ignores a new status-code finding", withBaseline(result(true, judge.KindStatusCode), scanner.BaselineNew), FailOnNew, ExitOK},
+		{"without a baseline every finding is new", result(true, judge.KindLockout), FailOnNew, ExitFindings},
+		{"a new suppressed finding does not fail", suppressed(withBaseline(result(true, judge.KindBOLA), scanner.BaselineNew)), FailOnNew, ExitOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,6 +51,20 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
+func suppressed(r *scanner.Result) *scanner.Result {
+	for i := range r.Findings {
+		r.Findings[i].Suppression = &scanner.Suppression{Rule: "match", Reason: "accepted"}
+	}
+	return r
+}
+
+func withBaseline(r *scanner.Result, state string) *scanner.Result {
+	for i := range r.Findings {
+		r.Findings[i].Baseline = state
+	}
+	return r
+}
+
 func TestParseFailOn(t *testing.T) {
 	for _, ok := range []string{"broken", "LOCKOUT", " any ", "none"} {
 		if _, err := ParseFailOn(ok); err != nil {
@@ -52,7 +72,7 @@ func TestParseFailOn(t *testing.T) {
 		}
 	}
 	_, err := ParseFailOn("high")
-	if err == nil || err.Error() != `--fail-on "high" is not one of broken, lockout, any, none` {
+	if err == nil || err.Error() != `--fail-on "high" is not one of broken, lockout, any, new, none` {
 		t.Errorf("err = %v", err)
 	}
 }

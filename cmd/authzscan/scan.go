@@ -16,13 +16,15 @@ import (
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/baseline"
 )
 
 // DefaultOut is the folder reports are written to.
 const DefaultOut = "authzscan-report"
 
-// DefaultFormats are written when --format is not given.
-const DefaultFormats = "terminal,json"
+// DefaultFormats are written when --format is not given: the matrix on
+// stdout and every report file.
+const DefaultFormats = "terminal,json,html,sarif,junit,md"
 
 // scanFlags are the flags that override the config's scan settings, plus
 // where and how reports go.
@@ -38,6 +40,7 @@ type scanFlags struct {
 	formats     []string
 	failOn      string
 	noColor     bool
+	baseline    string
 }
 
 func (f *scanFlags) bindConfig(cmd *cobra.Command) {
@@ -60,8 +63,41 @@ func (f *scanFlags) bindOutput(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", DefaultOut, "folder the report files are written to")
 	fl.StringSliceVar(&f.formats, "format", strings.Split(DefaultFormats, ","), "report formats, comma-separated: "+strings.Join(reports.Names(), ", "))
-	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), none")
+	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix (also NO_COLOR=1)")
+	fl.StringVar(&f.baseline, "baseline", "", "an earlier report.json: mark findings new, unchanged or absent (fixed since)")
+}
+
+// loadBaseline reads --baseline, nil when not given.
+func (f *scanFlags) loadBaseline() (*scanner.Result, error) {
+	if f.baseline == "" {
+		return nil, nil
+	}
+	old, err := readReport(f.baseline)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("--baseline: %w", err))
+	}
+	if err := baseline.Check(old, f.baseline); err != nil {
+		return nil, usageError(err)
+	}
+	return old, nil
+}
+
+// readReport reads a report.json written by authzscan.
+func readReport(name string) (*scanner.Result, error) {
+	file, err := os.Open(name)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("report %q does not exist", name)
+		}
+		return nil, fmt.Errorf("report %q: %w", name, err)
+	}
+	defer file.Close()
+	r, err := reports.ReadJSON(file)
+	if err != nil {
+		return nil, fmt.Errorf("report %q is not a JSON report: %w", name, err)
+	}
+	return r, nil
 }
 
 // apply copies the flags the user gave onto cfg; flags win over the file.
@@ -133,10 +169,16 @@ probe at the configured rate, judges each response against the policy, prints
 the access matrix and writes the reports to --out.`,
 		Example: `  export ALICE_TOKEN=... BOB_PASSWORD=...
   authzscan scan -c authzscan.yaml
-  authzscan scan -c authzscan.yaml --target http://127.0.0.1:8080 --rate 5 --format terminal,json --fail-on broken`,
+  authzscan scan -c authzscan.yaml --target http://127.0.0.1:8080 --rate 5 --format terminal,json --fail-on broken
+  # nightly: fail only on what is new since last night
+  authzscan scan -c authzscan.yaml --baseline last/report.json --fail-on new`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			formats, failOn, err := f.outputs(a.stdout)
+			if err != nil {
+				return err
+			}
+			old, err := f.loadBaseline()
 			if err != nil {
 				return err
 			}
@@ -147,7 +189,7 @@ the access matrix and writes the reports to --out.`,
 			if err := f.apply(cmd, cfg); err != nil {
 				return err
 			}
-			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out)
+			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out, old, f.baseline)
 		},
 	}
 	f.bindConfig(cmd)
@@ -158,7 +200,7 @@ the access matrix and writes the reports to --out.`,
 
 // scan runs a scan and writes its reports; the shared path of scan and
 // demo.
-func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string) error {
+func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string) error {
 	s, err := scanner.New(ctx, cfg, scanner.WithEnv(env), scanner.WithVersion(Version()))
 	if err != nil {
 		return usageError(err)
@@ -178,6 +220,12 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 	res, err := s.Run(ctx)
 	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
 		return incompleteError(err)
+	}
+	if old != nil {
+		baseline.Apply(res, old, oldName)
+	}
+	for _, w := range res.Warnings[len(s.Warnings()):] {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
 	if werr := a.writeReports(res, formats, out); werr != nil {
 		return &exitError{ExitUsage, werr}
