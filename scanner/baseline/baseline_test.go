@@ -95,10 +95,10 @@ func TestCompare(t *testing.T) {
 			changed: 0, worse: false, newF: 1,
 		},
 		{
-			name:    "cells added and removed are counted",
-			old:     result([]scanner.Cell{cell("/gone", "bob", judge.Pass, 403)}),
-			new:     result([]scanner.Cell{cell("/new", "bob", judge.Pass, 403)}),
-			added:   1, removed: 1,
+			name:  "cells added and removed are counted",
+			old:   result([]scanner.Cell{cell("/gone", "bob", judge.Pass, 403)}),
+			new:   result([]scanner.Cell{cell("/new", "bob", judge.Pass, 403)}),
+			added: 1, removed: 1,
 		},
 	}
 	for _, tc := range tests {
