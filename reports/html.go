@@ -1,15 +1,941 @@
 package reports
 
 import (
-	"errors"
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
 	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
 )
 
 var _ Writer = HTML
 
-// HTML writes report.html.
+// Caps on what report.html shows, in bytes. The scanner already caps
+// evidence (512 B per cell body, 4 KiB per finding body, 1 KiB per header
+// value); these hold even for a report.json written by hand or by a
+// future version with larger caps, so one hostile response cannot make the
+// page unusable.
+const (
+	// HTMLMaxBody caps a request or response body excerpt.
+	HTMLMaxBody = 64 << 10
+	// HTMLMaxText caps any other string: a path, a message, a rule.
+	HTMLMaxText = 16 << 10
+	// HTMLMaxHeaderValue caps a header value.
+	HTMLMaxHeaderValue = 4 << 10
+	// HTMLMaxHeaders caps the header lines shown per message.
+	HTMLMaxHeaders = 100
+)
+
+//go:embed templates/report.html.tmpl templates/report.css templates/report.js
+var htmlFiles embed.FS
+
+// The page's only code and style are these two embedded files, inserted
+// verbatim; the Content-Security-Policy allows exactly them by hash, so no
+// other script or style can run, even if some target content escaped.
+var (
+	htmlCSS  = htmlMustRead("templates/report.css") + htmlChunkCSS()
+	htmlJS   = htmlMustRead("templates/report.js")
+	htmlCSP  = "default-src 'none'; script-src '" + htmlCspHash(htmlJS) + "'; style-src '" + htmlCspHash(htmlCSS) + "'; img-src data:; base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'; trusted-types 'none'"
+	htmlTmpl = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
+		"plural": htmlPlural,
+		"inc":    func(n int) int { return n + 1 },
+	}).ParseFS(htmlFiles, "templates/report.html.tmpl"))
+)
+
+func htmlMustRead(name string) string {
+	b, err := htmlFiles.ReadFile(name)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// htmlCspHash is the CSP hash-source of an inline script or style.
+func htmlCspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// HTML writes report.html: one self-contained page (no external script,
+// style, font or image) with the summary, the access matrix, the findings
+// and, on a click, the evidence of any cell or finding. The matrix and the
+// tables are rendered here, escaped by html/template; the evidence and
+// what the filters need are embedded as JSON in a data block that the
+// page's script reads with JSON.parse and shows with textContent only.
+//
+// The output is a pure function of the report: r goes through its JSON
+// form first, so a live scan and `authzscan report report.json --format
+// html` write the same bytes.
 func HTML(w io.Writer, r *scanner.Result) error {
-	return errors.New("the html report is not written yet")
+	norm, err := htmlRoundTrip(r)
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	page := htmlBuildPage(norm)
+	var buf bytes.Buffer
+	buf.Grow(4096 + 1200*len(norm.Cells))
+	if err := htmlTmpl.Execute(&buf, page); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// htmlRoundTrip returns r as report.json would give it back: nil and empty
+// slices alike, times with a fixed offset, strings as valid UTF-8. It also
+// guarantees the writer never touches r.
+func htmlRoundTrip(r *scanner.Result) (*scanner.Result, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var out scanner.Result
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// The verdicts and kinds in the order the page lists them.
+var (
+	htmlVerdicts = []scanner.Verdict{judge.Broken, judge.Lockout, judge.Inconclusive, judge.Unknown, judge.Pass}
+	htmlKinds    = []scanner.Kind{judge.KindUnauthenticated, judge.KindBOLA, judge.KindBFLA, judge.KindLockout, judge.KindStatusCode}
+)
+
+// htmlVerdictStyle is how a verdict looks: a CSS class from a fixed set, a
+// symbol and a label, so it reads without colour too.
+type htmlVerdictStyle struct{ Class, Symbol, Label string }
+
+func htmlStyleOf(v scanner.Verdict) htmlVerdictStyle {
+	switch v {
+	case judge.Broken:
+		return htmlVerdictStyle{"v-broken", "✗", "BROKEN"}
+	case judge.Lockout:
+		return htmlVerdictStyle{"v-lockout", "⊘", "LOCKOUT"}
+	case judge.Inconclusive:
+		return htmlVerdictStyle{"v-inconclusive", "?", "inconclusive"}
+	case judge.Pass:
+		return htmlVerdictStyle{"v-pass", "✓", "pass"}
+	}
+	return htmlVerdictStyle{"v-unknown", "○", "unknown"}
+}
+
+// htmlVerdictKey is the verdict as the filters know it: one of htmlVerdicts.
+func htmlVerdictKey(v scanner.Verdict) string {
+	for _, k := range htmlVerdicts {
+		if v == k {
+			return string(k)
+		}
+	}
+	return string(judge.Unknown)
+}
+
+// htmlKindKey is the kind as the filters know it; an unknown kind is kept as
+// is (the page lists it after the known ones).
+func htmlKindKey(k scanner.Kind) string { return htmlCapText(string(k)) }
+
+// htmlPage is what the template renders.
+type htmlPage struct {
+	CSP   string
+	CSS   template.CSS
+	JS    template.JS
+	Title string
+
+	Tool, Target, Spec, Baseline string
+	Started, Finished            htmlTimeView
+	Duration                     string
+	Complete                     bool
+	Incomplete                   string
+
+	Probes, Cells, Requests int
+	Verdicts                []htmlCountView
+	Kinds                   []htmlCountView
+	FindingsTotal           int
+	Suppressed              int
+	BaselineCounts          *scanner.BaselineCounts
+	OpsTotal, OpsProbed     int
+	SkippedCounts           []htmlCountView
+	Skipped                 []scanner.SkippedOperation
+	Warnings                []string
+
+	Profiles []htmlProfileView
+	Groups   []htmlGroupView
+	Methods  []string
+	Tags     []string
+	RowCount int
+
+	Findings []htmlFindingView
+	Absent   []htmlFindingView
+
+	Data htmlData
+}
+
+type htmlTimeView struct{ Text, Attr string }
+
+type htmlCountView struct {
+	Key, Class, Symbol, Label string
+	N                         int
+}
+
+type htmlProfileView struct {
+	Index            int
+	Name, Role, Auth string
+	Anonymous, Extra bool
+}
+
+type htmlGroupView struct {
+	Tag  string
+	Rows []*htmlRowView
+}
+
+// htmlChunk is one <tbody> of the matrix: at most htmlChunkRows rows of
+// one tag group. The browser skips the layout of chunks out of view
+// (content-visibility), which keeps a 12,000-cell matrix responsive; the
+// first chunk of a group carries the group's heading.
+type htmlChunk struct {
+	Size  int
+	Group int
+	Tag   string
+	First bool
+	Rows  []*htmlRowView
+}
+
+// htmlChunkRows is the number of rows per chunk.
+const htmlChunkRows = 40
+
+// htmlChunkCSS gives each chunk size an estimated height (class cv-N for N
+// rows), so a chunk not laid out yet takes about the room it will need and
+// the scroll bar stays put.
+func htmlChunkCSS() string {
+	var b strings.Builder
+	b.WriteString("/* estimated heights of matrix chunks not laid out yet */\n")
+	for n := 1; n <= htmlChunkRows; n++ {
+		fmt.Fprintf(&b, ".matrix tbody.cv-%d { contain-intrinsic-size: auto %dpx; }\n", n, n*46)
+	}
+	return b.String()
+}
+
+// Chunks splits the groups into chunks.
+func (p *htmlPage) Chunks() []htmlChunk {
+	var out []htmlChunk
+	for gi, g := range p.Groups {
+		for i := 0; i < len(g.Rows); i += htmlChunkRows {
+			rows := g.Rows[i:min(i+htmlChunkRows, len(g.Rows))]
+			out = append(out, htmlChunk{Group: gi, Tag: g.Tag, First: i == 0, Rows: rows, Size: len(rows)})
+		}
+	}
+	return out
+}
+
+type htmlRowView struct {
+	Index                     int
+	Method, Path, Op, Summary string
+	Object                    string
+	Line                      int
+	Cells                     []htmlCellView
+	op                        int
+	object                    int
+}
+
+type htmlCellView struct {
+	Index  int // into Result.Cells; -1: no probe
+	Status string
+	Own    bool
+	htmlVerdictStyle
+}
+
+type htmlFindingView struct {
+	Index                      int
+	Kind, Severity, Confidence string
+	SevClass                   string
+	Method, Path, Operation    string
+	Profile, Object, Message   string
+	Status                     string
+	Baseline                   string
+	Suppression                string
+}
+
+// htmlData is the JSON data block: everything the script needs and the
+// HTML does not already say. Keys are short where they repeat per cell;
+// a cell's operation, method and path are its row's, its profile is
+// profiles[pi]; header lines, rules and reasons are indices into Strings,
+// which holds each such string once (a large scan repeats them thousands
+// of times).
+type htmlData struct {
+	Strings  []string          `json:"s"`
+	Profiles []string          `json:"profiles"`
+	Rows     []htmlRowData     `json:"rows"`
+	Cells    []htmlCellData    `json:"cells"`
+	Findings []htmlFindingData `json:"findings"`
+	Absent   []htmlFindingData `json:"absent"`
+}
+
+type htmlRowData struct {
+	Method  string   `json:"m"`
+	Path    string   `json:"p"`
+	Op      string   `json:"op"`
+	Summary string   `json:"sum,omitempty"`
+	Tags    []string `json:"tags"`
+	Object  string   `json:"obj,omitempty"`
+	Line    int      `json:"line,omitempty"` // in the spec
+}
+
+type htmlCellData struct {
+	Row        int         `json:"r"`
+	Profile    int         `json:"pi"`
+	Verdict    string      `json:"v"`
+	Object     string      `json:"object"`
+	Expected   string      `json:"expected"`
+	Observed   string      `json:"observed"`
+	Status     int         `json:"status"`
+	Reason     int         `json:"reason"` // into Strings
+	Rule       int         `json:"rule"`   // into Strings
+	Attempts   int         `json:"attempts"`
+	DurationMS int64       `json:"duration_ms"`
+	Evidence   *htmlEvData `json:"evidence,omitempty"`
+	Findings   []int       `json:"findings,omitempty"`
+}
+
+type htmlFindingData struct {
+	Profile     int          `json:"pi"`
+	Tags        []string     `json:"tags"`
+	Kind        string       `json:"kind"`
+	Severity    string       `json:"severity"`
+	Confidence  string       `json:"confidence"`
+	Method      string       `json:"method"`
+	Path        string       `json:"path"`
+	Operation   string       `json:"operation"`
+	ProfName    string       `json:"profile"`
+	Object      string       `json:"object"`
+	Status      int          `json:"status"`
+	Message     string       `json:"message"`
+	Rule        string       `json:"rule,omitempty"`
+	Line        int          `json:"line,omitempty"`
+	Fingerprint string       `json:"fingerprint"`
+	Baseline    string       `json:"baseline,omitempty"`
+	Suppression *htmlSupData `json:"suppression,omitempty"`
+	Evidence    htmlEvData   `json:"evidence"`
+	Cell        int          `json:"cell"` // index of its cell, -1 when none
+}
+
+type htmlSupData struct {
+	Rule    string `json:"rule"`
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
+}
+
+type htmlEvData struct {
+	Request  htmlReqData   `json:"request"`
+	Response *htmlRespData `json:"response,omitempty"`
+	Error    string        `json:"error,omitempty"`
+	Curl     string        `json:"curl"`
+}
+
+type htmlReqData struct {
+	Method  string   `json:"method"`
+	URL     string   `json:"url"`
+	Headers [][2]int `json:"headers"` // name and value, into Strings
+	Body    string   `json:"body,omitempty"`
+	// Cut says this page shows less of the body than the report holds.
+	Cut bool `json:"cut,omitempty"`
+}
+
+type htmlRespData struct {
+	Status    int      `json:"status"`
+	Headers   [][2]int `json:"headers"` // name and value, into Strings
+	Body      string   `json:"body"`
+	Truncated bool     `json:"truncated"`
+	Bytes     int64    `json:"bytes"`
+	// Shown is the excerpt's length in bytes, when it is not the whole body.
+	Shown int  `json:"shown,omitempty"`
+	Cut   bool `json:"cut,omitempty"`
+}
+
+func htmlBuildPage(r *scanner.Result) *htmlPage {
+	p := &htmlPage{
+		CSP:        htmlCSP,
+		CSS:        template.CSS(htmlCSS),
+		JS:         template.JS(htmlJS),
+		Tool:       htmlCapText(strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)),
+		Target:     htmlCapText(r.Target),
+		Spec:       htmlCapText(r.Spec),
+		Baseline:   htmlCapText(r.Baseline),
+		Started:    htmlTimeOf(r.Started),
+		Finished:   htmlTimeOf(r.Finished),
+		Duration:   htmlDuration(r.Summary.DurationSeconds),
+		Complete:   r.Complete,
+		Incomplete: htmlCapText(r.Incomplete),
+		Probes:     r.Summary.Probes,
+		Cells:      len(r.Cells),
+		Requests:   r.Summary.Requests,
+		Suppressed: r.Summary.Suppressed,
+		OpsTotal:   r.Summary.Operations.Total,
+		OpsProbed:  r.Summary.Operations.Probed,
+	}
+	p.Title = "authzscan report"
+	if p.Target != "" {
+		p.Title += ": " + p.Target
+	}
+	if r.Summary.Baseline != nil {
+		b := *r.Summary.Baseline
+		p.BaselineCounts = &b
+	}
+	for _, v := range htmlVerdicts {
+		st := htmlStyleOf(v)
+		p.Verdicts = append(p.Verdicts, htmlCountView{Key: string(v), Class: st.Class, Symbol: st.Symbol, Label: st.Label, N: r.Summary.Verdicts[v]})
+	}
+	for _, k := range htmlSortedKinds(r) {
+		n := r.Summary.Findings[scanner.Kind(k)]
+		p.Kinds = append(p.Kinds, htmlCountView{Key: k, Class: htmlKindClass(scanner.Kind(k)), Label: k, N: n})
+		p.FindingsTotal += n
+	}
+	for _, reason := range htmlSortedKeys(r.Summary.Operations.Skipped) {
+		p.SkippedCounts = append(p.SkippedCounts, htmlCountView{Key: htmlCapText(reason), Label: htmlCapText(reason), N: r.Summary.Operations.Skipped[reason]})
+	}
+	for _, s := range r.Skipped {
+		p.Skipped = append(p.Skipped, scanner.SkippedOperation{Operation: htmlCapText(s.Operation), Method: htmlCapText(s.Method), Path: htmlCapText(s.Path), Reason: htmlCapText(s.Reason), Detail: htmlCapText(s.Detail)})
+	}
+	for _, w := range r.Warnings {
+		p.Warnings = append(p.Warnings, htmlCapText(w))
+	}
+	m := htmlBuildMatrix(r)
+	p.Profiles, p.Groups, p.Methods, p.Tags, p.RowCount = m.profiles, m.groups, m.methods, m.tags, len(m.rows)
+	p.Data = m.data
+	for i := range r.Findings {
+		p.Findings = append(p.Findings, htmlFindingRow(i, &r.Findings[i]))
+	}
+	for i := range r.Absent {
+		p.Absent = append(p.Absent, htmlFindingRow(i, &r.Absent[i]))
+	}
+	return p
+}
+
+func htmlSortedKinds(r *scanner.Result) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range htmlKinds {
+		out = append(out, string(k))
+		seen[string(k)] = true
+	}
+	var extra []string
+	add := func(k scanner.Kind) {
+		if s := htmlKindKey(k); !seen[s] {
+			seen[s] = true
+			extra = append(extra, s)
+		}
+	}
+	for k := range r.Summary.Findings {
+		add(k)
+	}
+	for _, f := range r.Findings {
+		add(f.Kind)
+	}
+	for _, f := range r.Absent {
+		add(f.Kind)
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}
+
+func htmlSortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func htmlKindClass(k scanner.Kind) string {
+	switch k {
+	case judge.KindUnauthenticated, judge.KindBOLA, judge.KindBFLA:
+		return "v-broken"
+	case judge.KindLockout:
+		return "v-lockout"
+	case judge.KindStatusCode:
+		return "v-inconclusive"
+	}
+	return "v-unknown"
+}
+
+func htmlSevClass(s scanner.Severity) string {
+	switch s {
+	case judge.SeverityCritical:
+		return "sev-critical"
+	case judge.SeverityHigh:
+		return "sev-high"
+	case judge.SeverityMedium:
+		return "sev-medium"
+	}
+	return "sev-low"
+}
+
+func htmlFindingRow(i int, f *scanner.Finding) htmlFindingView {
+	v := htmlFindingView{
+		Index:      i,
+		Kind:       htmlKindKey(f.Kind),
+		Severity:   htmlCapText(string(f.Severity)),
+		SevClass:   htmlSevClass(f.Severity),
+		Confidence: htmlCapText(string(f.Confidence)),
+		Method:     htmlCapText(f.Method),
+		Path:       htmlCapText(f.Path),
+		Operation:  htmlCapText(f.Operation),
+		Profile:    htmlCapText(f.Profile),
+		Object:     htmlObjectLabel(f.Object, f.Profile),
+		Message:    htmlCapText(f.Message),
+		Status:     htmlStatusText(f.Status, ""),
+		Baseline:   htmlCapText(f.Baseline),
+	}
+	if s := f.Suppression; s != nil {
+		v.Suppression = htmlCapText(s.Rule)
+		if s.Reason != "" {
+			v.Suppression += ": " + htmlCapText(s.Reason)
+		}
+		if s.Expires != "" {
+			v.Suppression += " (until " + htmlCapText(s.Expires) + ")"
+		}
+	}
+	return v
+}
+
+// htmlObjectLabel names the object a probe used, from the caller's side.
+func htmlObjectLabel(object, profile string) string {
+	switch {
+	case object == "":
+		return ""
+	case object == profile:
+		return "own (" + htmlCapText(object) + "'s)"
+	}
+	return htmlCapText(object) + "'s"
+}
+
+func htmlStatusText(status int, observed scanner.Observed) string {
+	switch {
+	case status != 0:
+		return strconv.Itoa(status)
+	case observed == judge.Skipped:
+		return "not sent"
+	case observed == "":
+		return "—"
+	}
+	return "no response"
+}
+
+type htmlMatrix struct {
+	profiles []htmlProfileView
+	groups   []htmlGroupView
+	rows     []*htmlRowView
+	methods  []string
+	tags     []string
+	data     htmlData
+}
+
+// htmlBuildMatrix lays the cells out: a row per operation and object variant,
+// a column per profile (profiles a cell names but the report does not list
+// get a column too, so every cell is shown), rows grouped by the
+// operation's first tag, groups sorted by tag ("untagged" last), rows by
+// method (GET, HEAD, OPTIONS, TRACE, POST, PUT, PATCH, DELETE, others),
+// path, then object (none first, then profile order).
+func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
+	m := &htmlMatrix{data: htmlData{Strings: []string{}, Profiles: []string{}, Rows: []htmlRowData{}}}
+	profIndex := map[string]int{}
+	addProfile := func(name, role string, anon bool, auth []string, extra bool) {
+		profIndex[name] = len(m.profiles)
+		m.profiles = append(m.profiles, htmlProfileView{
+			Index: len(m.profiles), Name: htmlCapText(name), Role: htmlCapText(role), Anonymous: anon,
+			Auth: htmlCapText(strings.Join(auth, ", ")), Extra: extra,
+		})
+		m.data.Profiles = append(m.data.Profiles, htmlCapText(name))
+	}
+	for _, pr := range r.Profiles {
+		if _, dup := profIndex[pr.Name]; !dup {
+			addProfile(pr.Name, pr.Role, pr.Anonymous, pr.Auth, false)
+		}
+	}
+	for _, c := range r.Cells {
+		if _, ok := profIndex[c.Profile]; !ok {
+			addProfile(c.Profile, "", false, nil, true)
+		}
+	}
+
+	ops := make([]scanner.OperationInfo, 0, len(r.Operations))
+	opIndex := map[string]int{}
+	for _, op := range r.Operations {
+		key := op.Method + " " + op.Path
+		if _, dup := opIndex[key]; dup {
+			continue
+		}
+		opIndex[key] = len(ops)
+		ops = append(ops, op)
+	}
+	objOrder := func(obj string) int {
+		if obj == "" {
+			return -1
+		}
+		if i, ok := profIndex[obj]; ok {
+			return i
+		}
+		return len(profIndex)
+	}
+
+	type rowKey struct {
+		op     int
+		object string
+		dup    int
+	}
+	rowOf := map[rowKey]*htmlRowView{}
+	cellRow := make([]int, len(r.Cells))
+	newRow := func(k rowKey) *htmlRowView {
+		op := ops[k.op]
+		rv := &htmlRowView{
+			Method: htmlCapText(op.Method), Path: htmlCapText(op.Path), Op: htmlCapText(op.Operation),
+			Summary: htmlCapText(op.Summary), Line: op.Line, op: k.op, object: objOrder(k.object),
+			Cells: make([]htmlCellView, len(m.profiles)),
+		}
+		if k.object != "" {
+			rv.Object = htmlCapText(k.object)
+		}
+		for i := range rv.Cells {
+			rv.Cells[i].Index = -1
+		}
+		rowOf[k] = rv
+		m.rows = append(m.rows, rv)
+		return rv
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		oi, ok := opIndex[c.Method+" "+c.Path]
+		if !ok {
+			oi = len(ops)
+			opIndex[c.Method+" "+c.Path] = oi
+			ops = append(ops, scanner.OperationInfo{Operation: c.Operation, Method: c.Method, Path: c.Path})
+		}
+		pi := profIndex[c.Profile]
+		k := rowKey{op: oi, object: c.Object}
+		var rv *htmlRowView
+		for {
+			rv = rowOf[k]
+			if rv == nil {
+				rv = newRow(k)
+			}
+			if rv.Cells[pi].Index < 0 {
+				break
+			}
+			k.dup++ // two cells for one slot: never from the scanner, but show both
+		}
+		st := htmlStyleOf(c.Verdict)
+		rv.Cells[pi] = htmlCellView{Index: i, Status: htmlStatusText(c.Status, c.Observed), Own: c.Object != "" && c.Object == c.Profile, htmlVerdictStyle: st}
+	}
+	// Operations with no cell still get a row, so the matrix lists every
+	// probed operation.
+	hasRow := make([]bool, len(ops))
+	for _, rv := range m.rows {
+		hasRow[rv.op] = true
+	}
+	for oi := range ops {
+		if !hasRow[oi] {
+			newRow(rowKey{op: oi})
+		}
+	}
+
+	tagOf := func(rv *htmlRowView) string {
+		if tags := ops[rv.op].Tags; len(tags) > 0 && tags[0] != "" {
+			return htmlCapText(tags[0])
+		}
+		return ""
+	}
+	sort.SliceStable(m.rows, func(i, j int) bool {
+		a, b := m.rows[i], m.rows[j]
+		ta, tb := tagOf(a), tagOf(b)
+		if ta != tb {
+			if ta == "" || tb == "" {
+				return tb == ""
+			}
+			return ta < tb
+		}
+		if ma, mb := htmlMethodRank(a.Method), htmlMethodRank(b.Method); ma != mb {
+			return ma < mb
+		}
+		if a.Method != b.Method {
+			return a.Method < b.Method
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.op != b.op {
+			return a.op < b.op
+		}
+		if a.object != b.object {
+			return a.object < b.object
+		}
+		return a.Object < b.Object
+	})
+
+	methods := map[string]bool{}
+	tags := map[string]bool{}
+	for ri, rv := range m.rows {
+		rv.Index = ri
+		tag := tagOf(rv)
+		if len(m.groups) == 0 || m.groups[len(m.groups)-1].Tag != htmlOrUntagged(tag) {
+			m.groups = append(m.groups, htmlGroupView{Tag: htmlOrUntagged(tag)})
+		}
+		g := &m.groups[len(m.groups)-1]
+		g.Rows = append(g.Rows, rv)
+		methods[rv.Method] = true
+		rd := htmlRowData{Method: rv.Method, Path: rv.Path, Op: rv.Op, Summary: rv.Summary, Object: rv.Object, Line: rv.Line, Tags: []string{}}
+		for _, t := range ops[rv.op].Tags {
+			if t != "" {
+				rd.Tags = append(rd.Tags, htmlCapText(t))
+				tags[htmlCapText(t)] = true
+			}
+		}
+		if len(rd.Tags) == 0 {
+			rd.Tags = append(rd.Tags, htmlUntagged)
+			tags[htmlUntagged] = true
+		}
+		m.data.Rows = append(m.data.Rows, rd)
+		for _, cv := range rv.Cells {
+			if cv.Index >= 0 {
+				cellRow[cv.Index] = ri
+			}
+		}
+	}
+	for mth := range methods {
+		m.methods = append(m.methods, mth)
+	}
+	sort.Slice(m.methods, func(i, j int) bool {
+		a, b := htmlMethodRank(m.methods[i]), htmlMethodRank(m.methods[j])
+		if a != b {
+			return a < b
+		}
+		return m.methods[i] < m.methods[j]
+	})
+	hasUntagged := tags[htmlUntagged]
+	delete(tags, htmlUntagged)
+	m.tags = htmlSortedKeys(tags)
+	if hasUntagged {
+		m.tags = append(m.tags, htmlUntagged)
+	}
+
+	// Findings point at their cell and cells at their findings.
+	type slot struct{ method, path, profile, object string }
+	cellAt := map[slot]int{}
+	for i, c := range r.Cells {
+		k := slot{c.Method, c.Path, c.Profile, c.Object}
+		if _, dup := cellAt[k]; !dup {
+			cellAt[k] = i
+		}
+	}
+	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
+	m.data.Cells = make([]htmlCellData, len(r.Cells))
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		cd := htmlCellData{
+			Row: cellRow[i], Profile: profIndex[c.Profile], Verdict: htmlVerdictKey(c.Verdict),
+			Object:   htmlCapText(c.Object),
+			Expected: htmlCapText(string(c.Expected)), Observed: htmlCapText(string(c.Observed)),
+			Status: c.Status, Reason: in.add(htmlCapText(c.Reason)), Rule: in.add(htmlCapText(c.Rule)),
+			Attempts: c.Attempts, DurationMS: c.DurationMS,
+		}
+		if c.Evidence != nil {
+			ev := in.evidence(c.Evidence)
+			cd.Evidence = &ev
+		}
+		m.data.Cells[i] = cd
+	}
+	tagsOf := func(method, path string) []string {
+		out := []string{}
+		if oi, ok := opIndex[method+" "+path]; ok {
+			for _, t := range ops[oi].Tags {
+				if t != "" {
+					out = append(out, htmlCapText(t))
+				}
+			}
+		}
+		if len(out) == 0 {
+			out = append(out, htmlUntagged)
+		}
+		return out
+	}
+	finding := func(f *scanner.Finding) htmlFindingData {
+		pi, ok := profIndex[f.Profile]
+		if !ok {
+			pi = -1
+		}
+		fd := htmlFindingData{
+			Profile: pi, Tags: tagsOf(f.Method, f.Path),
+			Kind: htmlKindKey(f.Kind), Severity: htmlCapText(string(f.Severity)), Confidence: htmlCapText(string(f.Confidence)),
+			Method: htmlCapText(f.Method), Path: htmlCapText(f.Path), Operation: htmlCapText(f.Operation),
+			ProfName: htmlCapText(f.Profile), Object: htmlCapText(f.Object), Status: f.Status,
+			Message: htmlCapText(f.Message), Rule: htmlCapText(f.Rule), Line: f.Line,
+			Fingerprint: htmlCapText(f.Fingerprint), Baseline: htmlCapText(f.Baseline),
+			Evidence: in.evidence(&f.Evidence), Cell: -1,
+		}
+		if s := f.Suppression; s != nil {
+			fd.Suppression = &htmlSupData{Rule: htmlCapText(s.Rule), Reason: htmlCapText(s.Reason), Expires: htmlCapText(s.Expires)}
+		}
+		return fd
+	}
+	m.data.Findings = make([]htmlFindingData, 0, len(r.Findings))
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		fd := finding(f)
+		if ci, ok := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ok {
+			fd.Cell = ci
+			m.data.Cells[ci].Findings = append(m.data.Cells[ci].Findings, i)
+		}
+		m.data.Findings = append(m.data.Findings, fd)
+	}
+	m.data.Absent = make([]htmlFindingData, 0, len(r.Absent))
+	for i := range r.Absent {
+		m.data.Absent = append(m.data.Absent, finding(&r.Absent[i]))
+	}
+	m.data.Strings = in.strings
+	return m
+}
+
+// htmlInterner numbers strings in the order they first appear.
+type htmlInterner struct {
+	index   map[string]int
+	strings []string
+}
+
+func (in *htmlInterner) add(s string) int {
+	if i, ok := in.index[s]; ok {
+		return i
+	}
+	in.index[s] = len(in.strings)
+	in.strings = append(in.strings, s)
+	return len(in.strings) - 1
+}
+
+// htmlUntagged is the group of operations without a tag.
+const htmlUntagged = "untagged"
+
+func htmlOrUntagged(tag string) string {
+	if tag == "" {
+		return htmlUntagged
+	}
+	return tag
+}
+
+func htmlMethodRank(m string) int {
+	switch strings.ToUpper(m) {
+	case "GET":
+		return 0
+	case "HEAD":
+		return 1
+	case "OPTIONS":
+		return 2
+	case "TRACE":
+		return 3
+	case "POST":
+		return 4
+	case "PUT":
+		return 5
+	case "PATCH":
+		return 6
+	case "DELETE":
+		return 7
+	}
+	return 8
+}
+
+func (in *htmlInterner) evidence(e *scanner.Evidence) htmlEvData {
+	ev := htmlEvData{
+		Request: htmlReqData{
+			Method:  htmlCapText(e.Request.Method),
+			URL:     htmlCapText(e.Request.URL),
+			Headers: in.headers(e.Request.Headers),
+		},
+		Error: htmlCapText(e.Error),
+		Curl:  htmlCapBytes(e.Curl, HTMLMaxBody),
+	}
+	ev.Request.Body, ev.Request.Cut = htmlCapBody(e.Request.Body)
+	if resp := e.Response; resp != nil {
+		rd := &htmlRespData{Status: resp.Status, Headers: in.headers(resp.Headers), Truncated: resp.Truncated, Bytes: resp.Bytes}
+		rd.Body, rd.Cut = htmlCapBody(resp.Body)
+		if rd.Truncated || rd.Cut || int64(len(resp.Body)) != resp.Bytes {
+			rd.Shown = len(rd.Body)
+		}
+		ev.Response = rd
+	}
+	return ev
+}
+
+func (in *htmlInterner) headers(hs []scanner.Header) [][2]int {
+	out := make([][2]int, 0, min(len(hs), HTMLMaxHeaders+1))
+	for i, h := range hs {
+		if i == HTMLMaxHeaders {
+			out = append(out, [2]int{in.add("…"), in.add(strconv.Itoa(len(hs)-i) + " more headers not shown")})
+			break
+		}
+		out = append(out, [2]int{in.add(htmlCapBytes(h.Name, HTMLMaxHeaderValue)), in.add(htmlCapBytes(h.Value, HTMLMaxHeaderValue))})
+	}
+	return out
+}
+
+func htmlCapText(s string) string { return htmlCapBytes(s, HTMLMaxText) }
+
+func htmlCapBody(s string) (string, bool) {
+	if len(s) <= HTMLMaxBody {
+		return s, false
+	}
+	return htmlCapBytes(s, HTMLMaxBody), true
+}
+
+// htmlCapBytes cuts s to at most max bytes on a rune boundary, marking the
+// cut with an ellipsis.
+func htmlCapBytes(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func htmlTimeOf(t time.Time) htmlTimeView {
+	if t.IsZero() {
+		return htmlTimeView{Text: "—"}
+	}
+	return htmlTimeView{Text: t.Format("2006-01-02 15:04:05 Z07:00"), Attr: t.Format(time.RFC3339Nano)}
+}
+
+// htmlDuration formats seconds for people: 850 ms, 2.5 s, 3 min 12 s, 1 h 4 min.
+func htmlDuration(sec float64) string {
+	switch {
+	case sec <= 0:
+		return "—"
+	case sec < 1:
+		return strconv.Itoa(int(sec*1000+0.5)) + " ms"
+	case sec < 60:
+		return strconv.FormatFloat(sec, 'f', 1, 64) + " s"
+	case sec < 3600:
+		s := int(sec + 0.5)
+		return fmt.Sprintf("%d min %d s", s/60, s%60)
+	}
+	s := int(sec + 0.5)
+	return fmt.Sprintf("%d h %d min", s/3600, s%3600/60)
+}
+
+// htmlPlural is "1 operation" or "2 operations".
+func htmlPlural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
