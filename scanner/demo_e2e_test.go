@@ -1,7 +1,6 @@
 package scanner_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -29,30 +28,11 @@ func demoEnv() func(string) (string, bool) {
 	return func(name string) (string, bool) { v, ok := env[name]; return v, ok }
 }
 
-// runDemo scans a fresh demo server with its bundled config.
+// runDemo scans a fresh demo server with its bundled config, fast: the
+// demo is ours, no need to be gentle.
 func runDemo(t *testing.T) *scanner.Result {
 	t.Helper()
-	srv, err := demo.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Target = srv.URL
-	cfg.Scan.Rate = 0 // the demo is ours: no need to be gentle in tests
-	cfg.Scan.Concurrency = 8
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()), scanner.WithVersion("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return runDemoWith(t, func(*scanner.Config) {})
 }
 
 // TestDemoEndToEnd scans the demo API and checks the exact set of
