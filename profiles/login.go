@@ -13,296 +13,400 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/theory/jsonpath"
 )
 
-// MaxLoginResponse caps the bytes read from a login response: 1 MiB.
+// MaxLoginResponse caps the bytes read from a login or token response: 1 MiB.
 const MaxLoginResponse = 1 << 20
 
-// loginFlow obtains a token with one request and keeps it current.
-type loginFlow struct {
-	profile   string
-	file      string
-	line      int
-	method    string
-	path      string // path and query, relative to the target
-	body      []byte
-	bodyType  string
-	tokenExpr string
-	tokenPath *jsonpath.Path
-	header    string // header the token goes in; "" when cookie is used
-	format    string // header value with {token}
-	cookie    string
-	plan      bool
-	redactor  *Redactor
-
-	mu    sync.RWMutex
-	token Secret
-	gen   uint64
-}
-
-// secretKey matches body field names whose values are secrets even when
-// written literally in the config.
-var secretKey = regexp.MustCompile(`(?i)pass|pwd|secret|token|key|credential|otp|pin`)
-
-func (r *resolver) login(p *Profile, d *LoginDef, path string) *loginFlow {
-	l := &loginFlow{profile: p.Name, file: r.opts.File, line: d.Line, plan: r.opts.Mode == ModePlan, redactor: r.set.redactor}
-	ok := true
-	method, target, found := strings.Cut(strings.TrimSpace(d.Request.Raw), " ")
-	target = strings.TrimSpace(target)
-	switch {
-	case !d.Request.Set():
-		r.fail(d.Line, path+".request", "request is missing; write the login request as \"POST /login\"")
-		ok = false
-	case !found || !strings.HasPrefix(target, "/"):
-		r.fail(d.Request.Line, path+".request", "%q is not \"METHOD /path\"; write for example \"POST /login\" (relative to the target)", d.Request.Raw)
-		ok = false
-	default:
-		l.method = strings.ToUpper(method)
-		l.path = target
-		switch l.method {
-		case http.MethodPost, http.MethodPut, http.MethodGet, http.MethodPatch:
-		default:
-			r.fail(d.Request.Line, path+".request", "method %q is not one a login uses; use POST, PUT, PATCH or GET", method)
-			ok = false
-		}
-	}
-	if d.JSON != nil && len(d.Form) > 0 {
-		r.fail(d.Line, path, "json and form are both given; a login sends one body, keep one")
-		ok = false
-	}
-	switch {
-	case d.JSON != nil:
-		v, good := r.loginJSON(p, d.JSON, path+".json", d.JSONLine, "")
-		if good {
-			b, err := json.Marshal(v)
-			if err != nil {
-				r.fail(d.JSONLine, path+".json", "cannot encode the body as JSON: %v", err)
-				ok = false
-			}
-			l.body, l.bodyType = b, "application/json"
-		} else {
-			ok = false
-		}
-	case len(d.Form) > 0:
-		form := url.Values{}
-		for _, kv := range d.Form {
-			v, good := r.loginValue(p, kv.Name, kv.Value.Raw, path+".form."+kv.Name, kv.Value.Line)
-			if !good {
-				ok = false
-				continue
-			}
-			form.Add(kv.Name, v)
-		}
-		l.body, l.bodyType = []byte(form.Encode()), "application/x-www-form-urlencoded"
-	}
-	if !d.Token.Set() || strings.TrimSpace(d.Token.Raw) == "" {
-		r.fail(d.Line, path+".token", "token is missing; give the JSONPath of the token in the login response, for example $.access_token")
-		ok = false
-	} else {
-		jp, err := jsonpath.Parse(d.Token.Raw)
-		if err != nil {
-			r.fail(d.Token.Line, path+".token", "%q is not a valid JSONPath (%v); write for example $.access_token", d.Token.Raw, err)
-			ok = false
-		}
-		l.tokenExpr, l.tokenPath = d.Token.Raw, jp
-	}
-	switch {
-	case d.Cookie != nil:
-		if d.Header != nil || d.Format != nil {
-			r.fail(d.Cookie.Line, path+".cookie", "cookie and header/format are both given; the token goes either in a cookie or in a header")
-			ok = false
-		}
-		if !validToken(d.Cookie.Raw) {
-			r.fail(d.Cookie.Line, path+".cookie", "%q is not a valid cookie name", d.Cookie.Raw)
-			ok = false
-		}
-		l.cookie = d.Cookie.Raw
-	default:
-		l.header = "Authorization"
-		if d.Header != nil {
-			if !validToken(d.Header.Raw) {
-				r.fail(d.Header.Line, path+".header", "%q is not a valid header name", d.Header.Raw)
-				ok = false
-			}
-			l.header = d.Header.Raw
-		}
-		l.format = "{token}"
-		if strings.EqualFold(l.header, "Authorization") {
-			l.format = "Bearer {token}"
-		}
-		if d.Format != nil {
-			if !strings.Contains(d.Format.Raw, "{token}") {
-				r.fail(d.Format.Line, path+".format", "%q has no {token}; write for example \"Token {token}\"", d.Format.Raw)
-				ok = false
-			}
-			l.format = d.Format.Raw
-		}
-	}
-	if !ok {
-		return nil
-	}
-	ph := "${" + envName(p.Name, "token") + "}"
-	if l.plan {
-		l.token = NewSecret(ph, ph)
-		r.set.redactor.Add(ph, ph)
-	} else {
-		l.token = NewSecret("", ph)
-	}
-	return l
-}
-
-// loginValue interpolates one login body value. Values that come from a
-// variable, or whose key looks like a secret, are registered as secrets.
-func (r *resolver) loginValue(p *Profile, key, raw, path string, line int) (string, bool) {
-	if strings.Contains(raw, "${") || secretKey.MatchString(key) {
-		s, ok := r.secret(Field{Raw: raw, Line: line}, path, p.Name, key)
-		return s.Reveal(), ok
-	}
-	return r.plain(Field{Raw: raw, Line: line}, path)
-}
-
-// loginJSON interpolates the strings of a JSON body tree.
-func (r *resolver) loginJSON(p *Profile, v any, path string, line int, key string) (any, bool) {
-	switch t := v.(type) {
-	case string:
-		return r.loginValue(p, key, t, path, line)
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		ok := true
-		for k, sub := range t {
-			val, good := r.loginJSON(p, sub, path+"."+k, line, k)
-			ok = ok && good
-			out[k] = val
-		}
-		return out, ok
-	case []any:
-		out := make([]any, len(t))
-		ok := true
-		for i, sub := range t {
-			val, good := r.loginJSON(p, sub, fmt.Sprintf("%s[%d]", path, i), line, key)
-			ok = ok && good
-			out[i] = val
-		}
-		return out, ok
-	default:
-		return v, true
-	}
-}
-
-func (l *loginFlow) generation() uint64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.gen
-}
-
-func (l *loginFlow) apply(req *http.Request) (uint64, error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.token.Reveal() == "" {
-		return l.gen, fmt.Errorf("profile %q has not logged in yet", l.profile)
-	}
-	if l.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: l.cookie, Value: l.token.Reveal()})
-	} else {
-		req.Header.Set(l.header, strings.ReplaceAll(l.format, "{token}", l.token.Reveal()))
-	}
-	return l.gen, nil
-}
-
-// LoginError is a login that did not yield a token.
+// LoginError is a login, token request or check that failed. Its text
+// names the profile, the step and what to fix; it never holds a secret.
 type LoginError struct {
 	Profile string
-	// Step is "request", "status", "response" or "token".
+	// Step is "before", "login", "capture", "oauth2" or "check".
 	Step string
 	Msg  string
 	Err  error
 }
 
 func (e *LoginError) Error() string {
-	return fmt.Sprintf("profile %q: login: %s", e.Profile, e.Msg)
+	return fmt.Sprintf("profile %q: %s: %s", e.Profile, e.Step, e.Msg)
 }
 
 func (e *LoginError) Unwrap() error { return e.Err }
 
-func (l *loginFlow) renew(ctx context.Context, doer Doer, base *url.URL, seen uint64) error {
-	if l.plan {
-		return nil
+// endpoint is where a login-time request goes: a path under the target,
+// or an absolute URL the config names.
+type endpoint struct {
+	method string
+	path   string   // path and query, relative to the target; "" when abs
+	abs    *url.URL // an absolute URL, nil when relative
+}
+
+func (e endpoint) String() string {
+	if e.abs != nil {
+		return e.method + " " + e.abs.String()
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.gen != seen {
-		return nil // another worker renewed it meanwhile
+	return e.method + " " + e.path
+}
+
+func (e endpoint) url(base *url.URL) (*url.URL, error) {
+	if e.abs != nil {
+		u := *e.abs
+		return &u, nil
 	}
-	tok, err := l.do(ctx, doer, base)
-	if err != nil {
-		return err
+	return JoinURL(base, e.path)
+}
+
+// parseEndpoint reads "METHOD /path" or "METHOD https://host/path".
+func parseEndpoint(raw string, methods ...string) (endpoint, string) {
+	method, target, found := strings.Cut(strings.TrimSpace(raw), " ")
+	target = strings.TrimSpace(target)
+	if !found || target == "" {
+		return endpoint{}, fmt.Sprintf("%q is not \"METHOD /path\"; write for example %q", raw, methods[0]+" /login")
 	}
-	l.redactor.Add(tok, l.token.Placeholder())
-	l.token = NewSecret(tok, l.token.Placeholder())
-	l.gen++
-	return nil
+	e := endpoint{method: strings.ToUpper(method)}
+	ok := false
+	for _, m := range methods {
+		ok = ok || e.method == m
+	}
+	if !ok {
+		return endpoint{}, fmt.Sprintf("method %q is not one of %s", method, strings.Join(methods, ", "))
+	}
+	switch {
+	case strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//"):
+		e.path = target
+	case strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://"):
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+			return endpoint{}, fmt.Sprintf("%q is not a usable URL; give an http(s) URL without credentials", redactUserinfo(target))
+		}
+		e.abs = u
+	default:
+		return endpoint{}, fmt.Sprintf("%q must be a path starting with \"/\" (relative to the target) or an http(s) URL", target)
+	}
+	return e, ""
+}
+
+func redactUserinfo(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
+	return raw
+}
+
+// capture takes one value from a response.
+type capture struct {
+	name     string
+	jsonExpr string
+	jsonPath *jsonpath.Path
+	header   string
+	cookie   string
+	regex    *regexp.Regexp
+}
+
+func (c capture) source() string {
+	switch {
+	case c.jsonPath != nil:
+		return "JSONPath " + fmt.Sprintf("%q", c.jsonExpr)
+	case c.header != "":
+		return fmt.Sprintf("header %q", c.header)
+	case c.cookie != "":
+		return fmt.Sprintf("cookie %q", c.cookie)
+	default:
+		return fmt.Sprintf("regex %q", c.regex.String())
+	}
+}
+
+// step is one login-time request: its endpoint, headers, body and
+// captures. Header and body strings may hold "{name}" slots.
+type step struct {
+	name     string // "before" or "login", for errors
+	at       endpoint
+	headers  []template
+	json     any // a JSON tree with templated strings, or nil
+	form     []template
+	captures []capture
+}
+
+func (s *step) body(values map[string]string) (io.Reader, string, error) {
+	switch {
+	case s.json != nil:
+		b, err := json.Marshal(renderTree(s.json, values))
+		if err != nil {
+			return nil, "", err
+		}
+		return bytes.NewReader(b), "application/json", nil
+	case len(s.form) > 0:
+		form := url.Values{}
+		for _, f := range s.form {
+			form.Add(f.name, f.render(values))
+		}
+		return strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", nil
+	}
+	return nil, "", nil
+}
+
+// renderTree renders a JSON body tree whose string leaves are templates.
+func renderTree(v any, values map[string]string) any {
+	switch t := v.(type) {
+	case template:
+		return t.render(values)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, sub := range t {
+			out[k] = renderTree(sub, values)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, sub := range t {
+			out[i] = renderTree(sub, values)
+		}
+		return out
+	}
+	return v
+}
+
+// loginFlow is a login: an optional step that fetches a CSRF token, then
+// the login request, whose response carries the session's values.
+type loginFlow struct {
+	profile  string
+	before   *step
+	login    step
+	redactor *Redactor
+}
+
+var _ fetcher = (*loginFlow)(nil)
+
+func (l *loginFlow) describe() string {
+	var parts []string
+	for _, s := range []*step{l.before, &l.login} {
+		if s == nil {
+			continue
+		}
+		d := s.at.String()
+		var caps []string
+		for _, c := range s.captures {
+			caps = append(caps, c.name+" from "+c.source())
+		}
+		if len(caps) > 0 {
+			d += " capturing " + strings.Join(caps, ", ")
+		}
+		parts = append(parts, d)
+	}
+	return strings.Join(parts, ", then ")
+}
+
+func (l *loginFlow) origins() []*url.URL {
+	var out []*url.URL
+	for _, s := range []*step{l.before, &l.login} {
+		if s != nil && s.at.abs != nil {
+			out = append(out, s.at.abs)
+		}
+	}
+	return out
+}
+
+func (l *loginFlow) captures() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, s := range []*step{l.before, &l.login} {
+		if s == nil {
+			continue
+		}
+		for _, c := range s.captures {
+			if !seen[c.name] {
+				seen[c.name] = true
+				names = append(names, c.name)
+			}
+		}
+	}
+	return names
 }
 
 func (l *loginFlow) fail(step, format string, args ...any) error {
-	return &LoginError{Profile: l.profile, Step: step, Msg: fmt.Sprintf(format, args...)}
+	return &LoginError{Profile: l.profile, Step: step, Msg: l.redactor.Redact(fmt.Sprintf(format, args...))}
 }
 
-func (l *loginFlow) do(ctx context.Context, doer Doer, base *url.URL) (string, error) {
-	where := fmt.Sprintf("%s %s", l.method, l.path)
-	u, err := JoinURL(base, l.path)
+func (l *loginFlow) fetch(ctx context.Context, doer Doer, base *url.URL) (map[string]string, time.Duration, error) {
+	values := map[string]string{}
+	var cookies []*http.Cookie
+	if l.before != nil {
+		resp, body, err := l.send(ctx, doer, base, l.before, values, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		if resp.StatusCode >= 400 {
+			return nil, 0, l.fail("before", "%s answered %d %s; check the before request", l.before.at, resp.StatusCode, http.StatusText(resp.StatusCode))
+		}
+		if err := l.capture(l.before, resp, body, values); err != nil {
+			return nil, 0, err
+		}
+		cookies = resp.Cookies()
+	}
+	resp, body, err := l.send(ctx, doer, base, &l.login, values, cookies)
 	if err != nil {
-		return "", l.fail("request", "%s: %v", where, err)
+		return nil, 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, l.method, u.String(), bytes.NewReader(l.body))
+	if resp.StatusCode >= 400 {
+		return nil, 0, l.fail("login", "%s answered %d %s; check the credentials and the request in the profile's login block", l.login.at, resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	if err := l.capture(&l.login, resp, body, values); err != nil {
+		return nil, 0, err
+	}
+	return values, expiresIn(body), nil
+}
+
+// expiresIn reads a top-level "expires_in" (seconds) of a JSON body, 0
+// when there is none.
+func expiresIn(body []byte) time.Duration {
+	var doc struct {
+		ExpiresIn float64 `json:"expires_in"`
+	}
+	if json.Unmarshal(body, &doc) != nil || doc.ExpiresIn <= 0 {
+		return 0
+	}
+	return time.Duration(doc.ExpiresIn * float64(time.Second))
+}
+
+// send makes one login-time request with the values captured so far and
+// the cookies of the step before; it returns the response (body read and
+// closed) and up to MaxLoginResponse bytes of its body.
+func (l *loginFlow) send(ctx context.Context, doer Doer, base *url.URL, s *step, values map[string]string, cookies []*http.Cookie) (*http.Response, []byte, error) {
+	u, err := s.at.url(base)
 	if err != nil {
-		return "", l.fail("request", "%s: %v", where, err)
+		return nil, nil, l.fail(s.name, "%s: %v", s.at, err)
 	}
-	if l.bodyType != "" {
-		req.Header.Set("Content-Type", l.bodyType)
+	body, contentType, err := s.body(values)
+	if err != nil {
+		return nil, nil, l.fail(s.name, "%s: cannot encode the body: %v", s.at, err)
 	}
-	req.Header.Set("Accept", "application/json")
+	req, err := http.NewRequestWithContext(ctx, s.at.method, u.String(), body)
+	if err != nil {
+		return nil, nil, l.fail(s.name, "%s: %v", s.at, err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept", "application/json, text/html;q=0.9, */*;q=0.8")
+	for _, h := range s.headers {
+		req.Header.Set(h.name, h.render(values))
+	}
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
 	resp, err := doer.Do(req)
 	if err != nil {
-		return "", &LoginError{Profile: l.profile, Step: "request", Msg: fmt.Sprintf("%s failed: %s", where, l.redactor.Redact(err.Error())), Err: err}
+		return nil, nil, &LoginError{Profile: l.profile, Step: s.name, Msg: l.redactor.Redact(fmt.Sprintf("%s failed: %v", s.at, err)), Err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxLoginResponse))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxLoginResponse))
 	if err != nil {
-		return "", l.fail("response", "%s: reading the response: %s", where, l.redactor.Redact(err.Error()))
+		return nil, nil, l.fail(s.name, "%s: reading the response: %v", s.at, err)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		hint := "check the credentials and the request in the profile's login block"
-		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-			hint = "redirects are not followed; point request at the endpoint that answers with the token"
-		}
-		return "", l.fail("status", "%s answered %d %s; %s (config line %d)", where, resp.StatusCode, http.StatusText(resp.StatusCode), hint, l.line)
-	}
+	return resp, data, nil
+}
+
+// capture takes the step's values from its response into values.
+func (l *loginFlow) capture(s *step, resp *http.Response, body []byte, values map[string]string) error {
 	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		ct := resp.Header.Get("Content-Type")
-		if mt, _, perr := mime.ParseMediaType(ct); perr == nil {
-			ct = mt
+	parsed := false
+	for _, c := range s.captures {
+		var got string
+		var found bool
+		switch {
+		case c.jsonPath != nil:
+			if !parsed {
+				if err := json.Unmarshal(body, &doc); err != nil {
+					return l.fail("capture", "%q: the %d response from %s is not JSON (Content-Type %q); %s needs a JSON response", c.name, resp.StatusCode, s.at, mediaType(resp), c.source())
+				}
+				parsed = true
+			}
+			nodes := c.jsonPath.Select(doc)
+			if len(nodes) > 0 {
+				switch t := nodes[0].(type) {
+				case string:
+					got, found = t, t != ""
+				case float64:
+					got, found = fmt.Sprint(t), true
+				default:
+					return l.fail("capture", "%q: %s matched %s, not a string, in the %d response from %s", c.name, c.source(), withArticle(jsonKind(t)), resp.StatusCode, s.at)
+				}
+			}
+			if !found {
+				return l.fail("capture", "%q: %s matched nothing in the %d response from %s; %s", c.name, c.source(), resp.StatusCode, s.at, describeKeys(doc, c.jsonExpr))
+			}
+		case c.header != "":
+			got = resp.Header.Get(c.header)
+			if got == "" {
+				return l.fail("capture", "%q: the %d response from %s has no header %q; it has %s", c.name, resp.StatusCode, s.at, c.header, listNames(headerNames(resp.Header)))
+			}
+		case c.cookie != "":
+			for _, ck := range resp.Cookies() {
+				if ck.Name == c.cookie && ck.Value != "" {
+					got = ck.Value
+				}
+			}
+			if got == "" {
+				var names []string
+				for _, ck := range resp.Cookies() {
+					names = append(names, ck.Name)
+				}
+				return l.fail("capture", "%q: the %d response from %s set no cookie %q; it set %s", c.name, resp.StatusCode, s.at, c.cookie, listNames(names))
+			}
+		default:
+			m := c.regex.FindSubmatch(body)
+			switch {
+			case m == nil:
+				return l.fail("capture", "%q: %s matched nothing in the %d response from %s (%d bytes)", c.name, c.source(), resp.StatusCode, s.at, len(body))
+			case len(m) > 1:
+				got = string(m[1])
+			default:
+				got = string(m[0])
+			}
+			if got == "" {
+				return l.fail("capture", "%q: %s matched an empty string in the response from %s", c.name, c.source(), s.at)
+			}
 		}
-		return "", l.fail("response", "%s answered %d but the body is not JSON (Content-Type %q); token needs a JSON response", where, resp.StatusCode, ct)
+		values[c.name] = got
 	}
-	nodes := l.tokenPath.Select(doc)
-	if len(nodes) == 0 {
-		return "", l.fail("token", "JSONPath %q matched nothing in the %d response from %s; %s", l.tokenExpr, resp.StatusCode, where, describeKeys(doc, l.tokenExpr))
+	return nil
+}
+
+func mediaType(resp *http.Response) string {
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		return mt
 	}
-	switch t := nodes[0].(type) {
-	case string:
-		if t == "" {
-			return "", l.fail("token", "JSONPath %q matched an empty string in the response from %s", l.tokenExpr, where)
-		}
-		return t, nil
-	case float64:
-		return fmt.Sprint(t), nil
-	default:
-		return "", l.fail("token", "JSONPath %q matched %s, not a string, in the response from %s", l.tokenExpr, withArticle(jsonKind(t)), where)
+	return ct
+}
+
+func headerNames(h http.Header) []string {
+	names := make([]string, 0, len(h))
+	for n := range h {
+		names = append(names, n)
 	}
+	return names
+}
+
+// listNames quotes and sorts names for a message: `"a", "b"`, or "none".
+func listNames(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	sort.Strings(names)
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	if len(quoted) > 12 {
+		quoted = append(quoted[:12], "…")
+	}
+	return strings.Join(quoted, ", ")
 }
 
 // describeKeys lists the top-level keys of a JSON response, with a
@@ -316,18 +420,10 @@ func describeKeys(doc any, expr string) string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
 	if len(keys) == 0 {
 		return "the response is an empty JSON object"
 	}
-	quoted := make([]string, len(keys))
-	for i, k := range keys {
-		quoted[i] = fmt.Sprintf("%q", k)
-	}
-	if len(quoted) > 12 {
-		quoted = append(quoted[:12], "…")
-	}
-	msg := "its top-level keys are " + strings.Join(quoted, ", ")
+	msg := "its top-level keys are " + listNames(keys)
 	last := expr
 	if i := strings.LastIndexAny(expr, ".['\""); i >= 0 {
 		last = strings.Trim(expr[i+1:], "'\"]")

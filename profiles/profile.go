@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Doer sends one HTTP request. The scanner's engine implements it, so the
@@ -69,6 +70,17 @@ func (s *Set) Roles() []string {
 	return out
 }
 
+// Origins returns the origins other than the target that the profiles'
+// logins, token requests and checks name: the only other places a scan
+// may send a request to.
+func (s *Set) Origins() []*url.URL {
+	var out []*url.URL
+	for _, p := range s.profiles {
+		out = append(out, p.Origins()...)
+	}
+	return out
+}
+
 // CredentialNames returns, lower-cased, the header, cookie and query
 // parameter names that carry credentials in this set, plus "authorization".
 // Evidence masks these by name, whatever the value's length.
@@ -87,11 +99,15 @@ func (s *Set) CredentialNames() (headers, cookies, query map[string]bool) {
 		for _, q := range a.query {
 			query[strings.ToLower(q.name)] = true
 		}
-		if l := a.login; l != nil {
-			if l.cookie != "" {
-				cookies[strings.ToLower(l.cookie)] = true
-			} else {
-				headers[strings.ToLower(l.header)] = true
+		if ss := a.session; ss != nil {
+			for _, t := range ss.headers {
+				headers[strings.ToLower(t.name)] = true
+			}
+			for _, t := range ss.cookies {
+				cookies[strings.ToLower(t.name)] = true
+			}
+			for _, t := range ss.query {
+				query[strings.ToLower(t.name)] = true
 			}
 		}
 	}
@@ -111,7 +127,11 @@ type Profile struct {
 	// OwnsOrder lists Owns' names in config order.
 	OwnsOrder []string
 
-	auth authState
+	auth      authState
+	kind      string // "login" or "oauth2" when auth.session is set
+	check     *checker
+	loggedOut *loggedOutRule
+	life      lifeState
 }
 
 type secretPair struct {
@@ -126,22 +146,22 @@ type authState struct {
 	headers   []secretPair
 	cookies   []secretPair
 	query     []secretPair
-	login     *loginFlow
+	session   *session
 }
 
 // Anonymous reports whether the profile sends no credentials.
 func (p *Profile) Anonymous() bool {
 	a := p.auth
 	return a.bearer == nil && a.basicPass == nil && len(a.headers) == 0 &&
-		len(a.cookies) == 0 && len(a.query) == 0 && a.login == nil
+		len(a.cookies) == 0 && len(a.query) == 0 && a.session == nil
 }
 
 // Renewable reports whether the profile's credential can be obtained
-// again when it expires (a login flow).
-func (p *Profile) Renewable() bool { return p.auth.login != nil }
+// again when it expires (a login flow, an OAuth2 grant).
+func (p *Profile) Renewable() bool { return p.auth.session != nil }
 
 // AuthKinds lists the auth kinds the profile uses, for plans and reports:
-// "bearer", "basic", "header", "cookie", "query", "login".
+// "bearer", "basic", "header", "cookie", "query", "login", "oauth2".
 func (p *Profile) AuthKinds() []string {
 	a := p.auth
 	var k []string
@@ -160,32 +180,39 @@ func (p *Profile) AuthKinds() []string {
 	if len(a.query) > 0 {
 		k = append(k, "query")
 	}
-	if a.login != nil {
-		k = append(k, "login")
+	if a.session != nil {
+		k = append(k, p.kind)
 	}
 	return k
 }
 
-// Login describes the profile's login request, for the plan: "POST /login;
-// the token at $.access_token is sent as Authorization: Bearer
-// ${BOB_TOKEN}"; empty when the profile does not log in.
+// Login describes how the profile obtains its session, for the plan:
+// "POST /login; sends Authorization: Bearer ${BOB_TOKEN}"; empty when the
+// profile has static credentials only.
 func (p *Profile) Login() string {
-	l := p.auth.login
-	if l == nil {
+	ss := p.auth.session
+	if ss == nil {
 		return ""
 	}
-	sent := "cookie " + l.cookie
-	if l.cookie == "" {
-		sent = l.header + ": " + strings.ReplaceAll(l.format, "{token}", l.token.Placeholder())
-	} else {
-		sent += "=" + l.token.Placeholder()
+	return ss.fetcher.describe() + "; sends " + ss.describeSend()
+}
+
+// Origins returns the origins other than the target this profile's login,
+// token request or check names.
+func (p *Profile) Origins() []*url.URL {
+	var out []*url.URL
+	if ss := p.auth.session; ss != nil {
+		out = append(out, ss.fetcher.origins()...)
 	}
-	return fmt.Sprintf("%s %s; the token at %s is sent as %s", l.method, l.path, l.tokenExpr, sent)
+	if p.check != nil && p.check.at.abs != nil {
+		out = append(out, p.check.at.abs)
+	}
+	return out
 }
 
 // Apply adds the profile's credentials to req: headers, cookies and query
 // parameters. It returns the generation of the credential it used, to pass
-// to Renew when the request is refused as unauthenticated.
+// to Renew when the request is refused as logged out.
 func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
 	a := p.auth
 	if a.bearer != nil {
@@ -207,31 +234,79 @@ func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
 		}
 		req.URL.RawQuery = q.Encode()
 	}
-	if a.login != nil {
-		return a.login.apply(req)
+	if a.session != nil {
+		return a.session.apply(req)
 	}
 	return 0, nil
 }
 
-// Start obtains the profile's run-time credential (performs its login)
-// before the scan. base is the target URL that login paths are relative to.
-// It does nothing for static credentials and in plan mode.
+// Start verifies the profile before the scan: it obtains its session (a
+// login, a token) and runs its check. base is the target URL that paths
+// are relative to. It does nothing in plan mode.
 func (p *Profile) Start(ctx context.Context, doer Doer, base *url.URL) error {
-	if p.auth.login == nil {
-		return nil
+	if ss := p.auth.session; ss != nil && !ss.plan {
+		if err := ss.renew(ctx, doer, base, ss.generation()); err != nil {
+			return err
+		}
 	}
-	return p.auth.login.renew(ctx, doer, base, p.auth.login.generation())
+	if p.check != nil && !p.check.plan {
+		if err := p.check.verify(ctx, p, doer, base); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Renew obtains a fresh credential after a request that used generation
-// was refused as unauthenticated. Concurrent callers that saw the same
-// generation share one renewal: the first logs in, the others wait for it
-// and return. It does nothing for static credentials.
+// was refused as logged out. Concurrent callers that saw the same
+// generation share one renewal: the first renews, the others wait for it.
+// A renewal that fails loses the session: the profile's later probes are
+// not sent. It does nothing for static credentials.
 func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generation uint64) error {
-	if p.auth.login == nil {
+	ss := p.auth.session
+	if ss == nil {
 		return nil
 	}
-	return p.auth.login.renew(ctx, doer, base, generation)
+	if err := p.Lost(); err != nil {
+		return err
+	}
+	if err := ss.renew(ctx, doer, base, generation); err != nil {
+		p.life.lose(err.Error())
+		return err
+	}
+	return nil
+}
+
+// Ready is called before each probe: it renews a session about to expire
+// and runs the check when it is due. It returns a *SessionLostError when the
+// session is dead and cannot be renewed: the probe must not be sent.
+func (p *Profile) Ready(ctx context.Context, doer Doer, base *url.URL) error {
+	if err := p.Lost(); err != nil {
+		return err
+	}
+	if ss := p.auth.session; ss != nil && !ss.plan {
+		if gen, soon := ss.expiring(time.Now()); soon {
+			if err := p.Renew(ctx, doer, base, gen); err != nil {
+				return p.Lost()
+			}
+		}
+	}
+	if p.check != nil && !p.check.plan {
+		p.check.maybeRun(ctx, p, doer, base)
+	}
+	return p.Lost()
+}
+
+// SessionState reports how many times the session was renewed and, when it
+// was lost, why and since when (the last moment it was known alive).
+func (p *Profile) SessionState() (renewals int, lost string, since time.Time) {
+	if ss := p.auth.session; ss != nil {
+		ss.mu.RLock()
+		renewals = ss.renewals
+		ss.mu.RUnlock()
+	}
+	lost, since = p.life.state()
+	return renewals, lost, since
 }
 
 var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -299,6 +374,12 @@ func (r *resolver) profile(d *Definition) {
 	}
 	if d.Auth != nil {
 		r.auth(p, d.Auth, path+".auth")
+	}
+	if d.Check != nil {
+		p.check = r.check(d.Check, path+".check")
+	}
+	if d.LoggedOut != nil {
+		p.loggedOut = r.loggedOut(d.LoggedOut, path+".logged_out")
 	}
 	r.set.profiles = append(r.set.profiles, p)
 	r.set.byName[p.Name] = p
@@ -428,19 +509,29 @@ func (r *resolver) auth(p *Profile, a *AuthDef, path string) {
 		}
 		return ""
 	})
-	if a.Login != nil {
-		if l := r.login(p, a.Login, path+".login"); l != nil {
-			p.auth.login = l
-			if l.cookie == "" && strings.EqualFold(l.header, "Authorization") {
+	if a.Login != nil && a.OAuth2 != nil {
+		r.fail(a.Line, path, "login and oauth2 are both given; a profile has one session, keep one")
+	} else if a.Login != nil {
+		if ss := r.login(p, a.Login, path+".login"); ss != nil {
+			p.auth.session, p.kind = ss, "login"
+		}
+	} else if a.OAuth2 != nil {
+		if ss := r.oauth2(p, a.OAuth2, path+".oauth2"); ss != nil {
+			p.auth.session, p.kind = ss, "oauth2"
+		}
+	}
+	if ss := p.auth.session; ss != nil {
+		for _, h := range ss.headers {
+			if strings.EqualFold(h.name, "Authorization") {
 				owners++
 			}
 		}
 	}
 	if owners > 1 {
-		r.fail(a.Line, path, "more than one of bearer, basic, login and an Authorization header would set the Authorization header; keep one")
+		r.fail(a.Line, path, "more than one of bearer, basic, login, oauth2 and an Authorization header would set the Authorization header; keep one")
 	}
-	if a.Bearer == nil && a.Basic == nil && len(a.Header) == 0 && len(a.Cookie) == 0 && len(a.Query) == 0 && a.Login == nil {
-		r.fail(a.Line, path, "auth is empty; remove it for an anonymous profile, or add bearer, basic, header, cookie, query or login")
+	if a.Bearer == nil && a.Basic == nil && len(a.Header) == 0 && len(a.Cookie) == 0 && len(a.Query) == 0 && a.Login == nil && a.OAuth2 == nil {
+		r.fail(a.Line, path, "auth is empty; remove it for an anonymous profile, or add bearer, basic, header, cookie, query, login or oauth2")
 	}
 }
 

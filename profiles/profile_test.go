@@ -52,12 +52,12 @@ func TestResolveErrors(t *testing.T) {
 		{
 			name: "empty auth block",
 			defs: []Definition{{Name: "x", Line: 2, Auth: &AuthDef{Line: 3}}},
-			want: "a.yaml:3: profiles.x.auth: auth is empty; remove it for an anonymous profile, or add bearer, basic, header, cookie, query or login",
+			want: "a.yaml:3: profiles.x.auth: auth is empty; remove it for an anonymous profile, or add bearer, basic, header, cookie, query, login or oauth2",
 		},
 		{
 			name: "two owners of Authorization",
 			defs: []Definition{{Name: "x", Line: 2, Auth: &AuthDef{Line: 3, Bearer: ptr(field("t0k3n-1", 4)), Header: []Pair{{"Authorization", field("Token abcd", 5)}}}}},
-			want: "a.yaml:3: profiles.x.auth: more than one of bearer, basic, login and an Authorization header would set the Authorization header; keep one",
+			want: "a.yaml:3: profiles.x.auth: more than one of bearer, basic, login, oauth2 and an Authorization header would set the Authorization header; keep one",
 		},
 		{
 			name: "bad header name",
@@ -67,7 +67,7 @@ func TestResolveErrors(t *testing.T) {
 		{
 			name: "login request without a path",
 			defs: []Definition{{Name: "x", Line: 2, Auth: &AuthDef{Line: 3, Login: &LoginDef{Line: 4, Request: field("POST login", 5), Token: field("$.t", 6)}}}},
-			want: `a.yaml:5: profiles.x.auth.login.request: "POST login" is not "METHOD /path"; write for example "POST /login" (relative to the target)`,
+			want: `a.yaml:5: profiles.x.auth.login.request: "login" must be a path starting with "/" (relative to the target) or an http(s) URL`,
 		},
 		{
 			name: "login with a bad JSONPath",
@@ -308,13 +308,13 @@ func TestLoginErrors(t *testing.T) {
 		secrets []string
 	}{
 		{"refused", 401, `{"error":"bad password pw-9f8e7d"}`, "$.access_token",
-			`profile "bob": login: POST /login answered 401 Unauthorized; check the credentials and the request in the profile's login block (config line 7)`, nil},
+			`profile "bob": login: POST /login answered 401 Unauthorized; check the credentials and the request in the profile's login block`, nil},
 		{"not JSON", 200, `<html>hi</html>`, "$.access_token",
-			`profile "bob": login: POST /login answered 200 but the body is not JSON (Content-Type "text/html"); token needs a JSON response`, nil},
+			`profile "bob": capture: "token": the 200 response from POST /login is not JSON (Content-Type "text/html"); JSONPath "$.access_token" needs a JSON response`, nil},
 		{"typo in JSONPath", 200, `{"access_token":"t-1234567","token_type":"Bearer"}`, "$.acces_token",
-			`profile "bob": login: JSONPath "$.acces_token" matched nothing in the 200 response from POST /login; its top-level keys are "access_token", "token_type" (did you mean "$.access_token"?)`, nil},
+			`profile "bob": capture: "token": JSONPath "$.acces_token" matched nothing in the 200 response from POST /login; its top-level keys are "access_token", "token_type" (did you mean "$.access_token"?)`, nil},
 		{"token is an object", 200, `{"access_token":{"v":1}}`, "$.access_token",
-			`profile "bob": login: JSONPath "$.access_token" matched an object, not a string, in the response from POST /login`, nil},
+			`profile "bob": capture: "token": JSONPath "$.access_token" matched an object, not a string, in the 200 response from POST /login`, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -232,12 +232,16 @@ func (w *walker) profiles(n *yaml.Node) []profiles.Definition {
 	w.mapping(n, "profiles", nil, func(name string, k, v *yaml.Node) {
 		path := "profiles." + name
 		d := profiles.Definition{Name: name, Line: k.Line}
-		w.mapping(v, path, []string{"role", "auth", "owns"}, func(key string, k, v *yaml.Node) {
+		w.mapping(v, path, []string{"role", "auth", "owns", "check", "logged_out"}, func(key string, k, v *yaml.Node) {
 			switch key {
 			case "role":
 				d.Role, _ = w.str(v, path+".role")
 			case "auth":
 				d.Auth = w.auth(v, k.Line, path+".auth")
+			case "check":
+				d.Check = w.check(v, k.Line, path+".check")
+			case "logged_out":
+				d.LoggedOut = w.loggedOut(v, k.Line, path+".logged_out")
 			case "owns":
 				w.mapping(v, path+".owns", nil, func(param string, k, val *yaml.Node) {
 					if s, ok := w.scalar(val, path+".owns."+param); ok {
@@ -254,7 +258,7 @@ func (w *walker) profiles(n *yaml.Node) []profiles.Definition {
 	return defs
 }
 
-var authKeys = []string{"bearer", "basic", "header", "cookie", "query", "login"}
+var authKeys = []string{"bearer", "basic", "header", "cookie", "query", "login", "oauth2"}
 
 func (w *walker) auth(n *yaml.Node, line int, path string) *profiles.AuthDef {
 	if isNull(w.resolve(n)) {
@@ -300,12 +304,167 @@ func (w *walker) auth(n *yaml.Node, line int, path string) *profiles.AuthDef {
 			a.Query = pairs(v, p)
 		case "login":
 			a.Login = w.login(v, k.Line, p)
+		case "oauth2":
+			a.OAuth2 = w.oauth2(v, k.Line, p)
 		}
 	})
 	return a
 }
 
-var loginKeys = []string{"request", "json", "form", "token", "header", "format", "cookie"}
+// pairs decodes a mapping of names to string values.
+func (w *walker) pairs(n *yaml.Node, path string) []profiles.Pair {
+	var out []profiles.Pair
+	w.mapping(n, path, nil, func(name string, _, val *yaml.Node) {
+		if f, ok := w.field(val, path+"."+name); ok {
+			out = append(out, profiles.Pair{Name: name, Value: f})
+		}
+	})
+	return out
+}
+
+var captureKeys = []string{"json", "header", "cookie", "regex"}
+
+func (w *walker) captures(n *yaml.Node, path string) []profiles.CaptureDef {
+	var out []profiles.CaptureDef
+	w.mapping(n, path, nil, func(name string, k, v *yaml.Node) {
+		c := profiles.CaptureDef{Name: name, Line: k.Line}
+		w.mapping(v, path+"."+name, captureKeys, func(key string, _, v *yaml.Node) {
+			s, _ := w.str(v, path+"."+name+"."+key)
+			switch key {
+			case "json":
+				c.JSON = s
+			case "header":
+				c.Header = s
+			case "cookie":
+				c.Cookie = s
+			case "regex":
+				c.Regex = s
+			}
+		})
+		out = append(out, c)
+	})
+	return out
+}
+
+func (w *walker) before(n *yaml.Node, line int, path string) *profiles.StepDef {
+	st := &profiles.StepDef{Line: line}
+	w.mapping(n, path, []string{"request", "headers", "capture"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "request":
+			st.Request, _ = w.field(v, path+".request")
+		case "headers":
+			st.Headers = w.pairs(v, path+".headers")
+		case "capture":
+			st.Capture = w.captures(v, path+".capture")
+		}
+	})
+	return st
+}
+
+func (w *walker) send(n *yaml.Node, line int, path string) *profiles.SendDef {
+	sd := &profiles.SendDef{Line: line}
+	w.mapping(n, path, []string{"header", "cookie", "query"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "header":
+			sd.Header = w.pairs(v, path+".header")
+		case "cookie":
+			sd.Cookie = w.pairs(v, path+".cookie")
+		case "query":
+			sd.Query = w.pairs(v, path+".query")
+		}
+	})
+	return sd
+}
+
+var oauth2Keys = []string{"grant", "token_url", "client_id", "client_secret", "scopes", "auth_style", "params", "username", "password"}
+
+func (w *walker) oauth2(n *yaml.Node, line int, path string) *profiles.OAuth2Def {
+	o := &profiles.OAuth2Def{Line: line}
+	w.mapping(n, path, oauth2Keys, func(key string, _, v *yaml.Node) {
+		p := path + "." + key
+		switch key {
+		case "grant":
+			o.Grant, _ = w.field(v, p)
+		case "token_url":
+			o.TokenURL, _ = w.field(v, p)
+		case "client_id":
+			o.ClientID, _ = w.field(v, p)
+		case "client_secret":
+			o.ClientSecret, _ = w.field(v, p)
+		case "scopes":
+			w.list(v, p, func(i int, item *yaml.Node) {
+				if s, ok := w.str(item, fmt.Sprintf("%s[%d]", p, i)); ok {
+					o.Scopes = append(o.Scopes, s)
+				}
+			})
+		case "auth_style":
+			o.AuthStyle, _ = w.field(v, p)
+		case "params":
+			o.Params = w.pairs(v, p)
+		case "username":
+			o.Username, _ = w.field(v, p)
+		case "password":
+			o.Password, _ = w.field(v, p)
+		}
+	})
+	return o
+}
+
+func (w *walker) statusList(n *yaml.Node, path string) []int {
+	var out []int
+	w.list(n, path, func(i int, item *yaml.Node) {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		code, ok := w.integer(item, ip)
+		if !ok {
+			return
+		}
+		if code < 100 || code > 599 {
+			w.fail(w.resolve(item), ip, "%d is not an HTTP status code", code)
+			return
+		}
+		out = append(out, code)
+	})
+	return out
+}
+
+func (w *walker) check(n *yaml.Node, line int, path string) *profiles.CheckDef {
+	c := &profiles.CheckDef{Line: line}
+	w.mapping(n, path, []string{"request", "expect", "every"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "request":
+			c.Request, _ = w.field(v, path+".request")
+		case "expect":
+			c.Expect = w.statusList(v, path+".expect")
+		case "every":
+			if d, ok := w.duration(v, path+".every"); ok {
+				if d < time.Second {
+					w.fail(w.resolve(v), path+".every", "every %s is too short; give at least 1s", d)
+				}
+				c.Every = d
+			}
+		}
+	})
+	return c
+}
+
+func (w *walker) loggedOut(n *yaml.Node, line int, path string) *profiles.LoggedOutDef {
+	lo := &profiles.LoggedOutDef{Line: line}
+	w.mapping(n, path, []string{"status", "body", "redirect"}, func(key string, _, v *yaml.Node) {
+		switch key {
+		case "status":
+			lo.Status = w.statusList(v, path+".status")
+		case "body":
+			lo.Body, _ = w.str(v, path+".body")
+			w.regex(v, path+".body", lo.Body)
+		case "redirect":
+			lo.Redirect, _ = w.str(v, path+".redirect")
+			w.regex(v, path+".redirect", lo.Redirect)
+		}
+	})
+	return lo
+}
+
+var loginKeys = []string{"before", "request", "headers", "json", "form", "token", "capture", "send", "header", "format", "cookie"}
 
 func (w *walker) login(n *yaml.Node, line int, path string) *profiles.LoginDef {
 	l := &profiles.LoginDef{Line: line}
@@ -318,6 +477,14 @@ func (w *walker) login(n *yaml.Node, line int, path string) *profiles.LoginDef {
 	w.mapping(n, path, loginKeys, func(key string, k, v *yaml.Node) {
 		p := path + "." + key
 		switch key {
+		case "before":
+			l.Before = w.before(v, k.Line, p)
+		case "headers":
+			l.Headers = w.pairs(v, p)
+		case "capture":
+			l.Capture = w.captures(v, p)
+		case "send":
+			l.Send = w.send(v, k.Line, p)
 		case "request":
 			l.Request, _ = w.field(v, p)
 		case "json":

@@ -76,6 +76,12 @@ type ProfileInfo struct {
 	Role      string   `json:"role"`
 	Anonymous bool     `json:"anonymous"`
 	Auth      []string `json:"auth"`
+	// Renewals counts the times its session was obtained again (expiry,
+	// logged-out responses, failed checks).
+	Renewals int `json:"renewals"`
+	// SessionLost says why its session died during the scan; empty when it
+	// did not. Its later cells are inconclusive ("session lost").
+	SessionLost string `json:"session_lost,omitempty"`
 }
 
 // OperationInfo is one probed operation.

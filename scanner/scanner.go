@@ -303,6 +303,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	started := time.Now()
 	eng := engine.New(engine.Config{
 		Base:          s.base,
+		ExtraOrigins:  s.set.Origins(),
 		Rate:          s.cfg.Scan.Rate,
 		Burst:         s.cfg.Scan.Burst,
 		Concurrency:   s.cfg.Scan.Concurrency,
@@ -319,10 +320,16 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if err := eng.Reachable(ctx); err != nil {
 		return nil, &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
 	}
+	// Verify every profile before the first probe, and report every
+	// problem at once.
+	var problems []string
 	for _, p := range s.set.Profiles() {
 		if err := p.Start(ctx, eng, s.base); err != nil {
-			return nil, &RunError{Msg: fmt.Sprintf("%s; fix profiles.%s in %s (line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line)}
+			problems = append(problems, fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line))
 		}
+	}
+	if len(problems) > 0 {
+		return nil, &RunError{Msg: strings.Join(problems, "\n")}
 	}
 	probes := s.plan.Probes
 	obs := make([]*engine.Observation, len(probes))
@@ -376,8 +383,19 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 		SpecURI:  s.specURI(),
 		Warnings: append([]string{}, s.warnings...),
 	}
+	type lostInfo struct {
+		reason string
+		since  time.Time
+	}
+	lost := map[string]lostInfo{}
 	for _, p := range s.set.Profiles() {
-		res.Profiles = append(res.Profiles, ProfileInfo{Name: p.Name, Role: p.Role, Anonymous: p.Anonymous(), Auth: append([]string{}, p.AuthKinds()...)})
+		renewals, reason, since := p.SessionState()
+		res.Profiles = append(res.Profiles, ProfileInfo{Name: p.Name, Role: p.Role, Anonymous: p.Anonymous(), Auth: append([]string{}, p.AuthKinds()...),
+			Renewals: renewals, SessionLost: reason})
+		if reason != "" {
+			lost[p.Name] = lostInfo{reason, since}
+			res.Warnings = append(res.Warnings, fmt.Sprintf("profile %q: session lost: %s; its refusals since its last good check and its probes after that are inconclusive", p.Name, reason))
+		}
 	}
 	opIndex := map[*spec.Operation]int{}
 	for i, op := range s.plan.Operations {
@@ -414,6 +432,12 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 	for i, p := range probes {
 		rel := p.Relation()
 		class := judge.Classify(responses[i], s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
+		if l, dead := lost[p.Caller.Name]; dead && class.Observed == judge.Denied && obs[i] != nil && !obs[i].Start.Before(l.since) {
+			// A refusal from a session that was found dead later cannot be
+			// told from the dead session itself: no lockout on it.
+			class = judge.Classification{Observed: judge.Skipped, Reason: "session lost: " + l.reason + " (refused after the last good check)"}
+			responses[i].Skipped = class.Reason
+		}
 		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 		exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
 		verdict, issues := judge.Judge(judge.Case{

@@ -42,8 +42,13 @@ const maxDrain = 4 << 20
 // Config tunes an Engine. Zero values are not defaults: the scanner fills
 // every field.
 type Config struct {
-	// Base is the target URL; every request must share its scheme and host.
+	// Base is the target URL; every request must share its scheme and
+	// host, or one of ExtraOrigins'.
 	Base *url.URL
+	// ExtraOrigins are other origins the config names (a token endpoint,
+	// an absolute login URL): logins and checks may go there, nothing else
+	// does since probes are built under Base.
+	ExtraOrigins []*url.URL
 	// Rate is requests per second for all requests together; 0: no limit.
 	Rate float64
 	// Burst is the limiter's bucket size (≥ 1).
@@ -63,7 +68,8 @@ type Config struct {
 	// BodyDeny, when set, marks a response whose body matches it.
 	BodyDeny *regexp.Regexp
 	// LoginRedirect matches the Location of a redirect to a login page: for
-	// a renewable profile it triggers a renewal like a 401.
+	// a renewable profile without a logged_out rule it triggers a renewal
+	// like a 401.
 	LoginRedirect *regexp.Regexp
 	// UserAgent is sent with every probe.
 	UserAgent string
@@ -145,7 +151,7 @@ func (e *notSentError) Unwrap() error { return e.err }
 // by itself when a reused connection turns out dead, and such a resend
 // pays the limiter and is counted like any request.
 func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, int, error) {
-	if !SameOrigin(req.URL, e.cfg.Base) {
+	if !e.allowed(req.URL) {
 		return nil, 0, &notSentError{fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)}
 	}
 	if err := e.acquire(wait); err != nil {
@@ -191,6 +197,20 @@ func (e *Engine) paused() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return time.Now().Before(e.pauseUntil)
+}
+
+// allowed reports whether u is on the target's origin or one the config
+// names.
+func (e *Engine) allowed(u *url.URL) bool {
+	if SameOrigin(u, e.cfg.Base) {
+		return true
+	}
+	for _, o := range e.cfg.ExtraOrigins {
+		if SameOrigin(u, o) {
+			return true
+		}
+	}
+	return false
 }
 
 // SameOrigin reports whether u has base's scheme and host (port
@@ -292,7 +312,9 @@ type Observation struct {
 	// profile's credential was renewed on the way.
 	Attempts int
 	Renewed  bool
-	// Duration is the last attempt's time.
+	// Start is when the job's first request was about to be sent; Duration
+	// the last attempt's time.
+	Start    time.Time
 	Duration time.Duration
 }
 
@@ -353,7 +375,12 @@ func appendIndexes(dst []int, jobs []Job) []int {
 // renewable profile. wait bounds waiting for the limiter; exchange the
 // request itself.
 func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
-	obs := Observation{Index: j.Index}
+	obs := Observation{Index: j.Index, Start: time.Now()}
+	if err := j.Profile.Ready(wait, e, e.cfg.Base); err != nil {
+		obs.NotSent = true
+		obs.Err = err.Error()
+		return obs
+	}
 	retries := 0
 	for {
 		req, err := e.build(exchange, j.Request)
@@ -400,32 +427,25 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 				continue
 			}
 		}
-		if !obs.Renewed && j.Profile.Renewable() && e.sessionRefused(resp) {
-			discard(resp)
+		body := e.read(resp, &obs)
+		obs.Duration = time.Since(start)
+		if !obs.Renewed && j.Profile.Renewable() && j.Profile.LoggedOut(status, resp.Header.Get("Location"), body, e.cfg.LoginRedirect) {
+			// The session expired: renew it once (workers share one
+			// renewal) and send the probe again; what the retry gets is
+			// judged as it is.
 			obs.Renewed = true
 			if err := j.Profile.Renew(wait, e, e.cfg.Base, gen); err != nil {
 				obs.Err = "session lost: " + err.Error()
 				return obs
 			}
+			obs.Excerpt, obs.BodyBytes, obs.Truncated, obs.BodyDenied, obs.Err = nil, 0, false, false, ""
 			continue
 		}
-		e.read(resp, &obs)
-		obs.Duration = time.Since(start)
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 			obs.Err = fmt.Sprintf("%d %s after %d retries", status, http.StatusText(status), retries)
 		}
 		return obs
 	}
-}
-
-func (e *Engine) sessionRefused(resp *http.Response) bool {
-	if resp.StatusCode == http.StatusUnauthorized {
-		return true
-	}
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 && e.cfg.LoginRedirect != nil {
-		return e.cfg.LoginRedirect.MatchString(resp.Header.Get("Location"))
-	}
-	return false
 }
 
 func (e *Engine) build(ctx context.Context, r *synth.Request) (*http.Request, error) {
@@ -471,8 +491,9 @@ func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgen
 	return req, nil
 }
 
-// read reads the capped body into obs and releases the connection.
-func (e *Engine) read(resp *http.Response, obs *Observation) {
+// read reads the capped body into obs, releases the connection, and
+// returns the body read (at most MaxBody bytes) for the caller to inspect.
+func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 	defer resp.Body.Close()
 	obs.Status = resp.StatusCode
 	obs.RespHeader = resp.Header.Clone()
@@ -494,6 +515,7 @@ func (e *Engine) read(resp *http.Response, obs *Observation) {
 	if n < len(body) {
 		obs.Truncated = true
 	}
+	return body
 }
 
 // discard drains a bit of an unused response so its connection can be

@@ -280,7 +280,7 @@ func TestProbeBeforeLogin(t *testing.T) {
 
 	o := one(t, e, get(0, loginProfile(t, nil), "/data"))
 
-	if !strings.Contains(o.Err, "has not logged in") || o.Attempts != 0 {
+	if !strings.Contains(o.Err, "has no session yet") || o.Attempts != 0 {
 		t.Errorf("err %q, attempts %d", o.Err, o.Attempts)
 	}
 	if n := len(tg.all()); n != 0 {
