@@ -214,6 +214,45 @@ func (p *Profile) Origins() []*url.URL {
 // parameters. It returns the generation of the credential it used, to pass
 // to Renew when the request is refused as logged out.
 func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
+	p.applyStatic(req)
+	if p.auth.session != nil {
+		return p.auth.session.apply(req)
+	}
+	return 0, nil
+}
+
+// RenewFor is called when a request that used generation was refused as
+// logged out. It renews the session unless another worker already did
+// (force renews anyway: for a retry that used another worker's renewal and
+// was refused too), and applies the profile's credentials to req, the next
+// attempt. When it
+// renewed (own), every other use of the session waits until release is
+// called, after req was sent: the retry is the first to use the fresh
+// credential. A refusal of that retry is a real one; a refusal of a retry
+// that used another worker's renewal may be worth renewing again. A
+// renewal that fails loses the session.
+func (p *Profile) RenewFor(ctx context.Context, doer Doer, base *url.URL, generation uint64, force bool, req *http.Request) (gen uint64, own bool, release func(), err error) {
+	ss := p.auth.session
+	if ss == nil {
+		gen, err = p.Apply(req)
+		return gen, false, func() {}, err
+	}
+	if err := p.Lost(); err != nil {
+		return 0, false, func() {}, err
+	}
+	p.applyStatic(req)
+	gen, own, release, err = ss.renewHold(ctx, doer, base, generation, force, req)
+	if err != nil {
+		release()
+		p.life.lose(err.Error())
+		return gen, own, func() {}, err
+	}
+	return gen, own, release, nil
+}
+
+// applyStatic adds the static credentials (bearer, basic, headers,
+// cookies, query parameters) to req.
+func (p *Profile) applyStatic(req *http.Request) {
 	a := p.auth
 	if a.bearer != nil {
 		req.Header.Set("Authorization", "Bearer "+a.bearer.Reveal())
@@ -234,10 +273,6 @@ func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
 		}
 		req.URL.RawQuery = q.Encode()
 	}
-	if a.session != nil {
-		return a.session.apply(req)
-	}
-	return 0, nil
 }
 
 // Start verifies the profile before the scan: it obtains its session (a

@@ -172,6 +172,11 @@ func (s *session) generation() uint64 {
 func (s *session) apply(req *http.Request) (uint64, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.applyLocked(req)
+}
+
+// applyLocked is apply for a caller that holds s.mu.
+func (s *session) applyLocked(req *http.Request) (uint64, error) {
 	if s.values == nil {
 		return s.gen, fmt.Errorf("profile %q has no session yet", s.profile)
 	}
@@ -202,6 +207,40 @@ func (s *session) renew(ctx context.Context, doer Doer, base *url.URL, seen uint
 	if s.gen != seen {
 		return nil
 	}
+	return s.renewLocked(ctx, doer, base)
+}
+
+// renewHold is renew for a request refused as logged out: unless another
+// caller renewed since seen (or force is set), it renews, applies the
+// fresh values to req and
+// keeps every other user of the session waiting until release is called
+// (once req was sent), so the request that asked for the renewal is the
+// first to use it — a session that the server expires after a few uses
+// cannot be used up by other workers first. own reports whether this call
+// renewed; when another caller had, the current values are applied and
+// release does nothing.
+func (s *session) renewHold(ctx context.Context, doer Doer, base *url.URL, seen uint64, force bool, req *http.Request) (gen uint64, own bool, release func(), err error) {
+	s.mu.Lock()
+	if s.plan || s.gen != seen && !force {
+		s.mu.Unlock()
+		gen, err = s.apply(req)
+		return gen, false, func() {}, err
+	}
+	if err := s.renewLocked(ctx, doer, base); err != nil {
+		s.mu.Unlock()
+		return s.gen, false, func() {}, err
+	}
+	gen, err = s.applyLocked(req)
+	if err != nil {
+		s.mu.Unlock()
+		return gen, true, func() {}, err
+	}
+	var once sync.Once
+	return gen, true, func() { once.Do(s.mu.Unlock) }, nil
+}
+
+// renewLocked fetches fresh values; the caller holds s.mu.
+func (s *session) renewLocked(ctx context.Context, doer Doer, base *url.URL) error {
 	values, lifetime, err := s.fetcher.fetch(ctx, doer, base)
 	if err != nil {
 		return err

@@ -381,21 +381,33 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 		obs.Err = err.Error()
 		return obs
 	}
-	retries := 0
+	retries, renewals := 0, 0
+	renewing := false // the next attempt follows a logged-out answer
+	var seen uint64   // the generation that answer was for
 	for {
 		req, err := e.build(exchange, j.Request)
 		if err != nil {
 			obs.Err = err.Error()
 			return obs
 		}
-		gen, err := j.Profile.Apply(req)
-		if err != nil {
+		var gen uint64
+		own := false
+		release := func() {}
+		if renewing {
+			gen, own, release, err = j.Profile.RenewFor(wait, e, e.cfg.Base, seen, renewals > 1, req)
+			if err != nil {
+				obs.Err = "session lost: " + err.Error()
+				return obs
+			}
+		} else if gen, err = j.Profile.Apply(req); err != nil {
 			obs.Err = err.Error()
 			return obs
 		}
+		renewing = false
 		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header.Clone(), j.Request.Body
 		start := time.Now()
 		resp, writes, err := e.send(wait, req)
+		release()
 		obs.Attempts += writes
 		if err != nil {
 			obs.Duration = time.Since(start)
@@ -429,15 +441,16 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 		}
 		body := e.read(resp, &obs)
 		obs.Duration = time.Since(start)
-		if !obs.Renewed && j.Profile.Renewable() && j.Profile.LoggedOut(status, resp.Header.Get("Location"), body, e.cfg.LoginRedirect) {
-			// The session expired: renew it once (workers share one
-			// renewal) and send the probe again; what the retry gets is
-			// judged as it is.
+		// A logged-out answer: renew the session and send the probe again.
+		// Workers share one renewal, and the renewing worker's retry is the
+		// fresh credential's first use. A refusal of a retry that used this
+		// probe's own renewal is judged as it is; one that used another
+		// worker's renewal (already spent by others) renews again, this
+		// time its own.
+		if !own && renewals < maxRenewals && j.Profile.Renewable() && j.Profile.LoggedOut(status, resp.Header.Get("Location"), body, e.cfg.LoginRedirect) {
+			renewals++
 			obs.Renewed = true
-			if err := j.Profile.Renew(wait, e, e.cfg.Base, gen); err != nil {
-				obs.Err = "session lost: " + err.Error()
-				return obs
-			}
+			renewing, seen = true, gen
 			obs.Excerpt, obs.BodyBytes, obs.Truncated, obs.BodyDenied, obs.Err = nil, 0, false, false, ""
 			continue
 		}
@@ -447,6 +460,9 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 		return obs
 	}
 }
+
+// maxRenewals bounds the renewals one probe may ask for.
+const maxRenewals = 3
 
 func (e *Engine) build(ctx context.Context, r *synth.Request) (*http.Request, error) {
 	return BuildRequest(ctx, e.cfg.Base, r, e.cfg.UserAgent)
