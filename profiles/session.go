@@ -41,7 +41,9 @@ type tpart struct {
 
 func literal(name, text string) template { return template{name: name, parts: []tpart{{lit: text}}} }
 
-func slotTemplate(name, slot string) template { return template{name: name, parts: []tpart{{slot: slot}}} }
+func slotTemplate(name, slot string) template {
+	return template{name: name, parts: []tpart{{slot: slot}}}
+}
 
 func (t template) render(values map[string]string) string {
 	var b strings.Builder
