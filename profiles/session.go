@@ -39,7 +39,6 @@ type tpart struct {
 	slot string // a captured name; lit is unused when set
 }
 
-func literal(name, text string) template { return template{name: name, parts: []tpart{{lit: text}}} }
 
 func slotTemplate(name, slot string) template {
 	return template{name: name, parts: []tpart{{slot: slot}}}
@@ -65,14 +64,6 @@ func (t template) slots() []string {
 		}
 	}
 	return out
-}
-
-// literalText is the template's text when it has no slot.
-func (t template) literalText() (string, bool) {
-	if len(t.slots()) > 0 {
-		return "", false
-	}
-	return t.render(nil), true
 }
 
 // parseTemplate reads raw config text: "${VAR}" is looked up in env (kept
