@@ -39,7 +39,6 @@ type tpart struct {
 	slot string // a captured name; lit is unused when set
 }
 
-
 func slotTemplate(name, slot string) template {
 	return template{name: name, parts: []tpart{{slot: slot}}}
 }
