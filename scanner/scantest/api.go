@@ -67,12 +67,35 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := p.user
+	// Like many real whoami endpoints, this one echoes the credentials the
+	// caller presented — in the body and in a header — so tests prove the
+	// scanner scrubs secrets, issued ones included, from response evidence.
+	seen := map[string]any{}
+	for _, h := range []string{"Authorization", "X-Api-Key", "X-Auth-Token", "X-CSRF-Token"} {
+		if v := r.Header.Get(h); v != "" {
+			seen[h] = v
+		}
+	}
+	cookies := map[string]string{}
+	for _, c := range r.Cookies() {
+		cookies[c.Name] = c.Value
+	}
+	if len(cookies) > 0 {
+		seen["cookies"] = cookies
+	}
+	if q := r.URL.Query(); len(q) > 0 {
+		seen["query"] = q
+	}
+	if v := r.Header.Get("Authorization"); v != "" {
+		w.Header().Set("X-Debug-Authorization", v)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"username": u.username,
-		"name":     u.name,
-		"role":     u.role,
-		"profile":  u.profile,
-		"itemId":   u.item,
+		"username":    u.username,
+		"name":        u.name,
+		"role":        u.role,
+		"profile":     u.profile,
+		"itemId":      u.item,
+		"credentials": seen,
 	})
 }
 
