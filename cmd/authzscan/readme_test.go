@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner"
+)
+
+// TestREADMEAuthExample keeps the README's authentication example valid:
+// it decodes, every profile resolves, and every auth kind is shown.
+func TestREADMEAuthExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(data)
+	i := strings.Index(section, "## Profiles and authentication")
+	if i < 0 {
+		t.Fatal("README has no authentication section")
+	}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section[i:])
+	if block == nil {
+		t.Fatal("the authentication section has no YAML example")
+	}
+	cfg, err := scanner.ParseConfig([]byte(block[1]), "README.md")
+	if err != nil {
+		t.Fatalf("the README example does not decode: %v", err)
+	}
+	set, err := profiles.Resolve(cfg.Profiles, profiles.Options{File: "README.md", Mode: profiles.ModePlan})
+	if err != nil {
+		t.Fatalf("the README example does not resolve: %v", err)
+	}
+	kinds := map[string]bool{}
+	for _, p := range set.Profiles() {
+		for _, k := range p.AuthKinds() {
+			kinds[k] = true
+		}
+	}
+	for _, k := range []string{"bearer", "basic", "header", "cookie", "query", "login", "oauth2"} {
+		if !kinds[k] {
+			t.Errorf("the README example shows no %s profile", k)
+		}
+	}
+}
