@@ -9,6 +9,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +78,23 @@ type Config struct {
 	// redirects, no cookie jar, TLS verification on, Timeout). A given
 	// client is used as is, but redirects are still never followed.
 	Client *http.Client
+	// TLS configures the made client's TLS (extra CA roots, or verification
+	// off with --insecure); nil means Go's defaults, verification on.
+	TLS *tls.Config
+	// Grace is how long requests in flight may go on after the scan is
+	// interrupted; 0 means DefaultGrace.
+	Grace time.Duration
+	// MaxRequests is the request budget of the scan, logins and retries
+	// included; 0 means none. Requests past it are not sent.
+	MaxRequests int64
 }
+
+// DefaultGrace is how long requests in flight may finish after an
+// interrupt before they are cancelled.
+const DefaultGrace = 5 * time.Second
+
+// ErrBudget is returned for a request past the --max-requests budget.
+var ErrBudget = errors.New("the request budget is spent")
 
 // Engine sends requests. It is safe for concurrent use.
 type Engine struct {
@@ -89,6 +106,7 @@ type Engine struct {
 	pauseUntil time.Time
 
 	requests atomic.Int64
+	reserved atomic.Int64 // requests admitted under MaxRequests
 }
 
 // New returns an Engine for cfg.
@@ -102,6 +120,9 @@ func New(cfg Config) *Engine {
 	if cfg.Burst < 1 {
 		cfg.Burst = 1
 	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = DefaultGrace
+	}
 	limit := rate.Inf
 	if cfg.Rate > 0 {
 		limit = rate.Limit(cfg.Rate)
@@ -111,6 +132,9 @@ func New(cfg Config) *Engine {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = cfg.Concurrency * 2
 		tr.MaxIdleConnsPerHost = cfg.Concurrency * 2
+		if cfg.TLS != nil {
+			tr.TLSClientConfig = cfg.TLS.Clone()
+		}
 		client = &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	} else {
 		c := *client
@@ -123,6 +147,12 @@ func New(cfg Config) *Engine {
 
 // Requests returns how many HTTP requests were sent so far.
 func (e *Engine) Requests() int64 { return e.requests.Load() }
+
+// BudgetSpent reports whether a request was refused because the
+// MaxRequests budget was spent.
+func (e *Engine) BudgetSpent() bool {
+	return e.cfg.MaxRequests > 0 && e.reserved.Load() > e.cfg.MaxRequests
+}
 
 // ErrOffOrigin is returned for a request whose URL leaves the target's
 // origin.
@@ -156,6 +186,9 @@ func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, 
 	}
 	if err := e.acquire(wait); err != nil {
 		return nil, 0, &notSentError{err}
+	}
+	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max {
+		return nil, 0, &notSentError{fmt.Errorf("%w (--max-requests %d)", ErrBudget, max)}
 	}
 	var conns, writes atomic.Int32
 	trace := &httptrace.ClientTrace{
@@ -271,7 +304,26 @@ func (e *Engine) Reachable(ctx context.Context) error {
 		}
 		return err
 	}
-	return conn.Close()
+	defer conn.Close()
+	if !strings.EqualFold(e.cfg.Base.Scheme, "https") {
+		return nil
+	}
+	// An https target is verified now, so a certificate problem is one
+	// clear error rather than every cell inconclusive.
+	cfg := &tls.Config{}
+	if e.cfg.TLS != nil {
+		cfg = e.cfg.TLS.Clone()
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = e.cfg.Base.Hostname()
+	}
+	tc := tls.Client(conn, cfg)
+	hctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return fmt.Errorf("TLS: %w", err)
+	}
+	return nil
 }
 
 // Job is one probe to send.
@@ -324,7 +376,19 @@ type Observation struct {
 // worker goroutines. When ctx is cancelled no new job starts; jobs in
 // flight finish. Run returns the indexes of the jobs it never started.
 func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)) (notStarted []int) {
-	exchange := context.WithoutCancel(ctx)
+	// Requests in flight outlive an interrupt by the grace period at most.
+	exchange, cancelExchange := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelExchange()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(e.cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelExchange()
+		case <-exchange.Done():
+		}
+	})
+	defer stopGrace()
 	jobs := make(chan Job)
 	var wg sync.WaitGroup
 	for i := 0; i < e.cfg.Concurrency; i++ {
@@ -415,6 +479,9 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 			if errors.As(err, &notSent) {
 				switch {
 				case errors.Is(err, ErrOffOrigin):
+					obs.Err = "not sent: " + err.Error()
+				case errors.Is(err, ErrBudget):
+					obs.NotSent = true
 					obs.Err = "not sent: " + err.Error()
 				case obs.Attempts == 0:
 					obs.NotSent = true

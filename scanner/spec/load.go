@@ -31,6 +31,10 @@ type Options struct {
 	// read from (a slash-separated path inside FS), external $refs
 	// included. The demo uses it to scan its embedded spec.
 	FS fs.FS
+	// AllowRefs lists places besides the spec's own folder that external
+	// $refs may point to: absolute folder paths (for a spec read from a
+	// file) and http(s) URL prefixes. Nothing else is ever read.
+	AllowRefs []string
 }
 
 // Load reads the document at location (a file path or an http(s) URL),

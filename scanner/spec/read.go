@@ -64,6 +64,10 @@ type source struct {
 	// holds it and named as written.
 	reads     map[string][]byte
 	readOrder []string
+
+	// allow is Options.AllowRefs; httpClient is Options.HTTPClient.
+	allow      []string
+	httpClient *http.Client
 }
 
 // newSource classifies location and prepares the policy. It reads nothing.
@@ -75,6 +79,9 @@ func newSource(ctx context.Context, location string, opts Options) (*source, err
 		maxBytes: opts.MaxBytes,
 		fsys:     opts.FS,
 		reads:    make(map[string][]byte),
+
+		allow:      opts.AllowRefs,
+		httpClient: opts.HTTPClient,
 	}
 	if s.maxBytes <= 0 {
 		s.maxBytes = DefaultMaxBytes
@@ -372,6 +379,20 @@ func (s *source) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		data []byte
 		err  error
 	)
+	switch {
+	case s.kind != sourceFS && s.allowedURL(u) != nil:
+		// A URL the config allows explicitly (spec_refs).
+		data, err = s.fetch(s.allowedClient(), s.allowedURL(u))
+	case s.kind == sourceFile && s.allowedFile(u) != "":
+		data, err = s.readFile(s.allowedFile(u))
+	}
+	if data != nil || err != nil {
+		if err != nil {
+			return nil, &refReadError{target: key, err: err}
+		}
+		s.remember(u, data)
+		return data, nil
+	}
 	switch s.kind {
 	case sourceHTTP:
 		var target *url.URL
@@ -555,6 +576,75 @@ func (s *source) refClient() *http.Client {
 		}
 		if orig != nil {
 			return orig(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
+}
+
+// allowedURL returns u when an http(s) URL prefix of Options.AllowRefs
+// admits it (same scheme and host, path at or under the prefix's), nil
+// otherwise.
+func (s *source) allowedURL(u *url.URL) *url.URL {
+	if (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Opaque != "" {
+		return nil
+	}
+	p := path.Clean("/" + strings.TrimPrefix(u.Path, "/"))
+	for _, a := range s.allow {
+		pu, err := url.Parse(a)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || !sameOrigin(u, pu) {
+			continue
+		}
+		prefix := path.Clean("/" + strings.TrimPrefix(pu.Path, "/"))
+		if p == prefix || strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/") {
+			return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p, RawQuery: u.RawQuery}
+		}
+	}
+	return nil
+}
+
+// allowedFile returns the real path of a local file that a folder of
+// Options.AllowRefs admits, "" otherwise.
+func (s *source) allowedFile(u *url.URL) string {
+	if (u.Scheme != "" && u.Scheme != "file") || u.Host != "" || u.Opaque != "" {
+		return ""
+	}
+	p := filepath.Clean(filepath.FromSlash(u.Path))
+	if !filepath.IsAbs(p) {
+		return ""
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return ""
+	}
+	for _, a := range s.allow {
+		if strings.Contains(a, "://") || !filepath.IsAbs(a) {
+			continue
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Clean(a))
+		if err == nil && within(dir, real) {
+			return real
+		}
+	}
+	return ""
+}
+
+// allowedClient fetches allowed URLs; redirects must stay allowed.
+func (s *source) allowedClient() *http.Client {
+	base := s.client
+	if base == nil {
+		base = s.httpClient
+	}
+	if base == nil {
+		base = defaultClient()
+	}
+	c := *base
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if s.allowedURL(req.URL) == nil {
+			return fmt.Errorf("redirect to %s, which spec_refs does not allow", req.URL)
 		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
