@@ -188,8 +188,8 @@ func TestSIGTERMWritesEveryReportIncomplete(t *testing.T) {
 		Suites []struct {
 			Name  string `xml:"name,attr"`
 			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Error   *struct{} `xml:"error"`
+				Name  string    `xml:"name,attr"`
+				Error *struct{} `xml:"error"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
