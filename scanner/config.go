@@ -40,7 +40,20 @@ const (
 	DefaultRetries = 3
 	// DefaultMaxRetryWait caps a pause asked for by Retry-After.
 	DefaultMaxRetryWait = 60 * time.Second
+	// ProjectURL is named in the default User-Agent so that whoever reads
+	// a log or a WAF alert can find out what sent the request.
+	ProjectURL = "https://github.com/authzscan/authzscan"
 )
+
+// DefaultUserAgent is the User-Agent of every request a scan sends when
+// scan.user_agent and --user-agent are not given:
+// "authzscan/VERSION (+https://github.com/authzscan/authzscan)".
+func DefaultUserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return "authzscan/" + version + " (+" + ProjectURL + ")"
+}
 
 // Config is an authzscan.yaml file, decoded and checked. Flag overrides
 // are applied by setting fields after loading, then calling Validate.
@@ -71,6 +84,18 @@ type Config struct {
 	// Ignore lists the suppressions: findings that are reported but fail
 	// nothing.
 	Ignore []Ignore
+	// SpecRefs lists where the spec's external $refs may point besides the
+	// spec's own folder (top-level spec_refs): folders, relative to Dir or
+	// absolute, and http(s) URL prefixes. Empty: nowhere else.
+	SpecRefs []SpecRef
+}
+
+// SpecRef is one entry of spec_refs.
+type SpecRef struct {
+	// Location is a folder path (relative to the config's folder, or
+	// absolute) or an http(s) URL prefix, as written.
+	Location string
+	Line     int
 }
 
 // Ignore is one `ignore` entry: it suppresses the findings it selects,
@@ -128,7 +153,23 @@ type Scan struct {
 	MaxBody int64
 	// Retries is how many times a 429 or 503 is retried.
 	Retries int
-	Line    int
+	// MaxRequests is the scan's budget of HTTP requests — probes, retries,
+	// logins, checks and token requests alike; 0 means no budget. When it
+	// is spent the scan stops: the probes not sent are skipped cells and
+	// the report is incomplete.
+	MaxRequests int64
+	// Insecure turns TLS certificate verification off. It is never the
+	// default, and a scan with it warns on stderr and in the report.
+	Insecure bool
+	// CAFile is a PEM bundle of CA certificates trusted besides the
+	// system's (a staging CA), relative to Dir; empty: system roots only.
+	// CAFileLine is its line, 0 when --ca-file set it.
+	CAFile     string
+	CAFileLine int
+	// UserAgent is the User-Agent of every request; empty means
+	// DefaultUserAgent.
+	UserAgent string
+	Line      int
 }
 
 // LoadConfig reads and decodes the config file at file on disk.
@@ -164,7 +205,7 @@ func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore"}
+var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs"}
 
 // ParseConfig decodes a config file's content. file names it in messages.
 // Every problem is reported at once (errors.Join of
@@ -208,6 +249,8 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 			w.scan(v, &cfg.Scan)
 		case "ignore":
 			cfg.Ignore = w.ignore(v)
+		case "spec_refs":
+			cfg.SpecRefs = w.specRefs(v)
 		}
 	})
 	if root.Kind == yaml.MappingNode {
@@ -265,6 +308,8 @@ func (w *walker) auth(n *yaml.Node, line int, path string) *profiles.AuthDef {
 		return nil
 	}
 	a := &profiles.AuthDef{Line: line}
+	w.secret++ // credentials: messages never echo a value from here
+	defer func() { w.secret-- }()
 	pairs := func(v *yaml.Node, p string) []profiles.Pair {
 		var out []profiles.Pair
 		w.mapping(v, p, nil, func(name string, k, val *yaml.Node) {
@@ -563,7 +608,7 @@ func (w *walker) allow(n *yaml.Node, path string) []policy.Grant {
 			}
 		})
 	default:
-		w.fail(n, path, "expected a list of roles ([admin, user]) or a mapping of role to own/any ({user: own}), got %s", kindName(n))
+		w.fail(n, path, "expected a list of roles ([admin, user]) or a mapping of role to own/any ({user: own}), got %s", w.kind(n))
 	}
 	return grants
 }
@@ -673,7 +718,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_requests", "insecure", "ca_file", "user_agent"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -719,8 +764,67 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 			if i, ok := w.integer(v, p); ok {
 				s.Retries = i
 			}
+		case "max_requests":
+			if i, ok := w.integer(v, p); ok {
+				s.MaxRequests = int64(i)
+			}
+		case "insecure":
+			if b, ok := w.boolean(v, p); ok {
+				s.Insecure = b
+			}
+		case "ca_file":
+			if f, ok := w.str(v, p); ok {
+				s.CAFile, s.CAFileLine = f, k.Line
+			}
+		case "user_agent":
+			s.UserAgent, _ = w.str(v, p)
 		}
 	})
+}
+
+// specRefs decodes spec_refs: a list of folders and http(s) URL prefixes.
+func (w *walker) specRefs(n *yaml.Node) []SpecRef {
+	var out []SpecRef
+	w.list(n, "spec_refs", func(i int, item *yaml.Node) {
+		p := fmt.Sprintf("spec_refs[%d]", i)
+		loc, ok := w.str(item, p)
+		if !ok {
+			return
+		}
+		item = w.resolve(item)
+		if msg := checkSpecRef(loc); msg != "" {
+			w.fail(item, p, "%s", msg)
+			return
+		}
+		out = append(out, SpecRef{Location: loc, Line: item.Line})
+	})
+	return out
+}
+
+// checkSpecRef says what is wrong with a spec_refs entry, "" when nothing.
+func checkSpecRef(loc string) string {
+	if strings.TrimSpace(loc) == "" {
+		return "the entry is empty; give a folder (relative to this file) or an http(s) URL prefix"
+	}
+	scheme, _, isURL := strings.Cut(loc, "://")
+	if !isURL {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https":
+	case "file":
+		return fmt.Sprintf("%q is a file URL; write the folder as a path instead, relative to this file or absolute", loc)
+	default:
+		return fmt.Sprintf("%q is not an http(s) URL; give a folder or an http:// or https:// URL prefix", loc)
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Host == "" {
+		return fmt.Sprintf("%q is not a URL with a host; write for example https://schemas.example.com/v1/", redactURL(loc))
+	}
+	if u.User != nil {
+		return fmt.Sprintf("%q has credentials in it; external $refs are fetched without credentials, remove them", redactURL(loc))
+	}
+	return ""
 }
 
 // duration accepts a Go duration ("10s", "1m30s") or a number of seconds.
@@ -734,7 +838,7 @@ func (w *walker) duration(n *yaml.Node, path string) (time.Duration, bool) {
 			return d, true
 		}
 	}
-	w.fail(n, path, "expected a duration such as 10s, 500ms or 1m, got %s", kindName(n))
+	w.fail(n, path, "expected a duration such as 10s, 500ms or 1m, got %s", w.kind(n))
 	return 0, false
 }
 
@@ -746,7 +850,7 @@ func (w *walker) size(n *yaml.Node, path string) (int64, bool) {
 			return b, true
 		}
 	}
-	w.fail(n, path, "expected a size such as 1048576, 512KiB or 4MiB, got %s", kindName(n))
+	w.fail(n, path, "expected a size such as 1048576, 512KiB or 4MiB, got %s", w.kind(n))
 	return 0, false
 }
 
@@ -804,10 +908,30 @@ func (c *Config) Validate() error {
 	if s.Retries < 0 || s.Retries > 20 {
 		fail(s.Line, "scan.retries", "retries %d must be between 0 and 20", s.Retries)
 	}
+	if s.MaxRequests < 0 {
+		fail(s.Line, "scan.max_requests", "max_requests %d is negative; give the most requests the scan may send, or 0 for no limit", s.MaxRequests)
+	}
+	if s.UserAgent != "" && !printableLine(s.UserAgent) {
+		fail(s.Line, "scan.user_agent", "user_agent must be one line of printable text, for example \"authzscan (security team, sec@example.com)\"")
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	return nil
+}
+
+// printableLine reports whether s is non-blank text without control
+// characters: safe as an HTTP header value.
+func printableLine(s string) bool {
+	if strings.TrimSpace(s) == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseTarget checks a target URL: absolute http or https, a host, no

@@ -3,9 +3,12 @@ package scanner
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,8 +28,17 @@ import (
 )
 
 // ErrIncomplete is returned with a partial Result when the scan stopped
-// before every probe ran (interrupted).
+// before every probe ran (interrupted, or the request budget was spent).
 var ErrIncomplete = errors.New("the scan did not complete")
+
+// ErrBudgetReached is returned with a partial Result when the scan stopped
+// because scan.max_requests (--max-requests) requests were sent. It wraps
+// ErrIncomplete.
+var ErrBudgetReached = fmt.Errorf("%w: the request budget was reached", ErrIncomplete)
+
+// BudgetReason is the reason of every cell whose probe was not sent
+// because the request budget was spent.
+const BudgetReason = "request budget reached"
 
 // Option tunes New.
 type Option func(*options)
@@ -69,6 +81,7 @@ type Scanner struct {
 	base     *url.URL
 	deny     judge.DenyRules
 	bodyDeny *regexp.Regexp
+	tls      *tls.Config
 	warnings []string
 }
 
@@ -93,6 +106,12 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	}
 	if err := s.compileDeny(); err != nil {
 		return nil, err
+	}
+	if s.tls, err = s.tlsConfig(); err != nil {
+		return nil, err
+	}
+	if cfg.Scan.Insecure {
+		s.warnings = append(s.warnings, "TLS certificate verification is off (--insecure or scan.insecure): anyone between the scanner and the target can read the credentials; use --ca-file with the staging CA instead")
 	}
 	for i, ig := range cfg.Ignore {
 		if ig.Profile != "" && set.Get(ig.Profile) == nil {
@@ -127,7 +146,11 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 
 func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 	loc := s.cfg.Spec
-	opts := spec.Options{FS: s.cfg.FS}
+	allow, err := s.specRefs()
+	if err != nil {
+		return nil, err
+	}
+	opts := spec.Options{FS: s.cfg.FS, AllowRefs: allow}
 	switch {
 	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
 	case s.cfg.FS != nil:
@@ -140,6 +163,99 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		return nil, fmt.Errorf("%w (spec is set at %s:%d)", err, s.cfg.File, s.cfg.SpecLine)
 	}
 	return doc, nil
+}
+
+// specRefs resolves spec_refs for spec.Options.AllowRefs: URLs as they
+// are, folders made absolute against the config's folder (inside FS for a
+// config read from one). A folder that does not exist is a config error:
+// most likely a typo, and nothing under it could be read anyway.
+func (s *Scanner) specRefs() ([]string, error) {
+	var out []string
+	var errs []error
+	for i, r := range s.cfg.SpecRefs {
+		loc := r.Location
+		fail := func(format string, args ...any) {
+			errs = append(errs, &profiles.ConfigError{File: s.cfg.File, Line: r.Line, Path: fmt.Sprintf("spec_refs[%d]", i), Msg: fmt.Sprintf(format, args...)})
+		}
+		if msg := checkSpecRef(loc); msg != "" {
+			fail("%s", msg)
+			continue
+		}
+		if lower := strings.ToLower(loc); strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+			out = append(out, loc)
+			continue
+		}
+		if s.cfg.FS != nil {
+			p := path.Clean(path.Join(s.cfg.Dir, filepath.ToSlash(loc)))
+			if st, err := fs.Stat(s.cfg.FS, p); err != nil || !st.IsDir() {
+				fail("folder %q does not exist; give a folder that holds the documents the spec's $refs point to", loc)
+				continue
+			}
+			out = append(out, p)
+			continue
+		}
+		if !filepath.IsAbs(loc) {
+			loc = filepath.Join(s.cfg.Dir, loc)
+		}
+		abs, err := filepath.Abs(loc)
+		if err != nil {
+			fail("%q: %v", r.Location, err)
+			continue
+		}
+		if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+			fail("folder %q (%s) does not exist; give a folder that holds the documents the spec's $refs point to, relative to this file or absolute", r.Location, abs)
+			continue
+		}
+		out = append(out, abs)
+	}
+	return out, errors.Join(errs...)
+}
+
+// tlsConfig is the TLS configuration of the scan's requests: verification
+// on, the system roots plus scan.ca_file's certificates, or verification
+// off with scan.insecure. Nil means Go's defaults.
+func (s *Scanner) tlsConfig() (*tls.Config, error) {
+	sc := s.cfg.Scan
+	if sc.CAFile == "" && !sc.Insecure {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if sc.CAFile != "" {
+		file := sc.CAFile
+		if s.cfg.FS == nil && !filepath.IsAbs(file) {
+			file = filepath.Join(s.cfg.Dir, file)
+		}
+		fail := func(format string, args ...any) error {
+			msg := fmt.Sprintf(format, args...)
+			if sc.CAFileLine == 0 {
+				return fmt.Errorf("--ca-file %q: %s", sc.CAFile, msg)
+			}
+			return &profiles.ConfigError{File: s.cfg.File, Line: sc.CAFileLine, Path: "scan.ca_file", Msg: fmt.Sprintf("%q: %s", sc.CAFile, msg)}
+		}
+		var pem []byte
+		var err error
+		if s.cfg.FS != nil {
+			pem, err = fs.ReadFile(s.cfg.FS, path.Join(s.cfg.Dir, filepath.ToSlash(sc.CAFile)))
+		} else {
+			pem, err = os.ReadFile(file)
+		}
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fail("the file does not exist; give the PEM file of the CA that signed the target's certificate (a relative path is relative to %s)", map[bool]string{true: "the current folder", false: "the config's folder"}[sc.CAFileLine == 0])
+		case err != nil:
+			return nil, fail("cannot read it: %v", errors.Unwrap(err))
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fail("no PEM certificate in it; give a file with one or more -----BEGIN CERTIFICATE----- blocks (the CA that signed the target's certificate)")
+		}
+		cfg.RootCAs = roots
+	}
+	cfg.InsecureSkipVerify = sc.Insecure //nolint:gosec // only with --insecure, which warns
+	return cfg, nil
 }
 
 // specURI is Result.SpecURI: the spec relative to the working directory
@@ -183,8 +299,12 @@ func (s *Scanner) compilePolicy() (*policy.Policy, error) {
 	for i, r := range s.cfg.Policy {
 		for _, g := range r.Allow {
 			if !known[g.Who] {
+				hint := ""
+				if best := profiles.Closest(g.Who, s.set.Roles()); best != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", best)
+				}
 				errs = append(errs, &profiles.ConfigError{File: s.cfg.File, Line: r.Line, Path: fmt.Sprintf("policy[%d].allow", i),
-					Msg: fmt.Sprintf("%q is neither a profile nor a role; known: %s", g.Who, strings.Join(s.set.Roles(), ", "))})
+					Msg: fmt.Sprintf("%q is neither a profile nor a role%s; use one of: %s", g.Who, hint, strings.Join(s.set.Roles(), ", "))})
 			}
 		}
 	}
@@ -249,7 +369,7 @@ func (s *Scanner) policyWarnings() []string {
 	for i, u := range used {
 		if !u {
 			r := s.cfg.Policy[i]
-			out = append(out, fmt.Sprintf("%s:%d: policy[%d]: match %q selects no operation of the spec", s.cfg.File, r.Line, i, r.Match))
+			out = append(out, fmt.Sprintf("%s:%d: policy[%d]: match %q selects no operation of the spec; the rule does nothing: fix its method or path (authzscan plan lists the operations) or delete it", s.cfg.File, r.Line, i, r.Match))
 		}
 	}
 	return out
@@ -270,8 +390,66 @@ func (s *Scanner) Base() *url.URL { return s.base }
 // Warnings returns the problems that do not stop the scan.
 func (s *Scanner) Warnings() []string { return s.warnings }
 
-// UserAgent is sent with every probe.
-func (s *Scanner) UserAgent() string { return "authzscan/" + s.opts.version }
+// UserAgent is the User-Agent of every request the scan sends — probes,
+// logins, checks and token requests — so that a WAF or an access log can
+// tell the scanner's traffic apart: scan.user_agent, or DefaultUserAgent.
+func (s *Scanner) UserAgent() string {
+	if ua := s.cfg.Scan.UserAgent; ua != "" {
+		return ua
+	}
+	return DefaultUserAgent(s.opts.version)
+}
+
+// MaxRequests is the request budget, 0 when there is none.
+func (s *Scanner) MaxRequests() int64 { return s.cfg.Scan.MaxRequests }
+
+// httpClient is the client every request of the scan goes through: the
+// one given WithHTTPClient, or one made for scanning (TLS as configured,
+// the per-request timeout); either way its transport sets the User-Agent
+// on requests that have none (logins, checks, OAuth2 token requests; the
+// engine sets it on probes).
+func (s *Scanner) httpClient() *http.Client {
+	var c http.Client
+	if s.opts.client != nil {
+		c = *s.opts.client
+	} else {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		n := max(s.cfg.Scan.Concurrency, 1) * 2
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = n, n
+		if s.tls != nil {
+			tr.TLSClientConfig = s.tls.Clone()
+		}
+		c = http.Client{Transport: tr, Timeout: s.cfg.Scan.Timeout}
+	}
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c.Transport = &userAgentTransport{base: base, ua: s.UserAgent()}
+	return &c
+}
+
+// userAgentTransport sets the User-Agent of requests that carry none.
+type userAgentTransport struct {
+	base http.RoundTripper
+	ua   string
+}
+
+func (t *userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("User-Agent") == "" {
+		req = req.Clone(req.Context()) // a RoundTripper must not change its argument
+		req.Header.Set("User-Agent", t.ua)
+	}
+	return t.base.RoundTrip(req)
+}
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// wrapped transport.
+func (t *userAgentTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
 
 // ProbeCurl returns the curl line of a planned probe; in plan mode its
 // credentials show as ${VAR} placeholders.
@@ -315,16 +493,21 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		BodyDeny:      s.bodyDeny,
 		LoginRedirect: s.deny.Redirect,
 		UserAgent:     s.UserAgent(),
-		Client:        s.opts.client,
+		Client:        s.httpClient(),
+		TLS:           s.tls,
+		MaxRequests:   s.cfg.Scan.MaxRequests,
 	})
 	if err := eng.Reachable(ctx); err != nil {
-		return nil, &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
+		return nil, s.unreachable(err)
 	}
 	// Verify every profile before the first probe, and report every
 	// problem at once.
 	var problems []string
 	for _, p := range s.set.Profiles() {
-		if err := p.Start(ctx, eng, s.base); err != nil {
+		if eng.BudgetSpent() {
+			break
+		}
+		if err := p.Start(ctx, eng, s.base); err != nil && !eng.BudgetSpent() {
 			problems = append(problems, fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line))
 		}
 	}
@@ -332,6 +515,13 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		return nil, &RunError{Msg: strings.Join(problems, "\n")}
 	}
 	probes := s.plan.Probes
+	// The budget stops the scan like an interrupt: no new probe starts,
+	// the ones in flight finish.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	if eng.BudgetSpent() {
+		stopRun() // the logins and checks spent it all
+	}
 	obs := make([]*engine.Observation, len(probes))
 	stages := s.plan.Stages()
 	jobs := make([][]engine.Job, len(stages))
@@ -342,7 +532,10 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	}
 	var mu sync.Mutex
 	done := 0
-	eng.Run(ctx, jobs, func(o engine.Observation) {
+	eng.Run(runCtx, jobs, func(o engine.Observation) {
+		if eng.BudgetSpent() {
+			stopRun()
+		}
 		mu.Lock()
 		obs[o.Index] = &o
 		done++
@@ -352,21 +545,63 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			s.opts.progress(n, len(probes))
 		}
 	})
-	res := s.assemble(obs, started)
+	budget := ctx.Err() == nil && eng.BudgetSpent()
+	notSent := "not sent: the scan was interrupted"
+	if budget {
+		notSent = BudgetReason
+		for _, o := range obs {
+			// Probes refused by the budget, or cut while waiting for their
+			// turn when it stopped the scan.
+			if o != nil && o.NotSent {
+				o.Err = BudgetReason
+			}
+		}
+	}
+	res := s.assemble(obs, started, notSent)
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		res.Complete = false
 		res.Incomplete = "interrupted: probes not sent are reported as skipped"
 		return res, ErrIncomplete
+	case budget:
+		skipped := 0
+		for _, c := range res.Cells {
+			if c.Reason == BudgetReason {
+				skipped++
+			}
+		}
+		res.Complete = false
+		res.Incomplete = fmt.Sprintf("request budget reached: %d requests sent (max_requests %d); %d of %d probes were not sent and are reported as skipped; raise --max-requests (or scan.max_requests in %s), or 0 for no limit, to scan everything",
+			res.Summary.Requests, s.cfg.Scan.MaxRequests, skipped, len(probes), s.cfg.File)
+		res.Warnings = append(res.Warnings, res.Incomplete)
+		return res, ErrBudgetReached
 	}
 	return res, nil
 }
 
+// unreachable turns the engine's reachability error into one message
+// saying what to do: a certificate the scan cannot verify names --ca-file
+// and --insecure, anything else says to start the API or fix the target.
+func (s *Scanner) unreachable(err error) error {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify):
+		return &RunError{Msg: fmt.Sprintf("target %q: TLS certificate verification failed: %v; if the target uses a private or staging CA, pass --ca-file PATH (or scan.ca_file in %s) with its PEM certificate, or --insecure to skip verification (not recommended)", s.base.String(), err, s.cfg.File)}
+	case strings.Contains(err.Error(), "TLS"):
+		return &RunError{Msg: fmt.Sprintf("target %q: the TLS handshake failed: %v; check that target is https:// only when the API serves TLS, and fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
+	}
+	return &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
+}
+
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started.
-func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
+func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent string) *Result {
 	probes := s.plan.Probes
 	red := newRedaction(s.set)
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
@@ -417,7 +652,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 	}
 	seen := map[objKey]bool{}
 	for i, p := range probes {
-		responses[i] = toResponse(obs[i])
+		responses[i] = toResponse(obs[i], notSent)
 		if obs[i] != nil && judge.Classify(responses[i], s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
 			seen[objKey{p.Op, p.Object}] = true
 		}
@@ -453,7 +688,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 			ev := red.evidence(o, CellExcerpt)
 			cell.Evidence = &ev
 		} else {
-			cell.Reason = "not sent: the scan was interrupted"
+			cell.Reason = notSent
 		}
 		all[i] = judged{cell, issues, p, obs[i]}
 	}
@@ -510,9 +745,9 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time) *Result {
 	return res
 }
 
-func toResponse(o *engine.Observation) judge.Response {
+func toResponse(o *engine.Observation, notSent string) judge.Response {
 	if o == nil {
-		return judge.Response{Skipped: "not sent: the scan was interrupted"}
+		return judge.Response{Skipped: notSent}
 	}
 	if o.NotSent {
 		return judge.Response{Skipped: o.Err}

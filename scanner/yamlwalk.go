@@ -21,6 +21,9 @@ type walker struct {
 	file  string
 	errs  []error
 	nodes int
+	// secret > 0 while walking a block that holds credentials (a profile's
+	// auth): messages then name a value's type but never show the value.
+	secret int
 }
 
 func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
@@ -42,6 +45,18 @@ func (w *walker) resolve(n *yaml.Node) *yaml.Node {
 
 func (w *walker) tooBig() bool { return w.nodes > maxConfigNodes }
 
+// kind describes n for a message: its type, and its value unless n may
+// be a credential.
+func (w *walker) kind(n *yaml.Node) string {
+	k := kindName(n)
+	if w.secret > 0 && n.Kind == yaml.ScalarNode {
+		if i := strings.Index(k, " ("); i >= 0 {
+			k = k[:i]
+		}
+	}
+	return k
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -49,8 +64,15 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
+		switch n.ShortTag() {
+		case "!!null":
 			return "empty"
+		case "!!str":
+			return "a string (" + strconv.Quote(n.Value) + ")"
+		case "!!int", "!!float":
+			return "a number (" + n.Value + ")"
+		case "!!bool":
+			return n.Value
 		}
 		return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " (" + strconv.Quote(n.Value) + ")"
 	}
@@ -70,10 +92,10 @@ func (w *walker) mapping(n *yaml.Node, path string, known []string, fn func(key 
 		return true
 	}
 	if n.Kind != yaml.MappingNode {
-		w.fail(n, path, "expected a mapping (key: value), got %s", kindName(n))
+		w.fail(n, path, "expected a mapping (key: value), got %s", w.kind(n))
 		return false
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{} // key → the line it was first given on
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if w.tooBig() {
 			return false
@@ -87,11 +109,15 @@ func (w *walker) mapping(n *yaml.Node, path string, known []string, fn func(key 
 			w.fail(k, path, "merge keys (<<) are not supported; write the keys out")
 			continue
 		}
-		if seen[k.Value] {
-			w.fail(k, join(path, k.Value), "%q is given twice; keep one", k.Value)
+		if first, dup := seen[k.Value]; dup {
+			fix := "keep one"
+			if path == "profiles" {
+				fix = "rename one of the profiles or delete it"
+			}
+			w.fail(k, join(path, k.Value), "%q is given twice, on lines %d and %d; %s", k.Value, first, k.Line, fix)
 			continue
 		}
-		seen[k.Value] = true
+		seen[k.Value] = k.Line
 		if known != nil && !contains(known, k.Value) {
 			w.fail(k, path, "unknown key %q%s", k.Value, suggest(k.Value, known))
 			continue
@@ -136,7 +162,7 @@ func (w *walker) str(n *yaml.Node, path string) (string, bool) {
 		if n == nil {
 			n = &yaml.Node{}
 		}
-		w.fail(n, path, "expected a string, got %s", kindName(n))
+		w.fail(n, path, "expected a string, got %s", w.kind(n))
 		return "", false
 	}
 	return n.Value, true
@@ -156,7 +182,7 @@ func (w *walker) boolean(n *yaml.Node, path string) (bool, bool) {
 			return b, true
 		}
 	}
-	w.fail(n, path, "expected true or false, got %s", kindName(n))
+	w.fail(n, path, "expected true or false, got %s", w.kind(n))
 	return false, false
 }
 
@@ -168,7 +194,7 @@ func (w *walker) integer(n *yaml.Node, path string) (int, bool) {
 			return i, true
 		}
 	}
-	w.fail(n, path, "expected a whole number, got %s", kindName(n))
+	w.fail(n, path, "expected a whole number, got %s", w.kind(n))
 	return 0, false
 }
 
@@ -180,7 +206,7 @@ func (w *walker) number(n *yaml.Node, path string) (float64, bool) {
 			return f, true
 		}
 	}
-	w.fail(n, path, "expected a number, got %s", kindName(n))
+	w.fail(n, path, "expected a number, got %s", w.kind(n))
 	return 0, false
 }
 
@@ -188,7 +214,7 @@ func (w *walker) number(n *yaml.Node, path string) (float64, bool) {
 func (w *walker) scalar(n *yaml.Node, path string) (any, bool) {
 	n = w.resolve(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
-		w.fail(n, path, "expected a single value (a number or a string), got %s", kindName(n))
+		w.fail(n, path, "expected a single value (a number or a string), got %s", w.kind(n))
 		return nil, false
 	}
 	switch n.ShortTag() {
@@ -262,7 +288,7 @@ func (w *walker) list(n *yaml.Node, path string, fn func(i int, item *yaml.Node)
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		w.fail(n, path, "expected a list, got %s", kindName(n))
+		w.fail(n, path, "expected a list, got %s", w.kind(n))
 		return
 	}
 	for i, c := range n.Content {

@@ -26,26 +26,35 @@ credentials show as their ${VAR} placeholders.`,
   authzscan plan -c authzscan.yaml --unsafe --target http://127.0.0.1:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := scanner.LoadConfig(f.config)
-			if err != nil {
-				return usageError(err)
-			}
-			if err := f.apply(cmd, cfg); err != nil {
-				return err
-			}
-			s, err := scanner.New(cmd.Context(), cfg, scanner.ForPlan(), scanner.WithEnv(a.env), scanner.WithVersion(Version()))
-			if err != nil {
-				return usageError(err)
-			}
-			for _, w := range s.Warnings() {
-				fmt.Fprintf(a.stderr, "warning: %s\n", w)
-			}
-			return printPlan(a.stdout, cfg, s)
+			return a.plan(cmd, f)
 		},
 	}
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
 	return cmd
+}
+
+// plan prints the plan of the config f names; `scan --dry-run` runs it
+// too. Nothing is sent: not even the target's reachability is checked.
+func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
+	cfg, err := scanner.LoadConfig(f.config)
+	if err != nil {
+		return usageError(err)
+	}
+	if err := f.apply(cmd, cfg); err != nil {
+		return err
+	}
+	s, err := scanner.New(cmd.Context(), cfg, scanner.ForPlan(), scanner.WithEnv(a.env), scanner.WithVersion(Version()))
+	if err != nil {
+		return usageError(err)
+	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
+	if max := s.MaxRequests(); max > 0 && int64(len(s.Plan().Probes)) > max {
+		fmt.Fprintf(a.stderr, "warning: the plan has %d probes but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes), max)
+	}
+	return printPlan(a.stdout, cfg, s)
 }
 
 var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}

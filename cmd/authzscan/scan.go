@@ -41,6 +41,11 @@ type scanFlags struct {
 	failOn      string
 	noColor     bool
 	baseline    string
+	maxRequests int64
+	insecure    bool
+	caFile      string
+	userAgent   string
+	dryRun      bool
 }
 
 func (f *scanFlags) bindConfig(cmd *cobra.Command) {
@@ -56,6 +61,10 @@ func (f *scanFlags) bindOverrides(cmd *cobra.Command) {
 	fl.IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "requests in flight at most (overrides scan.concurrency)")
 	fl.DurationVar(&f.timeout, "timeout", scanner.DefaultTimeout, "timeout of one request (overrides scan.timeout)")
 	fl.BoolVar(&f.unsafe, "unsafe", false, "also probe POST, PUT, PATCH and DELETE (overrides scan.unsafe)")
+	fl.Int64Var(&f.maxRequests, "max-requests", 0, "stop the scan cleanly after this many HTTP requests, logins and retries included; unsent probes are reported as skipped and the scan exits 3; 0 for no limit (overrides scan.max_requests)")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the target's TLS certificate (prints a warning; prefer --ca-file) (overrides scan.insecure)")
+	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's, for a staging certificate (overrides scan.ca_file)")
+	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent of every request, so WAFs and logs can tell the scan apart (default \""+scanner.DefaultUserAgent("VERSION")+"\"; overrides scan.user_agent)")
 }
 
 // bindOutput adds the report flags.
@@ -123,6 +132,30 @@ func (f *scanFlags) apply(cmd *cobra.Command, cfg *scanner.Config) error {
 	if changed("unsafe") {
 		cfg.Scan.Unsafe = f.unsafe
 	}
+	if changed("max-requests") {
+		if f.maxRequests < 0 {
+			return usageError(fmt.Errorf("--max-requests %d is negative; give the most requests the scan may send, or 0 for no limit", f.maxRequests))
+		}
+		cfg.Scan.MaxRequests = f.maxRequests
+	}
+	if changed("insecure") {
+		cfg.Scan.Insecure = f.insecure
+	}
+	if changed("ca-file") {
+		// A path on the command line is relative to the current folder,
+		// not to the config's.
+		abs, err := filepath.Abs(f.caFile)
+		if err != nil {
+			return usageError(fmt.Errorf("--ca-file %q: %w", f.caFile, err))
+		}
+		cfg.Scan.CAFile, cfg.Scan.CAFileLine = abs, 0
+		if f.caFile == "" {
+			cfg.Scan.CAFile = ""
+		}
+	}
+	if changed("user-agent") {
+		cfg.Scan.UserAgent = f.userAgent
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(err)
 	}
@@ -171,12 +204,19 @@ the access matrix and writes the reports to --out.`,
   authzscan scan -c authzscan.yaml
   authzscan scan -c authzscan.yaml --target http://127.0.0.1:8080 --rate 5 --format terminal,json --fail-on broken
   # nightly: fail only on what is new since last night
-  authzscan scan -c authzscan.yaml --baseline last/report.json --fail-on new`,
+  authzscan scan -c authzscan.yaml --baseline last/report.json --fail-on new
+  # a staging server with its own CA, at most 500 requests
+  authzscan scan -c authzscan.yaml --ca-file staging-ca.pem --max-requests 500
+  # what would be sent, sending nothing (same as authzscan plan)
+  authzscan scan -c authzscan.yaml --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			formats, failOn, err := f.outputs(a.stdout)
 			if err != nil {
 				return err
+			}
+			if f.dryRun {
+				return a.plan(cmd, f)
 			}
 			old, err := f.loadBaseline()
 			if err != nil {
@@ -195,6 +235,7 @@ the access matrix and writes the reports to --out.`,
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
 	f.bindOutput(cmd)
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan and send nothing: the same as authzscan plan (needs no secrets)")
 	return cmd
 }
 
@@ -221,10 +262,16 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
 		return incompleteError(err)
 	}
+	if errors.Is(err, scanner.ErrBudgetReached) {
+		fmt.Fprintf(a.stderr, "authzscan: stopped: %s\n", res.Incomplete)
+	}
 	if old != nil {
 		baseline.Apply(res, old, oldName)
 	}
 	for _, w := range res.Warnings[len(s.Warnings()):] {
+		if w == res.Incomplete {
+			continue // already said
+		}
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
 	if werr := a.writeReports(res, formats, out); werr != nil {
