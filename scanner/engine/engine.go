@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -38,7 +39,16 @@ const DefaultExcerpt = 4096
 
 // maxDrain is how many unread body bytes are discarded after the cap so
 // the connection can be reused; past it the connection is closed instead.
-const maxDrain = 4 << 20
+// A body whose declared length leaves more than this unread is not
+// drained at all: the connection would be closed anyway. Reading more
+// than a few hundred KiB to save one handshake is a bad trade, and it
+// keeps what a hostile target can make the scan read per response at
+// MaxBody + maxDrain.
+const maxDrain = 256 << 10
+
+// MaxResponseHeaderBytes caps the response headers the made client reads
+// (net/http's default is 10 MiB); past it the response is an error.
+const MaxResponseHeaderBytes = 1 << 20
 
 // Config tunes an Engine. Zero values are not defaults: the scanner fills
 // every field.
@@ -132,6 +142,7 @@ func New(cfg Config) *Engine {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = cfg.Concurrency * 2
 		tr.MaxIdleConnsPerHost = cfg.Concurrency * 2
+		tr.MaxResponseHeaderBytes = MaxResponseHeaderBytes
 		if cfg.TLS != nil {
 			tr.TLSClientConfig = cfg.TLS.Clone()
 		}
@@ -204,9 +215,33 @@ func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, 
 			}
 		},
 	}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	// Timeout bounds the exchange from here, body included, whatever the
+	// client says (a given client may have no timeout); waiting for the
+	// limiter and a pause does not count.
+	ctx, cancel := req.Context(), context.CancelFunc(func() {})
+	if e.cfg.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
+	}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	resp, err := e.client.Do(req)
-	return resp, int(writes.Load()), err
+	if err != nil {
+		cancel()
+		return resp, int(writes.Load()), err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, int(writes.Load()), nil
+}
+
+// cancelOnClose ends a request's timeout context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // acquire waits until no pause is in force and the limiter grants a
@@ -582,9 +617,13 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 	obs.RespHeader = resp.Header.Clone()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, e.cfg.MaxBody+1))
 	if int64(len(body)) > e.cfg.MaxBody {
+		// Drain a little so the connection can be reused, unless the
+		// declared length says the rest is too long to be worth it.
+		if resp.ContentLength < 0 || resp.ContentLength-int64(len(body)) <= maxDrain {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		}
 		body = body[:e.cfg.MaxBody]
 		obs.Truncated = true
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 	}
 	if err != nil {
 		obs.Err = "reading the body: " + describeError(err, e.cfg.Timeout)
@@ -651,6 +690,9 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 const maxRetryAfter = 86400
 
 // describeError turns a client error into a short lowercase reason.
+// The target's own bytes, which net/http quotes in its errors about a
+// malformed response (a header line, a status code, a length), are left
+// out: they are untrusted, may be huge, and may echo a credential.
 func describeError(err error, timeout time.Duration) string {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
@@ -658,15 +700,47 @@ func describeError(err error, timeout time.Duration) string {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = ue.Err
+		err = ue.Err // its message holds the URL, query credentials included
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
 		inner := op.Err.Error()
 		if strings.HasPrefix(inner, op.Op+": ") {
-			return inner
+			return cleanReason(inner)
 		}
-		return op.Op + ": " + inner
+		return cleanReason(op.Op + ": " + inner)
 	}
-	return err.Error()
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "net/http: HTTP/1.x transport connection broken: "); ok {
+		msg = "malformed response: " + strings.TrimPrefix(rest, "net/http: ")
+	}
+	return cleanReason(msg)
+}
+
+// quotedBytes matches what net/http quotes from the wire in its errors:
+// a Go-quoted string, or a list of them ("got [\"2\" \"7\"]").
+var quotedBytes = regexp.MustCompile(`(?:;? got )?\[(?:\s*"(?:[^"\\]|\\.)*")*\s*\]|:?\s*"(?:[^"\\]|\\.)*"`)
+
+// maxReason caps an error reason, in bytes.
+const maxReason = 200
+
+// cleanReason removes quoted target bytes and control characters from an
+// error message and caps its length.
+func cleanReason(msg string) string {
+	msg = quotedBytes.ReplaceAllString(msg, "")
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, msg)
+	msg = strings.TrimRight(msg, " :;")
+	if len(msg) > maxReason {
+		cut := maxReason
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
 }
