@@ -142,7 +142,7 @@ func TestHugeStopsWhenTheClientLeaves(t *testing.T) {
 		t.Run(fmt.Sprintf("length=%v,gzip=%v", tc.Length, tc.Gzip), func(t *testing.T) {
 			t.Parallel()
 			s := start(t, faulttest.Rule{Match: "/huge/*", Fault: tc})
-			resp, err := client(20*time.Second).Get(s.URL + "/huge/1")
+			resp, err := client(20 * time.Second).Get(s.URL + "/huge/1")
 			if err != nil {
 				t.Fatal(err)
 			}
