@@ -329,13 +329,16 @@ func (w *walker) auth(n *yaml.Node, line int, path string) *profiles.AuthDef {
 		case "basic":
 			b := &profiles.BasicDef{Line: k.Line}
 			var hasUser, hasPass bool
-			w.mapping(v, p, []string{"username", "password"}, func(key string, _, v *yaml.Node) {
+			isMap := w.mapping(v, p, []string{"username", "password"}, func(key string, _, v *yaml.Node) {
 				if key == "username" {
 					b.Username, hasUser = w.field(v, p+".username")
 				} else {
 					b.Password, hasPass = w.field(v, p+".password")
 				}
 			})
+			if !isMap {
+				return // already reported: one error per mistake
+			}
 			if !hasUser || !hasPass {
 				w.fail(k, p, "basic needs username and password, for example {username: admin, password: \"${ADMIN_PASSWORD}\"}")
 				return
