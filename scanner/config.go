@@ -890,7 +890,12 @@ func (c *Config) Validate() error {
 	if c.Target == "" {
 		fail(c.TargetLine, "target", "target is missing; give the base URL of the API, for example http://127.0.0.1:8080, or pass --target")
 	} else if _, err := ParseTarget(c.Target); err != nil {
-		fail(c.TargetLine, "target", "%v", err)
+		if c.TargetLine == 0 {
+			// Set by --target, not by the file.
+			errs = append(errs, fmt.Errorf("--target: %w", err))
+		} else {
+			fail(c.TargetLine, "target", "%v", err)
+		}
 	}
 	s := c.Scan
 	if s.Rate < 0 {
