@@ -164,7 +164,10 @@ func Build(op *spec.Operation, vals Values) (*Request, error) {
 			if !validToken(p.Name) {
 				return nil, &UnresolvableError{In: p.In, Name: p.Name, Reason: "its name is not a valid header name"}
 			}
-			s := simpleValue(v)
+			// HTTP drops a field value's leading and trailing blanks
+			// (RFC 9110 5.5): trim them here so the request records what
+			// the target receives.
+			s := strings.Trim(simpleValue(v), " \t")
 			if !validHeaderValue(s) {
 				return nil, &UnresolvableError{In: p.In, Name: p.Name, Reason: "its value " + strconv.Quote(s) + " holds a control character, which a header cannot carry"}
 			}
