@@ -144,15 +144,20 @@ func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
 		ev.Curl = Curl(o.Method, r.curlURL(o.URL), r.curlHeaders(o.Header), o.Body, r.red)
 	}
 	if o.Status != 0 && o.RespHeader != nil {
-		body := o.Excerpt
+		// Redact before cutting: a cut through an echoed secret would leave
+		// its first bytes (see engine.ExcerptMargin).
+		body := r.red.Redact(string(o.Excerpt))
 		truncated := o.Truncated
+		if o.ExcerptCut {
+			body = body[:max(len(body)-engine.ExcerptMargin, 0)]
+		}
 		if len(body) > excerpt {
 			body, truncated = body[:excerpt], true
 		}
 		ev.Response = &ResponseEvidence{
 			Status:    o.Status,
 			Headers:   r.headerList(o.RespHeader, true),
-			Body:      clean(r.red.Redact(string(body)), excerpt+8),
+			Body:      clean(body, excerpt+8),
 			Truncated: truncated,
 			Bytes:     o.BodyBytes,
 		}

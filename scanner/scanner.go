@@ -416,6 +416,7 @@ func (s *Scanner) httpClient() *http.Client {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		n := max(s.cfg.Scan.Concurrency, 1) * 2
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = n, n
+		tr.MaxResponseHeaderBytes = engine.MaxResponseHeaderBytes
 		if s.tls != nil {
 			tr.TLSClientConfig = s.tls.Clone()
 		}
@@ -653,6 +654,9 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent str
 	seen := map[objKey]bool{}
 	for i, p := range probes {
 		responses[i] = toResponse(obs[i], notSent)
+		// The judge quotes a Location cut to a length: redact it first, or
+		// the cut could leave part of a credential the target echoed.
+		responses[i].Location = red.url(responses[i].Location)
 		if obs[i] != nil && judge.Classify(responses[i], s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
 			seen[objKey{p.Op, p.Object}] = true
 		}

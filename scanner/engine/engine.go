@@ -37,6 +37,14 @@ const DefaultAccept = "application/json, */*;q=0.8"
 // DefaultExcerpt is how many body bytes an Observation keeps for evidence.
 const DefaultExcerpt = 4096
 
+// ExcerptMargin is how many body bytes an Observation keeps past
+// Config.Excerpt. A cut through the body can go through a secret the
+// target echoed; redacting only after cutting would leave its first bytes
+// in plain text. A reader redacts the whole Excerpt first and then, when
+// ExcerptCut is set, drops the last ExcerptMargin bytes of the result,
+// which hold whatever part of a secret (up to this long) the cut left.
+const ExcerptMargin = 4096
+
 // maxDrain is how many unread body bytes are discarded after the cap so
 // the connection can be reused; past it the connection is closed instead.
 // A body whose declared length leaves more than this unread is not
@@ -382,8 +390,11 @@ type Observation struct {
 	// Status and RespHeader are the last response's; Status 0 when none.
 	Status     int
 	RespHeader http.Header
-	// Excerpt is the first Config.Excerpt bytes of the body.
-	Excerpt []byte
+	// Excerpt is the first Config.Excerpt + ExcerptMargin bytes of the
+	// body; ExcerptCut says the body went on after them (so the last
+	// bytes may be the start of a secret: see ExcerptMargin).
+	Excerpt    []byte
+	ExcerptCut bool
 	// BodyBytes is how many body bytes were read; Truncated says Excerpt
 	// is not the whole body (longer than Config.Excerpt or Config.MaxBody).
 	BodyBytes int64
@@ -553,7 +564,7 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 			renewals++
 			obs.Renewed = true
 			renewing, seen = true, gen
-			obs.Excerpt, obs.BodyBytes, obs.Truncated, obs.BodyDenied, obs.Err = nil, 0, false, false, ""
+			obs.Excerpt, obs.ExcerptCut, obs.BodyBytes, obs.Truncated, obs.BodyDenied, obs.Err = nil, false, 0, false, false, ""
 			continue
 		}
 		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -632,9 +643,10 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 	if e.cfg.BodyDeny != nil && e.cfg.BodyDeny.Match(body) {
 		obs.BodyDenied = true
 	}
-	n := min(len(body), e.cfg.Excerpt)
+	n := min(len(body), e.cfg.Excerpt+ExcerptMargin)
 	obs.Excerpt = append([]byte(nil), body[:n]...)
-	if n < len(body) {
+	obs.ExcerptCut = n < len(body) || obs.Truncated
+	if len(body) > e.cfg.Excerpt {
 		obs.Truncated = true
 	}
 	return body

@@ -213,8 +213,8 @@ func TestBodyIsCapped(t *testing.T) {
 	if o.BodyBytes != 1024 || !o.Truncated {
 		t.Errorf("BodyBytes %d, Truncated %v; want 1024, true", o.BodyBytes, o.Truncated)
 	}
-	if len(o.Excerpt) > 256 || len(o.Excerpt) == 0 {
-		t.Errorf("excerpt of %d bytes, want 1..256", len(o.Excerpt))
+	if len(o.Excerpt) != 1024 || !o.ExcerptCut {
+		t.Errorf("excerpt of %d bytes (cut %v), want the 1024 read, cut", len(o.Excerpt), o.ExcerptCut)
 	}
 }
 
@@ -228,10 +228,11 @@ func TestExcerptShorterThanBody(t *testing.T) {
 
 	o := one(t, e, get(0, anonymous(t), "/mid"))
 
-	// The whole body was read (and matched against BodyDeny), only the
-	// excerpt is cut; Truncated tells evidence the excerpt is not all.
-	if o.BodyBytes != 2000 || len(o.Excerpt) != 1000 || !o.Truncated {
-		t.Errorf("BodyBytes %d, excerpt %d, Truncated %v; want 2000, 1000, true", o.BodyBytes, len(o.Excerpt), o.Truncated)
+	// The whole body was read (and matched against BodyDeny), and kept
+	// whole since it fits in Excerpt + ExcerptMargin; Truncated tells
+	// evidence it is longer than Excerpt.
+	if o.BodyBytes != 2000 || len(o.Excerpt) != 2000 || !o.Truncated || o.ExcerptCut {
+		t.Errorf("BodyBytes %d, excerpt %d, Truncated %v, cut %v; want 2000, 2000, true, false", o.BodyBytes, len(o.Excerpt), o.Truncated, o.ExcerptCut)
 	}
 }
 

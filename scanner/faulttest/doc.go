@@ -29,6 +29,7 @@
 //	Redirect       3xx to the sink (another origin)
 //	InvalidJSON    the handler's status and headers with a broken JSON body
 //	Gzip           the handler's answer gzip-compressed, or corrupt gzip
+//	Echo           a body echoing the request's credentials at an offset
 //	Malformed      raw bytes on the hijacked connection: a bad status line,
 //	               header lines without a colon, control characters,
 //	               conflicting lengths, huge headers, bad chunking, no end

@@ -395,3 +395,35 @@ func (f Gzip) Serve(x *Exchange) {
 	x.W.WriteHeader(rr.Code)
 	_, _ = x.W.Write(data)
 }
+
+// Echo keeps the handler's status and headers but answers a body that
+// echoes the request's credentials — Authorization, Cookie, X-Api-Key and
+// the query — after Offset filler bytes, then Offset filler bytes more,
+// like a debug endpoint would. Tests put Offset near a length a client
+// cuts excerpts at, to prove the cut never leaves part of a secret
+// behind. Status, when set, replaces the handler's status (200 to
+// everyone makes findings, whose evidence is longer).
+type Echo struct {
+	Offset int
+	Status int
+}
+
+// Serve implements Fault.
+func (f Echo) Serve(x *Exchange) {
+	rr := x.capture()
+	r := x.R
+	echo := strings.Join([]string{r.Header.Get("Authorization"), r.Header.Get("Cookie"), r.Header.Get("X-Api-Key"), r.URL.RawQuery}, " ")
+	x.Note("echo at %d", f.Offset)
+	copyHeader(x.W.Header(), rr.Header())
+	x.W.Header().Set("Content-Type", "text/plain")
+	code := rr.Code
+	if f.Status != 0 {
+		code = f.Status
+	}
+	x.W.WriteHeader(code)
+	for _, part := range [][]byte{filler[:min(f.Offset, len(filler))], []byte(echo), filler[:min(f.Offset, len(filler))]} {
+		if _, err := x.W.Write(part); err != nil {
+			return
+		}
+	}
+}
