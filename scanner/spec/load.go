@@ -107,6 +107,10 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 		err error
 	)
 	if looksJSON(data) {
+		// Before any decoding, whose cost grows with the depth.
+		if err := checkJSONNesting(data); err != nil {
+			return nil, tooDeep(loc, err)
+		}
 		ix, err = indexJSON(data)
 		if err == nil {
 			o = outlineJSON(data, ix)
@@ -123,7 +127,10 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 	}
 	if err != nil && o == nil {
 		var se *yamlSyntaxError
+		var deep *tooDeepError
 		switch {
+		case errors.As(err, &deep):
+			return nil, tooDeep(loc, err)
 		case errors.Is(err, errEmpty):
 			return nil, errorf(loc, 0, err, "the document is empty")
 		case errors.Is(err, errNotObject):
@@ -188,6 +195,12 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 		return nil, errorf(loc, 0, err, "loading interrupted: %v", err)
 	}
 
+	// Validation, and every consumer of the schemas, walks them: a chain of
+	// schemas too long is refused before that.
+	if err := checkSchemaDepth(doc); err != nil {
+		return nil, errorf(loc, 0, err, "%v", err)
+	}
+
 	// Everything is resolved: the source texts kept to name a failing $ref
 	// can go before validation, which allocates a lot.
 	src.reads, src.readOrder = nil, nil
@@ -205,6 +218,15 @@ func build(ctx context.Context, p *parsed) *Document {
 	out.Operations = operations(p.doc, p.outline)
 	out.Warnings = warnings(ctx, p.doc)
 	return out
+}
+
+// tooDeep is the error for a document nested past MaxNesting.
+func tooDeep(loc string, err error) error {
+	var deep *tooDeepError
+	if errors.As(err, &deep) {
+		return errorf(loc, deep.line, err, "%v", err)
+	}
+	return errorf(loc, 0, err, "%v", err)
 }
 
 // jsonSyntaxError names the line of a JSON syntax error.

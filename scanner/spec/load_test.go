@@ -536,7 +536,7 @@ func TestYAMLBombs(t *testing.T) {
 		{"billion laughs", laughs.String(), "excessive aliasing"},
 		{"billion laughs in Swagger 2.0", swaggerLaughs, "excessive aliasing"},
 		{"deep YAML", deep, "exceeded max depth"},
-		{"deep JSON", deepJSON, "exceeded max depth"},
+		{"deep JSON", deepJSON, "line 1: objects and arrays nest more than 128 levels deep"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -387,6 +387,9 @@ func (s *source) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		data, err = s.readFile(s.allowedFile(u))
 	}
 	if data != nil || err != nil {
+		if err == nil {
+			err = checkNesting(data)
+		}
 		if err != nil {
 			return nil, &refReadError{target: key, err: err}
 		}
@@ -413,6 +416,10 @@ func (s *source) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		}
 		data, err = s.readFile(name)
 	}
+	if err == nil {
+		// Before kin-openapi decodes it, as for the spec itself.
+		err = checkNesting(data)
+	}
 	if err != nil {
 		return nil, &refReadError{target: key, err: err}
 	}
@@ -426,14 +433,22 @@ func clearFragment(u *url.URL) *url.URL {
 	return &c
 }
 
-const hintMove = "points outside the spec's folder; move the file next to the spec"
+// The hints of refused $refs: what is wrong and the fixes. spec_refs is the
+// config key that fills Options.AllowRefs; it does not apply to a spec read
+// from Options.FS.
+const (
+	hintMove    = "points outside the spec's folder; move the file next to the spec, or allow its folder with spec_refs in authzscan.yaml"
+	hintURL     = "is a URL, and a spec read from a file may refer only to files in its own folder or below; download the file next to the spec, or allow its URL prefix with spec_refs in authzscan.yaml"
+	hintMoveFS  = "points outside the spec's folder; move the file next to the spec"
+	hintURLFold = "points outside the spec's folder %s; copy the file there, or allow its URL prefix with spec_refs in authzscan.yaml"
+)
 
 // allowFile admits a local file under the spec's real folder and returns the
 // real path to read, so that a symlink cannot swap the target after the
 // check.
 func (s *source) allowFile(u *url.URL) (string, error) {
 	if (u.Scheme != "" && u.Scheme != "file") || u.Host != "" || u.Opaque != "" {
-		return "", &refusedError{target: u.String(), hint: "is a URL, and a spec read from a file may refer only to files in its own folder or below; download the file next to the spec"}
+		return "", &refusedError{target: u.String(), hint: hintURL}
 	}
 	p := filepath.Clean(filepath.FromSlash(u.Path))
 	if !filepath.IsAbs(p) {
@@ -480,7 +495,7 @@ func within(dir, p string) bool {
 // allowFS admits a slash path under the spec's folder inside Options.FS,
 // following the file system's symlinks when it can report them.
 func (s *source) allowFS(u *url.URL) (string, error) {
-	refuse := &refusedError{target: u.String(), hint: hintMove}
+	refuse := &refusedError{target: u.String(), hint: hintMoveFS}
 	if u.Scheme != "" || u.Host != "" || u.Opaque != "" {
 		return "", refuse
 	}
@@ -549,7 +564,7 @@ func resolveFSLinks(fsys fs.FS, p string) (string, error) {
 func (s *source) allowURL(u *url.URL) (*url.URL, error) {
 	refuse := &refusedError{
 		target: u.String(),
-		hint:   fmt.Sprintf("points outside the spec's folder %s; copy the file there", originOf(s.root)+s.dir),
+		hint:   fmt.Sprintf(hintURLFold, originOf(s.root)+s.dir),
 	}
 	if !sameOrigin(u, s.root) || u.User != nil || u.Opaque != "" {
 		return nil, refuse
@@ -617,8 +632,11 @@ func (s *source) allowedFile(u *url.URL) string {
 		return ""
 	}
 	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return ""
+	missing := err != nil
+	if missing {
+		// Missing or unreadable: admitted when its path is inside, so that
+		// reading it reports what is wrong with it.
+		real = realOrSelf(p)
 	}
 	for _, a := range s.allow {
 		if strings.Contains(a, "://") || !filepath.IsAbs(a) {
@@ -626,6 +644,9 @@ func (s *source) allowedFile(u *url.URL) string {
 		}
 		dir, err := filepath.EvalSymlinks(filepath.Clean(a))
 		if err == nil && within(dir, real) {
+			if missing {
+				return p
+			}
 			return real
 		}
 	}

@@ -111,7 +111,7 @@ func TestExternalRefsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	const outsideFolder = `$ref %q points outside the spec's folder; move the file next to the spec`
+	const outsideFolder = `$ref %q points outside the spec's folder; move the file next to the spec, or allow its folder with spec_refs in authzscan.yaml`
 	tests := []struct {
 		name string
 		ref  string
@@ -125,7 +125,7 @@ func TestExternalRefsRefused(t *testing.T) {
 		{"a file in the folder that refers outside", "sub/nested.yaml",
 			`"` + filepath.Join("sub", "nested.yaml") + `" line 3: ` + fmt.Sprintf(outsideFolder, "../../secret.yaml")},
 		{"http URL", outside.URL + "/x.yaml", "line 10: " + fmt.Sprintf(
-			`$ref %q is a URL, and a spec read from a file may refer only to files in its own folder or below; download the file next to the spec`,
+			`$ref %q is a URL, and a spec read from a file may refer only to files in its own folder or below; download the file next to the spec, or allow its URL prefix with spec_refs in authzscan.yaml`,
 			outside.URL+"/x.yaml")},
 		{"missing file in the folder", "missing.yaml", `line 10: $ref "missing.yaml": file not found`},
 	}
@@ -229,13 +229,13 @@ func TestLoadURL(t *testing.T) {
 		{"over the cap", dir + "v30.json", Options{MaxBytes: 2048},
 			fmt.Sprintf(`spec %q: document is larger than the 2 KiB limit (Options.MaxBytes)`, dir+"v30.json")},
 		{"another origin", dir + "other-host.yaml", Options{},
-			fmt.Sprintf(`spec %q: line 10: $ref %q points outside the spec's folder %s; copy the file there`,
+			fmt.Sprintf(`spec %q: line 10: $ref %q points outside the spec's folder %s; copy the file there, or allow its URL prefix with spec_refs in authzscan.yaml`,
 				dir+"other-host.yaml", other.URL+"/x.yaml", dir)},
 		{"the parent folder", dir + "parent.yaml", Options{},
-			fmt.Sprintf(`spec %q: line 10: $ref "../secret.yaml" points outside the spec's folder %s; copy the file there`,
+			fmt.Sprintf(`spec %q: line 10: $ref "../secret.yaml" points outside the spec's folder %s; copy the file there, or allow its URL prefix with spec_refs in authzscan.yaml`,
 				dir+"parent.yaml", dir)},
 		{"a local file", dir + "local-file.yaml", Options{},
-			fmt.Sprintf(`spec %q: line 10: $ref "/etc/passwd" points outside the spec's folder %s; copy the file there`,
+			fmt.Sprintf(`spec %q: line 10: $ref "/etc/passwd" points outside the spec's folder %s; copy the file there, or allow its URL prefix with spec_refs in authzscan.yaml`,
 				dir+"local-file.yaml", dir)},
 	}
 	for _, tc := range errorTests {

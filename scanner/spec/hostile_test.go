@@ -1,0 +1,231 @@
+package spec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// loadBound is how long a hostile document may take to be refused: far
+// more than the refusal needs (well under a second), far less than the
+// minutes the documents below took before nesting was capped.
+const loadBound = 60 * time.Second
+
+// nestedJSON is an OpenAPI 3.0 document whose one request body schema
+// nests levels schemas, one per line: arrays only, or objects and arrays
+// in turn (an object schema is two levels of JSON: itself and its
+// properties). It returns the text, the deepest level of the document's
+// objects and arrays, and the line of the bracket that opens level
+// MaxNesting+1 (0 when none does).
+func nestedJSON(levels int, arraysOnly bool) (text string, deepest, deepLine int) {
+	var b strings.Builder
+	b.WriteString("{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"},\n" +
+		"\"paths\": {\"/a\": {\"post\": {\"responses\": {\"200\": {\"description\": \"ok\"}},\n" +
+		"\"requestBody\": {\"content\": {\"application/json\": {\"schema\":\n")
+	depth, line := 7, 3 // the document, paths, /a, post, requestBody, content, application/json
+	open := func(brackets int) {
+		for range brackets {
+			depth++
+			deepest = max(deepest, depth)
+			if depth == MaxNesting+1 {
+				deepLine = line
+			}
+		}
+	}
+	for i := range levels {
+		line++
+		if i%2 == 0 && !arraysOnly {
+			b.WriteString("{\"type\": \"object\", \"properties\": {\"a\":\n")
+			open(2)
+		} else {
+			b.WriteString("{\"type\": \"array\", \"items\":\n")
+			open(1)
+		}
+	}
+	b.WriteString("{\"type\": \"string\"}")
+	line++
+	open(1)
+	for i := levels - 1; i >= 0; i-- {
+		if i%2 == 0 && !arraysOnly {
+			b.WriteString("}}")
+		} else {
+			b.WriteString("}")
+		}
+	}
+	b.WriteString("}}}}}}}\n")
+	return b.String(), deepest, deepLine
+}
+
+// schemaDoc is a YAML document whose one request body schema is schema,
+// written on line 10; components follows.
+func schemaDoc(schema, components string) string {
+	return "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n" +
+		"      responses: {'200': {description: ok}}\n      requestBody:\n        content:\n          application/json:\n" +
+		"            schema: " + schema + "\n" + components
+}
+
+// refChain is components whose schemas S0…S(n-1) each hold an array of
+// the next; with loop, the last refers back to S0.
+func refChain(n int, loop bool) string {
+	var b strings.Builder
+	b.WriteString("components:\n  schemas:\n")
+	for i := range n - 1 {
+		fmt.Fprintf(&b, "    S%d: {type: array, items: {$ref: '#/components/schemas/S%d'}}\n", i, i+1)
+	}
+	if loop {
+		fmt.Fprintf(&b, "    S%d: {type: array, items: {$ref: '#/components/schemas/S0'}}\n", n-1)
+	} else {
+		fmt.Fprintf(&b, "    S%d: {type: string}\n", n-1)
+	}
+	return b.String()
+}
+
+// yamlToJSONChain is refChain written as JSON, for the JSON decoder.
+func jsonChain(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {` +
+		`"responses": {"200": {"description": "ok"}}, "requestBody": {"content": {"application/json": ` +
+		`{"schema": {"$ref": "#/components/schemas/S0"}}}}}}},` + "\n" + `"components": {"schemas": {`)
+	for i := range n - 1 {
+		fmt.Fprintf(&b, "\n"+`"S%d": {"type": "array", "items": {"$ref": "#/components/schemas/S%d"}},`, i, i+1)
+	}
+	fmt.Fprintf(&b, "\n"+`"S%d": {"type": "string"}}}}`+"\n", n-1)
+	return b.String()
+}
+
+// TestDeepNesting checks that documents nested far deeper than any real
+// one are refused quickly with one error naming the spec, the line where
+// known and the fix, whether the nesting is written out (JSON, YAML block
+// and flow style, YAML aliases, an external file) or built by a chain of
+// $refs; and that the cap sits exactly at MaxNesting.
+func TestDeepNesting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const tooDeep = "objects and arrays nest more than 128 levels deep; flatten the nesting into named schemas joined by $refs"
+	const chainTooDeep = "the schema of components.schemas.S0 nests more than 128 levels deep once its $refs are resolved; " +
+		"shorten the chain of nested schemas (a recursive schema may refer back to itself instead)"
+
+	deepJSON, _, deepJSONLine := nestedJSON(10000, false)
+	capJSON, capDepth, _ := nestedJSON(MaxNesting-8, true)
+	overJSON, overDepth, overJSONLine := nestedJSON(MaxNesting-7, true)
+	if capDepth != MaxNesting || overDepth != MaxNesting+1 {
+		t.Fatalf("the documents nest %d and %d levels, want %d and %d", capDepth, overDepth, MaxNesting, MaxNesting+1)
+	}
+
+	// Block style: each level indents by two more spaces.
+	var block strings.Builder
+	block.WriteString(schemaDoc("", ""))
+	for i := range 200 {
+		fmt.Fprintf(&block, "%stype: array\n%sitems:\n", strings.Repeat("  ", 7+i), strings.Repeat("  ", 7+i))
+	}
+	block.WriteString(strings.Repeat("  ", 207) + "type: string\n")
+	// The schema is level 8 (on line 11); level 129 is the 121st "items"
+	// mapping, which begins on the line after the 121st "items:".
+	blockLine := 11 + 2*121
+
+	// 9,000: past 10,000 the YAML parser's own cap answers first.
+	flow := schemaDoc(strings.Repeat("{type: array, items: ", 9000)+"{type: string}"+strings.Repeat("}", 9000), "")
+
+	// Aliases: each anchor is one level, but the expansion nests 300.
+	var alias strings.Builder
+	alias.WriteString("x-defs:\n  d0: &a0 {type: string}\n")
+	for i := 1; i < 300; i++ {
+		fmt.Fprintf(&alias, "  d%d: &a%d {type: array, items: *a%d}\n", i, i, i-1)
+	}
+	aliasDoc := alias.String() + schemaDoc("*a299", "")
+
+	tests := []struct {
+		name, content string
+		want          string // after `spec "FILE": `; "" when it loads
+	}{
+		{"JSON 10,000 levels", deepJSON, fmt.Sprintf("line %d: %s", deepJSONLine, tooDeep)},
+		{"JSON at the cap", capJSON, ""},
+		{"JSON one past the cap", overJSON, fmt.Sprintf("line %d: %s", overJSONLine, tooDeep)},
+		{"YAML block 200 levels", block.String(), fmt.Sprintf("line %d: %s", blockLine, tooDeep)},
+		{"YAML flow 9,000 levels", flow, "line 10: " + tooDeep},
+		// The error is at the first alias that makes the nesting too deep:
+		// d(k), on line k+2, is level 3 and its alias *a(k-1) expands to k
+		// levels below it, k+3 in all; k = 126 is the first past the cap.
+		{"YAML aliases nesting 300 levels", aliasDoc, fmt.Sprintf("line %d: %s", 126+2, tooDeep)},
+		{"YAML chain of 10,000 $refs", schemaDoc("{$ref: '#/components/schemas/S0'}", refChain(10000, false)), chainTooDeep},
+		{"JSON chain of 10,000 $refs", jsonChain(10000), chainTooDeep},
+		{"a chain of $refs at the cap", schemaDoc("{$ref: '#/components/schemas/S0'}", refChain(MaxNesting, false)), ""},
+		{"a chain of $refs one past the cap", schemaDoc("{$ref: '#/components/schemas/S0'}", refChain(MaxNesting+1, false)), chainTooDeep},
+		{"a long chain that loops back loads", schemaDoc("{$ref: '#/components/schemas/S0'}", refChain(100, true)), ""},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ext := ".yaml"
+			if strings.HasPrefix(tc.content, "{") {
+				ext = ".json"
+			}
+			file := filepath.Join(dir, fmt.Sprintf("deep%d%s", i, ext))
+			if err := os.WriteFile(file, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			doc, err := Load(context.Background(), file, Options{})
+			if took := time.Since(start); took > loadBound {
+				t.Errorf("took %v, more than %v", took, loadBound)
+			}
+			prefix := fmt.Sprintf("spec %q: ", file)
+			switch {
+			case tc.want == "":
+				if err != nil {
+					t.Fatalf("error %v, want it to load", err)
+				}
+				if len(doc.Operations) != 1 || doc.Operations[0].Body == nil || doc.Operations[0].Body.Schema == nil {
+					t.Errorf("operations %+v", doc.Operations)
+				}
+			case err == nil:
+				t.Fatalf("loaded, want an error")
+			case err.Error() != prefix+tc.want:
+				t.Errorf("error =\n%s\nwant\n%s", err, prefix+tc.want)
+			}
+			if err != nil && !errors.Is(err, errTooDeep) {
+				t.Errorf("error does not wrap errTooDeep")
+			}
+		})
+	}
+}
+
+// TestDeepExternalRef checks that a deep file reached by a $ref is refused
+// before it is decoded, with the $ref, its line and the file's line.
+func TestDeepExternalRef(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var deep strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&deep, "%stype: array\n%sitems:\n", strings.Repeat("  ", i), strings.Repeat("  ", i))
+	}
+	deep.WriteString(strings.Repeat("  ", 200) + "type: string\n")
+	files := map[string]string{
+		"api.yaml":  withSchemaRef("deep.yaml"),
+		"deep.yaml": deep.String(),
+		"deep.json": "{\"a\":\n" + strings.Repeat("[", 300) + strings.Repeat("]", 300) + "}",
+		"json.yaml": withSchemaRef("deep.json"),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ spec, want string }{
+		// Level 129 is the 128th "items" mapping, on the line after the
+		// 128th "items:" (line 256).
+		{"api.yaml", `line 10: $ref "deep.yaml": its line 257: objects and arrays nest more than 128 levels deep; flatten the nesting into named schemas joined by $refs`},
+		{"json.yaml", `line 10: $ref "deep.json": its line 2: objects and arrays nest more than 128 levels deep; flatten the nesting into named schemas joined by $refs`},
+	} {
+		file := filepath.Join(dir, tc.spec)
+		_, err := Load(context.Background(), file, Options{})
+		if want := fmt.Sprintf("spec %q: %s", file, tc.want); err == nil || err.Error() != want {
+			t.Errorf("error =\n%v\nwant\n%s", err, want)
+		}
+	}
+}

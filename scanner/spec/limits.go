@@ -1,0 +1,310 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
+)
+
+// MaxNesting caps how deeply objects and arrays may nest in a document
+// (counted in levels, the top-level object being level 1), and how deep a
+// schema may go once its $refs are resolved. The deepest of the 169
+// real-world documents the project tests against nests 27 levels, so the
+// cap leaves a wide margin for honest documents.
+//
+// Why a cap at all: decoding JSON into kin-openapi's types costs time in
+// proportion to the document's size times its depth (each level's
+// UnmarshalJSON re-reads everything below it), and validating a chain of
+// schemas costs time in proportion to its length squared. A 100 KB document
+// 3,000 levels deep takes 14 s to decode, and a 700 KB chain of 10,000
+// schemas each referring to the next took two minutes to validate. Such
+// documents are refused before that work starts.
+const MaxNesting = 128
+
+// errTooDeep is wrapped by the errors about a document or schema nested more
+// than MaxNesting levels.
+var errTooDeep = fmt.Errorf("nested more than %d levels deep", MaxNesting)
+
+// hintFlatten is the fix for a document nested too deeply.
+const hintFlatten = "flatten the nesting into named schemas joined by $refs"
+
+// tooDeepError tells where a document first goes past MaxNesting.
+type tooDeepError struct {
+	line int // 1-based; 0 when unknown
+}
+
+func (e *tooDeepError) Error() string {
+	return fmt.Sprintf("objects and arrays nest more than %d levels deep; %s", MaxNesting, hintFlatten)
+}
+
+func (e *tooDeepError) Unwrap() error { return errTooDeep }
+
+// checkJSONNesting scans JSON text once and fails at the first object or
+// array that opens past MaxNesting levels. It looks only at brackets outside
+// strings; whether the text is valid JSON is left to the parser.
+func checkJSONNesting(data []byte) error {
+	depth := 0
+	inString, escaped := false, false
+	for i, c := range data {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > MaxNesting {
+				return &tooDeepError{line: newLineCounter(data).at(int64(i))}
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// checkYAMLNesting fails when the node tree nests past MaxNesting levels,
+// aliases counted as the nodes they stand for (an alias chain nests as deep
+// as its expansion will). Each node is measured once, so a billion-laughs
+// document costs no more than its size.
+func checkYAMLNesting(root *yaml.Node) error {
+	const inProgress = -1
+	memo := make(map[*yaml.Node]int)
+	var deepest *yaml.Node
+	// height returns how many levels n spans, capped just past MaxNesting.
+	var height func(n *yaml.Node, level int) int
+	height = func(n *yaml.Node, level int) int {
+		if n == nil {
+			return 0
+		}
+		if h, ok := memo[n]; ok {
+			if h == inProgress { // an alias to its own ancestor
+				return 0
+			}
+			return h
+		}
+		if level > MaxNesting {
+			// Deeper than the cap already: stop walking, so that the
+			// recursion itself stays shallow.
+			deepest = n
+			return 1
+		}
+		memo[n] = inProgress
+		h := 0
+		switch n.Kind {
+		case yaml.AliasNode:
+			h = height(n.Alias, level)
+			if deepest == nil && level+h-1 > MaxNesting {
+				deepest = n // where the expansion makes it too deep
+			}
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				h = max(h, height(c, level))
+			}
+		case yaml.MappingNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				h = max(h, height(c, level+1))
+			}
+			h++
+		}
+		memo[n] = h
+		return h
+	}
+	if height(root, 1) > MaxNesting || deepest != nil {
+		line := 0
+		if deepest != nil {
+			line = deepest.Line
+		}
+		return &tooDeepError{line: line}
+	}
+	return nil
+}
+
+// checkNesting applies the textual cap to a document of either syntax. A
+// document that does not parse passes: the parser reports that better.
+func checkNesting(data []byte) error {
+	if looksJSON(data) {
+		return checkJSONNesting(data)
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return nil
+	}
+	return checkYAMLNesting(&root)
+}
+
+// schemaTooDeepError names a schema whose resolved form goes past
+// MaxNesting levels.
+type schemaTooDeepError struct {
+	where string // "components.schemas.Node", "POST /a request body"…
+}
+
+func (e *schemaTooDeepError) Error() string {
+	return fmt.Sprintf("the schema of %s nests more than %d levels deep once its $refs are resolved; shorten the chain of nested schemas (a recursive schema may refer back to itself instead)",
+		e.where, MaxNesting)
+}
+
+func (e *schemaTooDeepError) Unwrap() error { return errTooDeep }
+
+// schemaDepth measures the schemas of a resolved document, $refs followed,
+// and fails at the first that goes past MaxNesting levels. A recursive
+// schema is measured up to the point where it refers back to itself. Each
+// schema is measured once.
+type schemaDepth struct {
+	memo map[*openapi3.Schema]int
+}
+
+const depthInProgress = -1
+
+func checkSchemaDepth(doc *openapi3.T) error {
+	d := &schemaDepth{memo: make(map[*openapi3.Schema]int)}
+	check := func(where string, ref *openapi3.SchemaRef) error {
+		if ref == nil || ref.Value == nil {
+			return nil
+		}
+		if d.height(ref.Value, 1) > MaxNesting {
+			return &schemaTooDeepError{where: where}
+		}
+		return nil
+	}
+	if c := doc.Components; c != nil {
+		for _, name := range sortedKeys(c.Schemas) {
+			if err := check("components.schemas."+name, c.Schemas[name]); err != nil {
+				return err
+			}
+		}
+		for _, name := range sortedKeys(c.Parameters) {
+			if p := c.Parameters[name]; p != nil && p.Value != nil {
+				if err := check("components.parameters."+name, p.Value.Schema); err != nil {
+					return err
+				}
+			}
+		}
+		for _, name := range sortedKeys(c.RequestBodies) {
+			if b := c.RequestBodies[name]; b != nil && b.Value != nil {
+				if err := checkContent(check, "components.requestBodies."+name, b.Value.Content); err != nil {
+					return err
+				}
+			}
+		}
+		for _, name := range sortedKeys(c.Responses) {
+			if r := c.Responses[name]; r != nil && r.Value != nil {
+				if err := checkContent(check, "components.responses."+name, r.Value.Content); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if doc.Paths == nil {
+		return nil
+	}
+	for _, template := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(template)
+		if item == nil {
+			continue
+		}
+		for _, p := range item.Parameters {
+			if p != nil && p.Value != nil {
+				if err := check(fmt.Sprintf("parameter %q of %s", p.Value.Name, template), p.Value.Schema); err != nil {
+					return err
+				}
+			}
+		}
+		ops := item.Operations()
+		for _, method := range sortedKeys(ops) {
+			op := ops[method]
+			if op == nil {
+				continue
+			}
+			key := strings.ToUpper(method) + " " + template
+			for _, p := range op.Parameters {
+				if p != nil && p.Value != nil {
+					if err := check(fmt.Sprintf("parameter %q of %s", p.Value.Name, key), p.Value.Schema); err != nil {
+						return err
+					}
+				}
+			}
+			if b := op.RequestBody; b != nil && b.Value != nil {
+				if err := checkContent(check, key+" request body", b.Value.Content); err != nil {
+					return err
+				}
+			}
+			if op.Responses != nil {
+				for _, code := range sortedKeys(op.Responses.Map()) {
+					if r := op.Responses.Value(code); r != nil && r.Value != nil {
+						if err := checkContent(check, key+" response "+code, r.Value.Content); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func checkContent(check func(string, *openapi3.SchemaRef) error, where string, content openapi3.Content) error {
+	for _, mt := range sortedKeys(content) {
+		if m := content[mt]; m != nil {
+			if err := check(where+" ("+mt+")", m.Schema); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// height returns how many levels s spans, capped just past MaxNesting.
+func (d *schemaDepth) height(s *openapi3.Schema, level int) int {
+	if h, ok := d.memo[s]; ok {
+		if h == depthInProgress { // recursion: the chain stops here
+			return 0
+		}
+		return h
+	}
+	if level > MaxNesting {
+		return 1 // already too deep; the caller reports it
+	}
+	d.memo[s] = depthInProgress
+	h := 0
+	for _, c := range schemaChildren(s) {
+		if c != nil && c.Value != nil {
+			h = max(h, d.height(c.Value, level+1))
+			if level+h > MaxNesting {
+				break // too deep already; the caller reports it
+			}
+		}
+	}
+	h++
+	d.memo[s] = h
+	return h
+}
+
+// schemaChildren lists the subschemas of s that kin-openapi validates.
+func schemaChildren(s *openapi3.Schema) []*openapi3.SchemaRef {
+	var out []*openapi3.SchemaRef
+	out = append(out, s.OneOf...)
+	out = append(out, s.AnyOf...)
+	out = append(out, s.AllOf...)
+	out = append(out, s.PrefixItems...)
+	out = append(out, s.Not, s.Items, s.AdditionalProperties.Schema, s.Contains, s.PropertyNames,
+		s.UnevaluatedItems.Schema, s.UnevaluatedProperties.Schema, s.If, s.Then, s.Else, s.ContentSchema)
+	for _, m := range []openapi3.Schemas{s.Properties, s.PatternProperties, s.DependentSchemas, s.Defs} {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			out = append(out, m[k])
+		}
+	}
+	return out
+}
