@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/time/rate"
@@ -736,12 +737,14 @@ var quotedBytes = regexp.MustCompile(`(?:;? got )?\[(?:\s*"(?:[^"\\]|\\.)*")*\s*
 // maxReason caps an error reason, in bytes.
 const maxReason = 200
 
-// cleanReason removes quoted target bytes and control characters from an
+// cleanReason removes quoted target bytes and unprintable characters from an
 // error message and caps its length.
 func cleanReason(msg string) string {
 	msg = quotedBytes.ReplaceAllString(msg, "")
 	msg = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && r < 0xa0) {
+		// Control and format characters (bidi overrides among them) and
+		// invalid bytes could rewrite a terminal or a report line.
+		if r == utf8.RuneError || r != ' ' && !unicode.IsPrint(r) {
 			return '?'
 		}
 		return r
