@@ -188,9 +188,25 @@ func (s *source) siteOf(ref string) (refSite, int, bool) {
 func (s *source) atRef(target string, cause error, what func(ref string) string) error {
 	site, ok := s.findRef(target)
 	if !ok {
-		return errorf(s.location, 0, cause, "%s", what(target))
+		return errorf(s.location, 0, cause, "%s", what(redactRef(target)))
 	}
-	return errorf(s.location, 0, cause, "%s%s", s.where(site), what(site.ref))
+	return errorf(s.location, 0, cause, "%s%s", s.where(site), what(redactRef(site.ref)))
+}
+
+// redactRef hides the password of a $ref URL that carries one
+// ("https://user:secret@host/x.yaml"), so that an error never shows it.
+func redactRef(ref string) string {
+	if !strings.Contains(ref, "@") {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.User == nil {
+		return ref
+	}
+	if _, ok := u.User.Password(); !ok {
+		return ref
+	}
+	return u.Redacted()
 }
 
 // where is the place of a $ref: "line 12: " in the spec itself, or
