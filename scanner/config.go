@@ -214,7 +214,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	cfg := &Config{File: file, Dir: "."}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &profiles.ConfigError{File: file, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, yamlError(file, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, &profiles.ConfigError{File: file, Msg: "the file is empty; it needs at least spec, target and profiles"}
@@ -268,6 +268,35 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlError turns a YAML syntax error into FILE:LINE: not valid YAML:
+// what; a likely fix.
+func yamlError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	fix := "check the indentation (spaces, not tabs) and the quoting on this line and the one before"
+	switch {
+	case strings.Contains(msg, "cannot start any token"):
+		fix = "YAML indents with spaces, not tabs; and a value starting with @, ` or % must be quoted"
+	case strings.Contains(msg, "mapping values are not allowed"):
+		fix = "quote a value that contains \": \" (colon and space), or fix the indentation"
+	case strings.Contains(msg, "unknown escape"):
+		fix = "in double quotes a backslash starts an escape; write regular expressions in single quotes"
+	case strings.Contains(msg, "unknown anchor"):
+		fix = "define the anchor (&name) before its first use (*name)"
+	case strings.Contains(msg, "did not find expected key"):
+		fix = "check the indentation: the keys of one mapping must line up, and nothing may follow a closed {…} or […] on its line"
+	case strings.Contains(msg, "end of stream") || strings.Contains(msg, "did not find expected"):
+		fix = "a bracket, brace or quote opened here or above is not closed"
+	}
+	return &profiles.ConfigError{File: file, Line: line, Msg: "not valid YAML: " + msg + "; " + fix}
 }
 
 func (w *walker) profiles(n *yaml.Node) []profiles.Definition {
@@ -467,7 +496,7 @@ func (w *walker) statusList(n *yaml.Node, path string) []int {
 			return
 		}
 		if code < 100 || code > 599 {
-			w.fail(w.resolve(item), ip, "%d is not an HTTP status code", code)
+			w.fail(w.resolve(item), ip, "%d is not an HTTP status code; give codes between 100 and 599, for example [401]", code)
 			return
 		}
 		out = append(out, code)
@@ -607,7 +636,7 @@ func (w *walker) allow(n *yaml.Node, path string) []policy.Grant {
 			case policy.ScopeAny, policy.ScopeOwn:
 				grants = append(grants, policy.Grant{Who: who, Scope: policy.Scope(s)})
 			default:
-				w.fail(v, path+"."+who, "scope %q is not own or any", s)
+				w.fail(v, path+"."+who, "scope %q is not own or any; write own (only the caller's own objects) or any (every object)", s)
 			}
 		})
 	default:
@@ -629,7 +658,7 @@ func (w *walker) deny(n *yaml.Node, d *Deny) {
 					return
 				}
 				if code < 100 || code > 599 {
-					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is not an HTTP status code", code)
+					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is not an HTTP status code; give codes between 100 and 599, for example [401, 403]", code)
 					return
 				}
 				if code >= 200 && code < 300 {

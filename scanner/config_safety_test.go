@@ -169,6 +169,8 @@ func TestConfigErrorsNeedingTheSpec(t *testing.T) {
 			`FILE:7: scan.ca_file: "missing-ca.pem": the file does not exist; give the PEM file of the CA that signed the target's certificate (a relative path is relative to the config's folder)`},
 		{"ca_file that is not PEM", plannedHead + "scan: {ca_file: openapi.yaml}\n",
 			`FILE:7: scan.ca_file: "openapi.yaml": no PEM certificate in it; give a file with one or more -----BEGIN CERTIFICATE----- blocks (the CA that signed the target's certificate)`},
+		{"ignore naming an unknown profile", plannedHead + "ignore:\n  - {match: /admin/**, profile: alcie, reason: r}\n",
+			`FILE:8: ignore[0].profile: "alcie" is not a profile of this config; use one of: anonymous, alice, admin`},
 		{"spec_refs folder that does not exist", plannedHead + "spec_refs: [shared]\n",
 			`FILE:7: spec_refs[0]: folder "shared" (DIR/shared) does not exist; give a folder that holds the documents the spec's $refs point to, relative to this file or absolute`},
 	}

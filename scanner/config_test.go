@@ -104,7 +104,12 @@ func TestParseConfigErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"empty file", "", "a.yaml: the file is empty; it needs at least spec, target and profiles"},
-		{"not YAML", "spec: [", "a.yaml: not valid YAML:"},
+		{"not YAML", "spec: [", "a.yaml:2: not valid YAML: did not find expected node content; a bracket, brace or quote opened here or above is not closed"},
+		{"tab indentation", "spec: a.yaml\nprofiles:\n\tanonymous: {}\n", "a.yaml:3: not valid YAML: found character that cannot start any token; YAML indents with spaces, not tabs; and a value starting with @, ` or % must be quoted"},
+		{"unquoted colon", "spec: a.yaml\ntarget: http://127.0.0.1:1\ndeny:\n  body: error: forbidden\n", "a.yaml:4: not valid YAML: mapping values are not allowed in this context; quote a value that contains \": \" (colon and space), or fix the indentation"},
+		{"regex in double quotes", minimal + "deny: {body: \"\\d+\"}\n", "a.yaml:5: not valid YAML: found unknown escape character; in double quotes a backslash starts an escape; write regular expressions in single quotes"},
+		{"misaligned key", "spec: a.yaml\ntarget: http://127.0.0.1:1\ndeny: {body: a}\n  redirect: b\n", "a.yaml:4: not valid YAML: did not find expected key; check the indentation: the keys of one mapping must line up, and nothing may follow a closed {…} or […] on its line"},
+		{"unknown anchor", minimal + "vars: {a: *nope}\n", "a.yaml:5: not valid YAML: unknown anchor 'nope' referenced; define the anchor (&name) before its first use (*name)"},
 		{"not a mapping", "- a\n- b\n", "a.yaml:1: expected a mapping (key: value), got a list"},
 		{"unknown top-level key with a suggestion", minimal + "polcy: []\n", `a.yaml:5: unknown key "polcy" (did you mean "policy"?)`},
 		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, policy, profiles, scan, spec, spec_refs, target, vars`},
@@ -121,7 +126,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad regex", minimal + "deny: {body: '(unclosed'}\n", `a.yaml:5: deny.body: "(unclosed" is not a valid regular expression (missing closing ): "(unclosed"); Go RE2 syntax, see https://pkg.go.dev/regexp/syntax`},
 		{"deny status not a refusal", minimal + "deny: {status: [403, 200]}\n", "a.yaml:5: deny.status[1]: 200 is a success; use deny.body to treat some 2xx bodies as refusals"},
 		{"policy rule without allow", minimal + "policy:\n  - match: /x\n", "a.yaml:6: policy[0]: allow is missing; list who may call it (allow: [admin]), or allow: [] for nobody"},
-		{"policy scope typo", minimal + "policy:\n  - match: /x\n    allow: {anonymous: mine}\n", `a.yaml:7: policy[0].allow.anonymous: scope "mine" is not own or any`},
+		{"policy scope typo", minimal + "policy:\n  - match: /x\n    allow: {anonymous: mine}\n", `a.yaml:7: policy[0].allow.anonymous: scope "mine" is not own or any; write own (only the caller's own objects) or any (every object)`},
+		{"deny status out of range", minimal + "deny: {status: [4030]}\n", "a.yaml:5: deny.status[0]: 4030 is not an HTTP status code; give codes between 100 and 599, for example [401, 403]"},
 		{"bad exclude", minimal + "scan: {exclude: [\"GET orders\"]}\n", `a.yaml:5: scan.exclude[0]: match "GET orders": path must start with "/" (for example "GET /orders/**")`},
 		{"target with credentials", "spec: a.yaml\ntarget: http://user:hunter2@127.0.0.1:1\nprofiles: {a: {}}\n", `a.yaml:2: target: "http://REDACTED@127.0.0.1:1" has credentials in it; remove them and put them in a profile's auth block`},
 		{"target without scheme", "spec: a.yaml\ntarget: 127.0.0.1:8080\nprofiles: {a: {}}\n", `a.yaml:2: target: "127.0.0.1:8080" must start with http:// or https://`},

@@ -113,10 +113,14 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	if cfg.Scan.Insecure {
 		s.warnings = append(s.warnings, "TLS certificate verification is off (--insecure or scan.insecure): anyone between the scanner and the target can read the credentials; use --ca-file with the staging CA instead")
 	}
+	var names []string
+	for _, p := range set.Profiles() {
+		names = append(names, p.Name)
+	}
 	for i, ig := range cfg.Ignore {
 		if ig.Profile != "" && set.Get(ig.Profile) == nil {
 			return nil, &profiles.ConfigError{File: cfg.File, Line: ig.Line, Path: fmt.Sprintf("ignore[%d].profile", i),
-				Msg: fmt.Sprintf("%q is not a profile of this config", ig.Profile)}
+				Msg: fmt.Sprintf("%q is not a profile of this config; use one of: %s", ig.Profile, strings.Join(names, ", "))}
 		}
 	}
 	if s.doc, err = s.loadSpec(ctx); err != nil {
