@@ -58,6 +58,12 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("the dry run wrote reports: %v", err)
 	}
+	// A budget smaller than the plan is announced before any scan.
+	r := runCLI(t, dir, nil, "scan", "--dry-run", "--target", srv.URL, "--max-requests", "3")
+	want := "warning: the plan has 9 probes but the request budget is 3 (--max-requests or scan.max_requests): the scan will stop before the end and exit 3"
+	if r.code != ExitOK || !strings.Contains(r.stderr, want) || hits.Load() != 0 {
+		t.Errorf("dry run with a small budget: exit %d, %d requests, stderr:\n%s", r.code, hits.Load(), r.stderr)
+	}
 }
 
 // TestMaxRequestsFlag: --max-requests stops the scan after the budget;
