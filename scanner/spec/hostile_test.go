@@ -229,3 +229,33 @@ func TestDeepExternalRef(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsWithoutSlash checks that a path not beginning with "/", which
+// appended to the target could name another host or port, gives no
+// operation and a warning with the fix. Found by FuzzLoad.
+func TestPathsWithoutSlash(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "api.yaml")
+	doc := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n" +
+		"  '@evil.test/x': {get: {responses: {'200': {description: ok}}}}\n" +
+		"  ':8443/admin': {delete: {responses: {'200': {description: ok}}}}\n" +
+		"  /ok: {get: {responses: {'200': {description: ok}}}}\n" +
+		"  no-operations: {}\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(context.Background(), file, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keysAndLines(d); len(got) != 1 || got[0] != "6 GET /ok" {
+		t.Errorf("operations %q, want only GET /ok", got)
+	}
+	want := []string{
+		`path ":8443/admin" does not begin with "/"; its operations are skipped (write it as "/:8443/admin")`,
+		`path "@evil.test/x" does not begin with "/"; its operations are skipped (write it as "/@evil.test/x")`,
+	}
+	if len(d.Warnings) < 2 || d.Warnings[0] != want[0] || d.Warnings[1] != want[1] {
+		t.Errorf("warnings =\n%s\nwant first\n%s", strings.Join(d.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -215,8 +215,9 @@ func build(ctx context.Context, p *parsed) *Document {
 		out.Title, out.APIVersion = p.doc.Info.Title, p.doc.Info.Version
 	}
 	out.Servers = servers(p.doc)
-	out.Operations = operations(p.doc, p.outline)
-	out.Warnings = warnings(ctx, p.doc)
+	var skipped []string
+	out.Operations, skipped = operations(p.doc, p.outline)
+	out.Warnings = append(skipped, warnings(ctx, p.doc)...)
 	return out
 }
 

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"cmp"
+	"fmt"
 	"mime"
 	"net/url"
 	"path"
@@ -13,13 +14,22 @@ import (
 )
 
 // operations flattens every path item × method of doc, in document order.
-func operations(doc *openapi3.T, o *outline) []*Operation {
-	var ops []*Operation
+//
+// A path that does not begin with "/" is skipped, with a warning, whatever
+// its operations: OpenAPI requires the slash, and a path like "@evil.test/x"
+// or ":8443/x" appended to the target would name another host or port.
+func operations(doc *openapi3.T, o *outline) (ops []*Operation, skipped []string) {
 	if doc.Paths == nil {
-		return ops
+		return ops, nil
 	}
 	for template, item := range doc.Paths.Map() {
 		if item == nil {
+			continue
+		}
+		if !strings.HasPrefix(template, "/") {
+			if len(item.Operations()) > 0 {
+				skipped = append(skipped, fmt.Sprintf("path %q does not begin with \"/\"; its operations are skipped (write it as %q)", template, "/"+template))
+			}
 			continue
 		}
 		for method, op := range item.Operations() {
@@ -41,7 +51,12 @@ func operations(doc *openapi3.T, o *outline) []*Operation {
 		}
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
 	})
-	return ops
+	slices.Sort(skipped)
+	if len(skipped) > maxWarnings {
+		more := len(skipped) - maxWarnings
+		skipped = append(skipped[:maxWarnings:maxWarnings], fmt.Sprintf("… and %d more paths without a leading \"/\"", more))
+	}
+	return ops, skipped
 }
 
 func operation(doc *openapi3.T, template, method string, item *openapi3.PathItem, op *openapi3.Operation, line int, swagger2 bool) *Operation {
