@@ -13,6 +13,8 @@ import (
 	"github.com/authzscan/authzscan/profiles"
 )
 
+var commentLine = regexp.MustCompile(`(?m)^[ \t]*(#.*)?\n`)
+
 // secretMark is replaced by the fuzzed secret in the fuzzed config.
 const secretMark = "@@SECRET@@"
 
@@ -25,7 +27,9 @@ func fuzzSeeds(f *testing.F) []string {
 		if err != nil {
 			f.Fatalf("seed %s: %v", name, err)
 		}
-		raw := string(data)
+		// Whole-line comments go: they make the inputs long, which makes
+		// minimizing slow, and exercise nothing of the loader.
+		raw := commentLine.ReplaceAllString(string(data), "")
 		seeds = append(seeds, raw, strings.NewReplacer("{{.URL}}", "http://127.0.0.1:8080", "{{.IdPURL}}", "http://127.0.0.1:8081").Replace(raw))
 		// The same config with every ${VAR} a literal credential.
 		seeds = append(seeds, regexp.MustCompile(`"?\$\{[A-Z_]+\}"?`).ReplaceAllString(raw, secretMark))
@@ -72,7 +76,7 @@ func FuzzParseConfig(f *testing.F) {
 		f.Add(s, "s3cr3tT0kenValue")
 	}
 	f.Fuzz(func(t *testing.T, doc, secret string) {
-		if len(doc) > 64<<10 {
+		if len(doc) > 16<<10 {
 			return
 		}
 		text := doc
