@@ -195,8 +195,9 @@ func TestDeepNesting(t *testing.T) {
 	}
 }
 
-// TestDeepExternalRef checks that a deep file reached by a $ref is refused
-// before it is decoded, with the $ref, its line and the file's line.
+// TestDeepExternalRef checks that a deep file, or a billion-laughs one,
+// reached by a $ref is refused before it is decoded, with the $ref, its
+// line and the file's line.
 func TestDeepExternalRef(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -205,11 +206,18 @@ func TestDeepExternalRef(t *testing.T) {
 		fmt.Fprintf(&deep, "%stype: array\n%sitems:\n", strings.Repeat("  ", i), strings.Repeat("  ", i))
 	}
 	deep.WriteString(strings.Repeat("  ", 200) + "type: string\n")
+	var laughs strings.Builder
+	laughs.WriteString("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&laughs, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
 	files := map[string]string{
-		"api.yaml":  withSchemaRef("deep.yaml"),
-		"deep.yaml": deep.String(),
-		"deep.json": "{\"a\":\n" + strings.Repeat("[", 300) + strings.Repeat("]", 300) + "}",
-		"json.yaml": withSchemaRef("deep.json"),
+		"laughs.yaml":     laughs.String(),
+		"laughs-ref.yaml": withSchemaRef("laughs.yaml"),
+		"api.yaml":        withSchemaRef("deep.yaml"),
+		"deep.yaml":       deep.String(),
+		"deep.json":       "{\"a\":\n" + strings.Repeat("[", 300) + strings.Repeat("]", 300) + "}",
+		"json.yaml":       withSchemaRef("deep.json"),
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
@@ -221,6 +229,8 @@ func TestDeepExternalRef(t *testing.T) {
 		// 128th "items:" (line 256).
 		{"api.yaml", `line 10: $ref "deep.yaml": its line 257: objects and arrays nest more than 128 levels deep; flatten the nesting into named schemas joined by $refs`},
 		{"json.yaml", `line 10: $ref "deep.json": its line 2: objects and arrays nest more than 128 levels deep; flatten the nesting into named schemas joined by $refs`},
+		// a6, on line 7, holds *a5: a million values and more.
+		{"laughs-ref.yaml", `line 10: $ref "laughs.yaml": its line 7: YAML aliases expand the document to more than 1000000 values (a billion-laughs document); write the repeated part once and refer to it with $ref`},
 	} {
 		file := filepath.Join(dir, tc.spec)
 		_, err := Load(context.Background(), file, Options{})

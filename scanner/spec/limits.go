@@ -132,6 +132,68 @@ func checkYAMLNesting(root *yaml.Node) error {
 	return nil
 }
 
+// maxYAMLExpansion caps the number of nodes a YAML document may stand for
+// once its aliases are expanded, when that is more than yamlExpansionRatio
+// times the nodes it writes: an honest document reuses a few anchors, a
+// billion-laughs one multiplies them. The YAML library has a rule of its
+// own, but its error points into its internals.
+const (
+	maxYAMLExpansion   = 1_000_000
+	yamlExpansionRatio = 10
+)
+
+// aliasBombError tells where the aliases of a document expand too much.
+type aliasBombError struct {
+	line int // of the alias with the biggest expansion
+}
+
+func (e *aliasBombError) Error() string {
+	return fmt.Sprintf("YAML aliases expand the document to more than %d values (a billion-laughs document); write the repeated part once and refer to it with $ref", maxYAMLExpansion)
+}
+
+// checkYAMLAliases fails when the aliases of the node tree expand past
+// maxYAMLExpansion nodes and yamlExpansionRatio times the nodes written.
+// Each node is counted once; counts saturate just past the cap.
+func checkYAMLAliases(root *yaml.Node) error {
+	const limit = maxYAMLExpansion + 1
+	memo := make(map[*yaml.Node]int)
+	written := 0
+	var biggest *yaml.Node
+	biggestSize := 0
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n == nil {
+			return 0
+		}
+		if v, ok := memo[n]; ok {
+			return v
+		}
+		memo[n] = 0 // an alias to its own ancestor adds nothing
+		written++
+		v := 1
+		if n.Kind == yaml.AliasNode {
+			v = size(n.Alias)
+			if v > biggestSize {
+				biggest, biggestSize = n, v
+			}
+		} else {
+			for _, c := range n.Content {
+				v = min(v+size(c), limit)
+			}
+		}
+		memo[n] = v
+		return v
+	}
+	if total := size(root); total >= limit && total > yamlExpansionRatio*written {
+		line := 0
+		if biggest != nil {
+			line = biggest.Line
+		}
+		return &aliasBombError{line: line}
+	}
+	return nil
+}
+
 // checkNesting applies the textual cap to a document of either syntax. A
 // document that does not parse passes: the parser reports that better.
 func checkNesting(data []byte) error {
@@ -141,6 +203,9 @@ func checkNesting(data []byte) error {
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil {
 		return nil
+	}
+	if err := checkYAMLAliases(&root); err != nil {
+		return err
 	}
 	return checkYAMLNesting(&root)
 }

@@ -128,9 +128,12 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 	if err != nil && o == nil {
 		var se *yamlSyntaxError
 		var deep *tooDeepError
+		var bomb *aliasBombError
 		switch {
 		case errors.As(err, &deep):
 			return nil, tooDeep(loc, err)
+		case errors.As(err, &bomb):
+			return nil, errorf(loc, bomb.line, err, "%v", err)
 		case errors.Is(err, errEmpty):
 			return nil, errorf(loc, 0, err, "the document is empty")
 		case errors.Is(err, errNotObject):

@@ -98,6 +98,9 @@ func outlineYAML(data []byte) (*outline, error) {
 	if top.Kind != yaml.MappingNode {
 		return nil, errNotObject
 	}
+	if err := checkYAMLAliases(&root); err != nil {
+		return nil, err
+	}
 	if err := checkYAMLNesting(&root); err != nil {
 		return nil, err
 	}

@@ -251,9 +251,12 @@ func (s *source) displayName(key string) string {
 func describeReadError(err error) string {
 	var tooBig *tooLargeError
 	var deep *tooDeepError
+	var bomb *aliasBombError
 	switch {
 	case errors.As(err, &deep) && deep.line > 0:
 		return fmt.Sprintf("its line %d: %v", deep.line, deep)
+	case errors.As(err, &bomb) && bomb.line > 0:
+		return fmt.Sprintf("its line %d: %v", bomb.line, bomb)
 	case errors.Is(err, fs.ErrNotExist):
 		return "file not found"
 	case errors.As(err, &tooBig):
