@@ -133,7 +133,7 @@ func TestCorpusPlans(t *testing.T) {
 		mu                                         sync.Mutex
 		loaded, planned, loadFailed, planFailed    int
 		operations, plannedOps, skippedOps, probes int
-		skippedDocs                                []string
+		skippedDocs, loadErrors                    []string
 		skipReasons                                = map[string]int{}
 	)
 	// Documents are loaded and planned a few at a time: each load already
@@ -161,6 +161,7 @@ func TestCorpusPlans(t *testing.T) {
 					}
 					mu.Lock()
 					loadFailed++
+					loadErrors = append(loadErrors, err.Error())
 					mu.Unlock()
 					return
 				}
@@ -199,6 +200,10 @@ func TestCorpusPlans(t *testing.T) {
 		len(docs), loaded, planned, loadFailed, planFailed, len(skippedDocs), strings.Join(skippedDocs, ", "))
 	t.Logf("corpus plans: %d operations: %d planned, %d skipped (%s); %d probes for %d profiles",
 		operations, plannedOps, skippedOps, strings.Join(reasons, ", "), probes, len(set.Profiles()))
+	sort.Strings(loadErrors)
+	for _, e := range loadErrors {
+		t.Logf("corpus plans: failed to load: %s", e)
+	}
 }
 
 // buildPlanNoPanic is BuildPlan with unsafe methods, a panic turned into
