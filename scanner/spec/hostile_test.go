@@ -2,13 +2,17 @@ package spec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v4"
 )
 
 // loadBound is how long a hostile document may take to be refused: far
@@ -267,5 +271,113 @@ func TestPathsWithoutSlash(t *testing.T) {
 	}
 	if len(d.Warnings) < 2 || d.Warnings[0] != want[0] || d.Warnings[1] != want[1] {
 		t.Errorf("warnings =\n%s\nwant first\n%s", strings.Join(d.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// wideDoc is a document whose n operations each use, through a $ref, one
+// schema W; W has n properties of its own, or, with indirect, one property
+// that refers to a schema A that has them. One property has a problem for
+// validation to find: a negative multipleOf.
+func wideDoc(n int, indirect bool) string {
+	var b strings.Builder
+	b.WriteString("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  /p%d: {post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/W'}}}}, responses: {'200': {description: ok}}}}\n", i)
+	}
+	b.WriteString("components:\n  schemas:\n")
+	if indirect {
+		b.WriteString("    W: {type: object, properties: {a: {$ref: '#/components/schemas/A'}}}\n    A:\n")
+	} else {
+		b.WriteString("    W:\n")
+	}
+	b.WriteString("      type: object\n      properties:\n        bad: {type: number, multipleOf: -1}\n")
+	for i := range n {
+		fmt.Fprintf(&b, "        f%d: {type: object, properties: {x: {type: string}}}\n", i)
+	}
+	return b.String()
+}
+
+// TestResolutionBudget checks that a document whose $refs would take
+// kin-openapi minutes to resolve (one big schema used from many places:
+// the work is their product) is refused at once with an error that says
+// why and what to do, while the same shape at a small size loads, in YAML
+// and in JSON.
+func TestResolutionBudget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const want = "resolving its $refs would walk more than 10000000 schema nodes (big schemas used from many places); " +
+		"give the shared schema's parts names of their own under components and refer to those"
+	for _, tc := range []struct {
+		n    int
+		json bool
+		ok   bool
+	}{{100, false, true}, {100, true, true}, {3000, false, false}, {3000, true, false}} {
+		content := wideDoc(tc.n, false)
+		name := fmt.Sprintf("wide%d.yaml", tc.n)
+		if tc.json {
+			var v any
+			if err := yaml.Unmarshal([]byte(content), &v); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			content, name = string(b), fmt.Sprintf("wide%d.json", tc.n)
+		}
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		doc, err := Load(context.Background(), file, Options{})
+		if took := time.Since(start); took > loadBound {
+			t.Errorf("%s: took %v, more than %v", name, took, loadBound)
+		}
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case tc.ok && len(doc.Operations) != tc.n:
+			t.Errorf("%s: %d operations, want %d", name, len(doc.Operations), tc.n)
+		case !tc.ok && (err == nil || err.Error() != fmt.Sprintf("spec %q: %s", file, want)):
+			t.Errorf("%s: error =\n%v\nwant\n%s", name, err, fmt.Sprintf("spec %q: %s", file, want))
+		}
+	}
+}
+
+// TestValidationBudget checks that a document whose validation would take
+// minutes (a big schema reached, through a small one, from many operations:
+// kin-openapi walks all of it for each) loads quickly, unvalidated, with a
+// warning that says so, while the same shape at a small size is validated.
+func TestValidationBudget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		n         int
+		validated bool
+	}{{50, true}, {3000, false}} {
+		file := filepath.Join(dir, fmt.Sprintf("wide%d.yaml", tc.n))
+		if err := os.WriteFile(file, []byte(wideDoc(tc.n, true)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		doc, err := Load(context.Background(), file, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took > loadBound {
+			t.Errorf("%d operations: took %v, more than %v", tc.n, took, loadBound)
+		}
+		if len(doc.Operations) != tc.n {
+			t.Errorf("%d operations, want %d", len(doc.Operations), tc.n)
+		}
+		skipped := slices.Contains(doc.Warnings, validationSkipped)
+		found := slices.ContainsFunc(doc.Warnings, func(w string) bool { return strings.Contains(w, "multipleOf") })
+		if tc.validated && (skipped || !found) {
+			t.Errorf("%d operations: warnings %q, want the multipleOf problem", tc.n, doc.Warnings)
+		}
+		if !tc.validated && (!skipped || found || len(doc.Warnings) != 1) {
+			t.Errorf("%d operations: warnings %q, want only %q", tc.n, doc.Warnings, validationSkipped)
+		}
 	}
 }

@@ -52,6 +52,9 @@ type jsonIndex struct {
 	pathsObj   bool
 	components []sectionMember
 	compObj    bool
+	// v2sections are Swagger 2.0's top-level definitions, parameters and
+	// responses, with their entries, for resolutionCost.
+	v2sections []sectionMember
 }
 
 // httpMethods are the path item keys that hold an operation.
@@ -196,6 +199,13 @@ func (p *jsonPass) document(ix *jsonIndex) error {
 			m.val, err = p.paths(ix, start)
 		case "components":
 			m.val, err = p.components(ix, start)
+		case "definitions", "parameters", "responses":
+			var sm sectionMember
+			sm.key, sm.line = k, line
+			if sm.entries, m.val, err = p.entries(start); err == nil && sm.entries != nil {
+				sm.val = m.val
+				ix.v2sections = append(ix.v2sections, sm)
+			}
 		default:
 			m.val, err = p.skip(start)
 		}
@@ -310,4 +320,31 @@ func (p *jsonPass) components(ix *jsonIndex, start int64) (span, error) {
 		ix.components = append(ix.components, sm)
 	}
 	return p.close(start)
+}
+
+// entries reads an object's members with their spans; nil entries when the
+// value is not an object.
+func (p *jsonPass) entries(start int64) ([]member, span, error) {
+	ok, err := p.open(start)
+	if err != nil || !ok {
+		if err == nil {
+			sp, err := p.skip(start)
+			return nil, sp, err
+		}
+		return nil, span{}, err
+	}
+	out := []member{}
+	for p.dec.More() {
+		k, line, vstart, err := p.key()
+		if err != nil {
+			return nil, span{}, err
+		}
+		sp, err := p.skip(vstart)
+		if err != nil {
+			return nil, span{}, err
+		}
+		out = append(out, member{key: k, line: line, val: sp})
+	}
+	sp, err := p.close(start)
+	return out, sp, err
 }

@@ -112,6 +112,9 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 			return nil, tooDeep(loc, err)
 		}
 		ix, err = indexJSON(data)
+		if err == nil && jsonResolutionCost(data, ix) > maxResolutionCost {
+			return nil, errorf(loc, 0, resolutionTooCostlyError{}, "%v", resolutionTooCostlyError{})
+		}
 		if err == nil {
 			o = outlineJSON(data, ix)
 		} else if !errors.Is(err, errNotObject) {
@@ -134,6 +137,8 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 			return nil, tooDeep(loc, err)
 		case errors.As(err, &bomb):
 			return nil, errorf(loc, bomb.line, err, "%v", err)
+		case errors.As(err, new(resolutionTooCostlyError)):
+			return nil, errorf(loc, 0, err, "%v", err)
 		case errors.Is(err, errEmpty):
 			return nil, errorf(loc, 0, err, "the document is empty")
 		case errors.Is(err, errNotObject):
@@ -220,7 +225,11 @@ func build(ctx context.Context, p *parsed) *Document {
 	out.Servers = servers(p.doc)
 	var skipped []string
 	out.Operations, skipped = operations(p.doc, p.outline)
-	out.Warnings = append(skipped, warnings(ctx, p.doc)...)
+	if validationCost(p.doc, maxValidationVisits) > maxValidationVisits {
+		out.Warnings = append(skipped, validationSkipped)
+	} else {
+		out.Warnings = append(skipped, warnings(ctx, p.doc)...)
+	}
 	return out
 }
 

@@ -104,6 +104,9 @@ func outlineYAML(data []byte) (*outline, error) {
 	if err := checkYAMLNesting(&root); err != nil {
 		return nil, err
 	}
+	if yamlResolutionCost(top) > maxResolutionCost {
+		return nil, resolutionTooCostlyError{}
+	}
 	o := &outline{lines: make(map[string]map[string]int)}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
