@@ -407,55 +407,6 @@ func (s *Scanner) UserAgent() string {
 // MaxRequests is the request budget, 0 when there is none.
 func (s *Scanner) MaxRequests() int64 { return s.cfg.Scan.MaxRequests }
 
-// httpClient is the client every request of the scan goes through: the
-// one given WithHTTPClient, or one made for scanning (TLS as configured,
-// the per-request timeout); either way its transport sets the User-Agent
-// on requests that have none (logins, checks, OAuth2 token requests; the
-// engine sets it on probes).
-func (s *Scanner) httpClient() *http.Client {
-	var c http.Client
-	if s.opts.client != nil {
-		c = *s.opts.client
-	} else {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		n := max(s.cfg.Scan.Concurrency, 1) * 2
-		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = n, n
-		tr.MaxResponseHeaderBytes = engine.MaxResponseHeaderBytes
-		if s.tls != nil {
-			tr.TLSClientConfig = s.tls.Clone()
-		}
-		c = http.Client{Transport: tr, Timeout: s.cfg.Scan.Timeout}
-	}
-	base := c.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	c.Transport = &userAgentTransport{base: base, ua: s.UserAgent()}
-	return &c
-}
-
-// userAgentTransport sets the User-Agent of requests that carry none.
-type userAgentTransport struct {
-	base http.RoundTripper
-	ua   string
-}
-
-func (t *userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("User-Agent") == "" {
-		req = req.Clone(req.Context()) // a RoundTripper must not change its argument
-		req.Header.Set("User-Agent", t.ua)
-	}
-	return t.base.RoundTrip(req)
-}
-
-// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
-// wrapped transport.
-func (t *userAgentTransport) CloseIdleConnections() {
-	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
-}
-
 // ProbeCurl returns the curl line of a planned probe; in plan mode its
 // credentials show as ${VAR} placeholders.
 func (s *Scanner) ProbeCurl(p *Probe) (string, error) {
@@ -498,7 +449,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		BodyDeny:      s.bodyDeny,
 		LoginRedirect: s.deny.Redirect,
 		UserAgent:     s.UserAgent(),
-		Client:        s.httpClient(),
+		Client:        s.opts.client,
 		TLS:           s.tls,
 		MaxRequests:   s.cfg.Scan.MaxRequests,
 	})

@@ -91,7 +91,8 @@ type Config struct {
 	// a renewable profile without a logged_out rule it triggers a renewal
 	// like a 401.
 	LoginRedirect *regexp.Regexp
-	// UserAgent is sent with every probe.
+	// UserAgent is sent with every request that carries none: probes,
+	// logins, checks and OAuth2 token requests.
 	UserAgent string
 	// Client sends the requests; nil means a client made for scanning (no
 	// redirects, no cookie jar, TLS verification on, Timeout). A given
@@ -209,6 +210,11 @@ func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, 
 	}
 	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max {
 		return nil, 0, &notSentError{fmt.Errorf("%w (--max-requests %d)", ErrBudget, max)}
+	}
+	if e.cfg.UserAgent != "" && req.Header.Get("User-Agent") == "" {
+		// Logins, checks and token requests too: a WAF or an access log
+		// tells every request of the scan apart.
+		req.Header.Set("User-Agent", e.cfg.UserAgent)
 	}
 	var conns, writes atomic.Int32
 	trace := &httptrace.ClientTrace{
