@@ -46,3 +46,33 @@ func TestREADMEAuthExample(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEConfigExample keeps the README's config reference valid: the
+// block under "The config file" decodes, with every scan key it shows.
+func TestREADMEConfigExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(data)
+	i := strings.Index(section, "### The config file")
+	if i < 0 {
+		t.Fatal("README has no config file section")
+	}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section[i:])
+	if block == nil {
+		t.Fatal("the config file section has no YAML example")
+	}
+	cfg, err := scanner.ParseConfig([]byte(block[1]), "README.md")
+	if err != nil {
+		t.Fatalf("the README config example does not decode: %v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the README config example is not valid: %v", err)
+	}
+	for _, key := range []string{"max_requests:", "user_agent:", "ca_file:", "insecure:", "spec_refs:", "max_body:", "retries:"} {
+		if !strings.Contains(block[1], key) {
+			t.Errorf("the README config example does not show %s", key)
+		}
+	}
+}
