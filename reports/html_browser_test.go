@@ -51,7 +51,7 @@ func chromiumPath() (string, error) {
 
 // startBrowser starts one headless Chromium for the calling test, with a
 // fresh profile, and stops it when the test ends.
-func startBrowser(t *testing.T) context.Context {
+func startBrowser(t testing.TB) context.Context {
 	t.Helper()
 	if os.Getenv("AUTHZSCAN_SKIP_BROWSER") == "1" {
 		t.Skip("AUTHZSCAN_SKIP_BROWSER=1: the HTML report is not tested in a browser")
@@ -119,7 +119,7 @@ type tab struct {
 }
 
 // openTab opens url in a new tab of the browser.
-func openTab(t *testing.T, browserCtx context.Context, url string) *tab {
+func openTab(t testing.TB, browserCtx context.Context, url string) *tab {
 	t.Helper()
 	tb := &tab{}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(tb.listen))
@@ -169,7 +169,7 @@ func (tb *tab) listen(ev any) {
 }
 
 // clean fails the test if the page logged, threw or opened a dialog.
-func (tb *tab) clean(t *testing.T) {
+func (tb *tab) clean(t testing.TB) {
 	t.Helper()
 	tb.do(t, chromedp.Evaluate[chromedp.Void](`0`)) // every event sent before this reply is recorded
 	tb.mu.Lock()
@@ -182,7 +182,7 @@ func (tb *tab) clean(t *testing.T) {
 	}
 }
 
-func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+func (tb *tab) do(t testing.TB, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
 	defer cancel()
@@ -191,7 +191,7 @@ func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-func eval[T any](t *testing.T, tb *tab, expr string) T {
+func eval[T any](t testing.TB, tb *tab, expr string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
 	defer cancel()
@@ -203,7 +203,7 @@ func eval[T any](t *testing.T, tb *tab, expr string) T {
 }
 
 // writeReport renders r into a fresh folder and returns its file:// URL.
-func writeReport(t *testing.T, r *scanner.Result) (string, []byte) {
+func writeReport(t testing.TB, r *scanner.Result) (string, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := HTML(&buf, r); err != nil {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Memory of a large scan (BENCHMARKS.md, section scan-memory): builds
+# authzscan and bench/bigscan, serves a synthetic API on loopback and scans
+# it with the real binary at rate 0, measuring peak RSS with /usr/bin/time -v
+# at several plan sizes, to show memory is flat in the number of probes.
+#
+#   bench/scan-memory.sh [OPS...]     default: 200 1000 2000 (11k, 55k, 110k probes)
+#
+# Env: CONCURRENCY (32), PROFILES (10), FORMATS (json,html,sarif), REPEAT (1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ops_list=("$@")
+[ ${#ops_list[@]} -eq 0 ] && ops_list=(200 1000 2000)
+conc=${CONCURRENCY:-32}
+nprof=${PROFILES:-10}
+formats=${FORMATS:-json,html,sarif}
+repeat=${REPEAT:-1}
+
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+go build -o "$work/authzscan" ./cmd/authzscan
+go build -o "$work/bigscan" ./bench/bigscan/cmd/bigscan
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
+printf '%-6s %-8s %-8s %-10s %-9s %-8s %s\n' ops probes findings peak_MB wall_s probes/s report.json_MB
+for r in $(seq "$repeat"); do
+for ops in "${ops_list[@]}"; do
+  d="$work/ops$ops"; mkdir -p "$d"
+  "$work/bigscan" -dir "$d" -ops "$ops" -profiles "$nprof" 2>"$d/server.log" &
+  server=$!
+  for _ in $(seq 100); do [ -s "$d/env" ] && break; sleep 0.05; done
+  # shellcheck disable=SC1091
+  . "$d/env"
+  set +e
+  /usr/bin/time -v -o "$d/time" "$work/authzscan" scan --config "$d/authzscan.yaml" \
+    --rate 0 --concurrency "$conc" --format "$formats" --out "$d/out" --fail-on none >"$d/stdout" 2>"$d/stderr"
+  rc=$?
+  set -e
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
+  if [ $rc -ne 0 ]; then echo "scan of $ops ops exited $rc:"; tail -5 "$d/stderr"; exit 1; fi
+  rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$d/time")
+  wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$d/time" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  read -r probes findings < <(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['summary']['probes'], len(r['findings']))" "$d/out/report.json")
+  json_mb=$(awk -v b="$(stat -c %s "$d/out/report.json")" 'BEGIN{printf "%.0f", b/1048576}')
+  printf '%-6s %-8s %-8s %-10s %-9s %-8s %s\n' "$ops" "$probes" "$findings" "$((rss_kb/1024))" "$wall" \
+    "$(awk -v p="$probes" -v w="$wall" 'BEGIN{printf "%.0f", p/w}')" "$json_mb"
+  rm -rf "$d"
+done
+done

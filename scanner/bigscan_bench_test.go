@@ -1,0 +1,72 @@
+package scanner_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/authzscan/authzscan/bench/bigscan"
+	"github.com/authzscan/authzscan/scanner"
+)
+
+// BenchmarkBigScan runs a synthetic scan (package bench/bigscan: ops
+// operations, half on an owned object, 10 profiles) against a loopback
+// server at rate 0 and reports what the Result retains per probe, the heap
+// in use once the scan is done, and probes per second. The full-size run,
+// with the real binary and peak RSS, is bench/scan-memory.sh.
+//
+//	go test -run='^$' -bench=BigScan -benchtime=3x ./scanner/
+func BenchmarkBigScan(b *testing.B) {
+	for _, ops := range []int{20, 200} {
+		b.Run(map[int]string{20: "probes=1.1k", 200: "probes=11k"}[ops], func(b *testing.B) {
+			benchBigScan(b, ops, 10)
+		})
+	}
+}
+
+func benchBigScan(b *testing.B, ops, nprof int) {
+	srv := httptest.NewServer(bigscan.Handler(nprof, 1024))
+	defer srv.Close()
+	dir := b.TempDir()
+	if err := bigscan.Write(dir, srv.URL, ops, nprof); err != nil {
+		b.Fatal(err)
+	}
+	env := bigscan.Env(nprof)
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	var retained, probes float64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 32
+		s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(lookup))
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		res, err := s.Run(context.Background())
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		probes = float64(res.Summary.Probes)
+		retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		runtime.KeepAlive(res)
+		runtime.KeepAlive(s)
+		b.StartTimer()
+	}
+	b.ReportMetric(probes, "probes")
+	b.ReportMetric(retained/probes, "retained-B/probe")
+	b.ReportMetric(probes*float64(b.N)/b.Elapsed().Seconds(), "probes/s")
+}
