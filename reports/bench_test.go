@@ -139,4 +139,3 @@ func BenchmarkHTMLInBrowser(b *testing.B) {
 	b.ReportMetric(worst, "filter-worst-ms")
 	b.ReportMetric(0, "ns/op")
 }
-
