@@ -442,41 +442,31 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 		}
 	})
 	defer stopGrace()
-	jobs := make(chan Job)
-	var wg sync.WaitGroup
-	for i := 0; i < e.cfg.Concurrency; i++ {
-		go func() {
-			for j := range jobs {
-				emit(e.probe(ctx, exchange, j))
-				wg.Done()
-			}
-		}()
-	}
-	defer close(jobs)
+	// Workers claim the jobs of a stage in order through one counter, like
+	// a minimal client loop: no dispatcher goroutine to wake per job. A job
+	// is started once claimed; a worker claims none after ctx is done.
 	for s, stage := range stages {
-		for i, j := range stage {
-			if ctx.Err() != nil {
-				notStarted = appendIndexes(notStarted, stage[i:])
-				for _, rest := range stages[s+1:] {
-					notStarted = appendIndexes(notStarted, rest)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range min(e.cfg.Concurrency, len(stage)) {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					i := next.Add(1) - 1
+					if i >= int64(len(stage)) {
+						return
+					}
+					emit(e.probe(ctx, exchange, stage[i]))
 				}
-				wg.Wait()
-				return notStarted
-			}
-			wg.Add(1)
-			select {
-			case jobs <- j:
-			case <-ctx.Done():
-				wg.Done()
-				notStarted = appendIndexes(notStarted, stage[i:])
-				for _, rest := range stages[s+1:] {
-					notStarted = appendIndexes(notStarted, rest)
-				}
-				wg.Wait()
-				return notStarted
-			}
+			})
 		}
 		wg.Wait()
+		if claimed := min(next.Load(), int64(len(stage))); ctx.Err() != nil && (claimed < int64(len(stage)) || s+1 < len(stages)) {
+			notStarted = appendIndexes(notStarted, stage[claimed:])
+			for _, rest := range stages[s+1:] {
+				notStarted = appendIndexes(notStarted, rest)
+			}
+			return notStarted
+		}
 	}
 	return nil
 }
@@ -521,7 +511,9 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 			return obs
 		}
 		renewing = false
-		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header.Clone(), j.Request.Body
+		// The request is this attempt's own and nothing changes its header
+		// once sent: the observation keeps it as is.
+		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, j.Request.Body
 		start := time.Now()
 		resp, writes, err := e.send(wait, req)
 		release()
@@ -632,7 +624,7 @@ func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgen
 func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 	defer resp.Body.Close()
 	obs.Status = resp.StatusCode
-	obs.RespHeader = resp.Header.Clone()
+	obs.RespHeader = resp.Header // the response is this probe's own
 	body, err := io.ReadAll(io.LimitReader(resp.Body, e.cfg.MaxBody+1))
 	if int64(len(body)) > e.cfg.MaxBody {
 		// Drain a little so the connection can be reused, unless the

@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Benchmarks of the engine's two jobs: pace requests exactly (pacing), and
+// add nothing on top of the network when the rate is unlimited
+// (throughput). Both are measured, never asserted: they report custom
+// metrics, and bench/pacing.sh and bench/throughput.sh judge them against
+// the targets in BENCHMARKS.md. Run once with -benchtime=1x (as CI does)
+// each case takes about a second.
+
+// benchDuration reads a duration from the environment (the scripts set
+// longer runs), else def.
+func benchDuration(b *testing.B, name string, def time.Duration) time.Duration {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		b.Fatalf("%s=%q: %v", name, v, err)
+	}
+	return d
+}
+
+func benchInt(b *testing.B, name string, def int) int {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// maxInWindow returns the largest number of sorted arrivals in any
+// half-open window [t, t+w).
+func maxInWindow(at []time.Duration, w time.Duration) int {
+	best, j := 0, 0
+	for i := range at {
+		for j < len(at) && at[j]-at[i] < w {
+			j++
+		}
+		best = max(best, j-i)
+	}
+	return best
+}
+
+// BenchmarkPacing drives the real engine against a recording loopback
+// target for a fixed duration (AUTHZSCAN_BENCH_PACING, default 1 s) and
+// reports:
+//
+//   - achieved/target: the steady rate, (requests − burst) / (last arrival
+//     − first arrival), over the target rate. A token bucket of size burst
+//     at rate r admits n requests in exactly (n − burst) / r, so 1.0 is
+//     exact pacing; the target is within 2 %.
+//   - max-1s-window and limit: the most arrivals in any one-second window
+//     and rate + burst, which it must never exceed.
+func BenchmarkPacing(b *testing.B) {
+	cases := []struct{ rate, burst, concurrency int }{
+		{20, 1, 1}, {20, 1, 16},
+		{100, 1, 1}, {100, 1, 16},
+		{500, 1, 1}, {500, 1, 16},
+		{100, 10, 16},
+	}
+	d := benchDuration(b, "AUTHZSCAN_BENCH_PACING", time.Second)
+	for _, c := range cases {
+		name := fmt.Sprintf("rate=%d/burst=%d/c=%d", c.rate, c.burst, c.concurrency)
+		b.Run(name, func(b *testing.B) {
+			n := c.burst + int(float64(c.rate)*d.Seconds())
+			anon := anonymous(b)
+			var ratios []float64
+			var worst, sent int
+			for range b.N {
+				tg := newTarget(b)
+				e := newEngine(b, tg.base(b), func(cfg *Config) {
+					cfg.Rate, cfg.Burst, cfg.Concurrency = float64(c.rate), c.burst, c.concurrency
+				})
+				res := run(b, context.Background(), e, gets(0, n, anon, "/paced"))
+				hs := tg.hitsFor("/paced")
+				if len(hs) != n {
+					b.Fatalf("server saw %d requests, want %d", len(hs), n)
+				}
+				for _, o := range res.obs {
+					if o.Status != 200 {
+						b.Fatalf("status %d err %q", o.Status, o.Err)
+					}
+				}
+				at := arrivals(hs, hs[0].At)
+				span := at[len(at)-1] - at[0]
+				ratios = append(ratios, float64(n-c.burst)/span.Seconds()/float64(c.rate))
+				worst = max(worst, maxInWindow(at, time.Second))
+				sent += n
+			}
+			slices.Sort(ratios)
+			limit := c.rate + c.burst
+			b.ReportMetric(ratios[len(ratios)/2], "achieved/target")
+			b.ReportMetric(float64(worst), "max-1s-window")
+			b.ReportMetric(float64(limit), "limit")
+			b.ReportMetric(float64(sent)/float64(b.N), "requests")
+			if worst > limit {
+				b.Logf("MISS: %d requests in one second, more than rate + burst = %d", worst, limit)
+			}
+		})
+	}
+}
+
+// fastServer is a loopback server answering "ok" at once, counting the
+// connections it accepts.
+type fastServer struct {
+	srv   *httptest.Server
+	conns atomic.Int64
+}
+
+func newFastServer(b *testing.B) *fastServer {
+	b.Helper()
+	fs := &fastServer{}
+	fs.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	fs.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			fs.conns.Add(1)
+		}
+	}
+	fs.srv.Start()
+	b.Cleanup(fs.srv.Close)
+	return fs
+}
+
+// loopClient is the floor any Go scanner can reach: concurrency goroutines
+// doing client.Do, draining and closing the body, over one transport that
+// keeps every connection. It sends the same request as the engine (the
+// Accept and User-Agent headers BuildRequest sets).
+type loopClient struct {
+	client *http.Client
+	url    string
+	c      int
+}
+
+func newLoopClient(url string, concurrency int) *loopClient {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = concurrency * 2
+	tr.MaxIdleConnsPerHost = concurrency * 2
+	return &loopClient{client: &http.Client{Transport: tr}, url: url, c: concurrency}
+}
+
+// run sends n requests and returns how long they took.
+func (l *loopClient) run(b *testing.B, n int) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range l.c {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				req, err := http.NewRequest(http.MethodGet, l.url, nil)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				req.Header.Set("Accept", DefaultAccept)
+				req.Header.Set("User-Agent", testConfig(nil).UserAgent)
+				resp, err := l.client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// heyRate runs the hey load generator (when on PATH) for n requests at
+// concurrency c and returns its requests per second.
+func heyRate(b *testing.B, hey, url string, n, c int) float64 {
+	out, err := exec.Command(hey, "-n", strconv.Itoa(n), "-c", strconv.Itoa(c), url).CombinedOutput()
+	if err != nil {
+		b.Fatalf("hey: %v\n%s", err, out)
+	}
+	m := heyRPS.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("hey printed no Requests/sec:\n%s", out)
+	}
+	rps, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rps
+}
+
+var heyRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BenchmarkThroughput compares the engine with no rate limit against the
+// minimal client loop and against hey, on one fast loopback server, in
+// interleaved rounds (AUTHZSCAN_BENCH_ROUNDS, default 3) whose order
+// rotates. One op is one request by each compared client; a round sends at
+// least 300. It reports the median requests per second of each, the
+// median per-round ratios engine/loop (target ≥ 0.9) and engine/hey, and
+// the new connections each opened per round (≤ the concurrency when
+// connections are reused).
+func BenchmarkThroughput(b *testing.B) {
+	hey, _ := exec.LookPath("hey")
+	if hey == "" {
+		b.Log("hey is not on PATH: no engine/hey ratio (apt-get install hey)")
+	}
+	rounds := benchInt(b, "AUTHZSCAN_BENCH_ROUNDS", 3)
+	for _, c := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
+			fs := newFastServer(b)
+			u := fs.srv.URL + "/fast"
+			anon := anonymous(b)
+			per := max(b.N/rounds, 300)
+			e := newEngine(b, mustURL(b, fs.srv.URL), func(cfg *Config) { cfg.Rate, cfg.Concurrency = 0, c })
+			loop := newLoopClient(u, c)
+			jobs := gets(0, per, anon, "/fast")
+			var engineRPS, loopRPS, heyRPSs, vsLoop, vsHey []float64
+			var engineConns, loopConns int64
+			type variant func()
+			runEngine := func() {
+				before := fs.conns.Load()
+				var done atomic.Int64
+				start := time.Now()
+				e.Run(context.Background(), [][]Job{jobs}, func(o Observation) {
+					if o.Status != 200 {
+						b.Errorf("status %d err %q", o.Status, o.Err)
+					}
+					done.Add(1)
+				})
+				el := time.Since(start)
+				if done.Load() != int64(per) {
+					b.Fatalf("%d observations, want %d", done.Load(), per)
+				}
+				engineRPS = append(engineRPS, float64(per)/el.Seconds())
+				engineConns = max(engineConns, fs.conns.Load()-before)
+			}
+			runLoop := func() {
+				before := fs.conns.Load()
+				el := loop.run(b, per)
+				loopRPS = append(loopRPS, float64(per)/el.Seconds())
+				loopConns = max(loopConns, fs.conns.Load()-before)
+			}
+			runHey := func() {
+				if hey != "" {
+					heyRPSs = append(heyRPSs, heyRate(b, hey, u, per, c))
+				}
+			}
+			order := []variant{runLoop, runEngine, runHey}
+			b.ResetTimer()
+			for r := range rounds {
+				for k := range order {
+					order[(r+k)%len(order)]()
+				}
+				vsLoop = append(vsLoop, engineRPS[r]/loopRPS[r])
+				if hey != "" {
+					vsHey = append(vsHey, engineRPS[r]/heyRPSs[r])
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(median(engineRPS), "engine-req/s")
+			b.ReportMetric(median(loopRPS), "loop-req/s")
+			b.ReportMetric(median(vsLoop), "engine/loop")
+			if hey != "" {
+				b.ReportMetric(median(heyRPSs), "hey-req/s")
+				b.ReportMetric(median(vsHey), "engine/hey")
+			}
+			// The first round opens the connections; later ones reuse them.
+			b.ReportMetric(float64(engineConns), "engine-conns")
+			b.ReportMetric(float64(loopConns), "loop-conns")
+		})
+	}
+}
