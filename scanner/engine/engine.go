@@ -122,8 +122,11 @@ type Engine struct {
 	client  *http.Client
 	limiter *rate.Limiter
 
-	mu         sync.Mutex
-	pauseUntil time.Time
+	// pauseUntil is when the scan-wide pause ends, in nanoseconds since
+	// epoch (a monotonic reading); 0 until the first pause. Atomic: every
+	// request reads it, so it costs no lock.
+	epoch      time.Time
+	pauseUntil atomic.Int64
 
 	requests atomic.Int64
 	reserved atomic.Int64 // requests admitted under MaxRequests
@@ -163,7 +166,7 @@ func New(cfg Config) *Engine {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	client.Jar = nil
-	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst)}
+	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst), epoch: time.Now()}
 }
 
 // Requests returns how many HTTP requests were sent so far.
@@ -267,7 +270,13 @@ func (e *Engine) acquire(ctx context.Context) error {
 		if err := e.waitPause(ctx); err != nil {
 			return err
 		}
-		if err := e.limiter.Wait(ctx); err != nil {
+		if e.cfg.Rate <= 0 {
+			// No limit: the limiter would grant at once; only an interrupt
+			// stops the request, as it would in Wait.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		} else if err := e.limiter.Wait(ctx); err != nil {
 			return err
 		}
 		if !e.paused() {
@@ -276,10 +285,15 @@ func (e *Engine) acquire(ctx context.Context) error {
 	}
 }
 
-func (e *Engine) paused() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return time.Now().Before(e.pauseUntil)
+func (e *Engine) paused() bool { return e.pauseLeft() > 0 }
+
+// pauseLeft is how long the scan-wide pause still holds (≤ 0: none).
+func (e *Engine) pauseLeft() time.Duration {
+	until := e.pauseUntil.Load()
+	if until == 0 {
+		return 0
+	}
+	return time.Duration(until) - time.Since(e.epoch)
 }
 
 // allowed reports whether u is on the target's origin or one the config
@@ -317,18 +331,18 @@ func hostPort(u *url.URL) string {
 
 // pause holds every request until d from now (the longest pause wins).
 func (e *Engine) pause(d time.Duration) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if until := time.Now().Add(d); until.After(e.pauseUntil) {
-		e.pauseUntil = until
+	until := int64(time.Since(e.epoch) + d)
+	for {
+		old := e.pauseUntil.Load()
+		if until <= old || e.pauseUntil.CompareAndSwap(old, until) {
+			return
+		}
 	}
 }
 
 func (e *Engine) waitPause(ctx context.Context) error {
 	for {
-		e.mu.Lock()
-		d := time.Until(e.pauseUntil)
-		e.mu.Unlock()
+		d := e.pauseLeft()
 		if d <= 0 {
 			return nil
 		}
