@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"embed"
@@ -83,26 +84,48 @@ func HTML(w io.Writer, r *scanner.Result) error {
 		return fmt.Errorf("html report: %w", err)
 	}
 	page := htmlBuildPage(norm)
-	var buf bytes.Buffer
-	buf.Grow(4096 + 1200*len(norm.Cells))
-	if err := htmlTmpl.Execute(&buf, page); err != nil {
+	// Straight to w: a large report is not held a second time.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := htmlTmpl.Execute(bw, page); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return bw.Flush()
 }
 
 // htmlRoundTrip returns r as report.json would give it back: nil and empty
 // slices alike, times with a fixed offset, strings as valid UTF-8. It also
 // guarantees the writer never touches r.
+//
+// The cells go one at a time (a JSON array's elements come back
+// independently of each other), so a large report is never held in full
+// as JSON text.
 func htmlRoundTrip(r *scanner.Result) (*scanner.Result, error) {
-	b, err := json.Marshal(r)
+	shell := *r
+	shell.Cells = nil
+	if r.Cells != nil {
+		shell.Cells = []scanner.Cell{}
+	}
+	b, err := json.Marshal(&shell)
 	if err != nil {
 		return nil, err
 	}
 	var out scanner.Result
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, err
+	}
+	if len(r.Cells) > 0 {
+		out.Cells = make([]scanner.Cell, len(r.Cells))
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		for i := range r.Cells {
+			buf.Reset()
+			if err := enc.Encode(&r.Cells[i]); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal(buf.Bytes(), &out.Cells[i]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &out, nil
 }

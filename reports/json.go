@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -12,10 +14,49 @@ var _ Writer = JSON
 // JSON writes the report contract (schema authzscan/report/v1), indented,
 // with a final newline. HTML-significant characters are escaped (\u003c)
 // so the file is inert if a browser opens it.
+//
+// The bytes are those of a json.Encoder with SetIndent("", "  "), but the
+// cells, by far the largest part of a big report, are encoded one at a
+// time straight to w, so writing never holds a second copy of the report.
 func JSON(w io.Writer, r *scanner.Result) error {
-	enc := json.NewEncoder(w)
+	if len(r.Cells) == 0 {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	shell := *r
+	shell.Cells = []scanner.Cell{}
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(&shell); err != nil {
+		return err
+	}
+	// A string cannot hold a raw newline, so this is the top-level key.
+	const empty = "\n  \"cells\": [],\n"
+	before, after, ok := bytes.Cut(head.Bytes(), []byte(empty))
+	if !ok {
+		panic("reports: no cells key in the JSON report")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	bw.WriteString("\n  \"cells\": [\n    ")
+	var cell bytes.Buffer
+	cenc := json.NewEncoder(&cell)
+	cenc.SetIndent("    ", "  ")
+	for i := range r.Cells {
+		if i > 0 {
+			bw.WriteString(",\n    ")
+		}
+		cell.Reset()
+		if err := cenc.Encode(&r.Cells[i]); err != nil {
+			return err
+		}
+		bw.Write(bytes.TrimSuffix(cell.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n  ],\n")
+	bw.Write(after)
+	return bw.Flush()
 }
 
 // ReadJSON decodes a report written by JSON.

@@ -30,6 +30,21 @@ type redaction struct {
 	headers map[string]bool
 	cookies map[string]bool
 	query   map[string]bool
+	// strs interns the strings many evidences repeat (header names and
+	// values, methods): a large scan keeps one copy of each.
+	strs map[string]string
+}
+
+// intern returns s, or an equal string already kept.
+func (r *redaction) intern(s string) string {
+	if r.strs == nil {
+		r.strs = map[string]string{}
+	}
+	if v, ok := r.strs[s]; ok {
+		return v
+	}
+	r.strs[s] = s
+	return s
 }
 
 func newRedaction(set *profiles.Set) *redaction {
@@ -59,7 +74,11 @@ func (r *redaction) headerList(h http.Header, response bool) []Header {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	out := []Header{}
+	n := 0
+	for _, vals := range h {
+		n += len(vals)
+	}
+	out := make([]Header, 0, min(n, maxHeaders+1))
 	for _, name := range names {
 		for _, v := range h[name] {
 			if len(out) == maxHeaders {
@@ -76,7 +95,7 @@ func (r *redaction) headerList(h http.Header, response bool) []Header {
 			default:
 				v = r.red.Redact(v)
 			}
-			out = append(out, Header{Name: clean(name, 256), Value: clean(v, maxHeaderValue)})
+			out = append(out, Header{Name: r.intern(clean(name, 256)), Value: r.intern(clean(v, maxHeaderValue))})
 		}
 	}
 	return out
@@ -133,7 +152,7 @@ func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
 	ev := Evidence{
 		Request: RequestEvidence{
-			Method:  o.Method,
+			Method:  r.intern(o.Method),
 			URL:     r.url(o.URL),
 			Headers: r.headerList(o.Header, false),
 			Body:    clean(r.red.Redact(string(o.Body)), FindingExcerpt),

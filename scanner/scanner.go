@@ -649,7 +649,13 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent str
 		} else {
 			cell.Reason = notSent
 		}
+		cell.Reason = red.intern(cell.Reason)
 		all[i] = judged{cell, issues, p, obs[i]}
+		if len(issues) == 0 {
+			// Only findings need the observation again: let the rest go
+			// now, so a large scan does not hold every response twice.
+			obs[i], all[i].obs = nil, nil
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		a, b := all[i].probe, all[j].probe
@@ -664,6 +670,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent str
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
 	fingerprints := map[string]bool{}
+	res.Cells = make([]Cell, 0, len(all))
 	for _, j := range all {
 		res.Cells = append(res.Cells, j.cell)
 		res.Summary.Verdicts[j.cell.Verdict]++
