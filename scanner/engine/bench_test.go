@@ -99,6 +99,30 @@ func schedWorst(before, after *metrics.Float64Histogram) (p999, worst float64) {
 	return p999, worst
 }
 
+// timerLateness samples, until stop is closed, how late a timer of
+// period fires on this machine (the Go runtime's timers and the operating
+// system's scheduling together), and returns the 99th percentile and the
+// maximum.
+func timerLateness(period time.Duration, stop <-chan struct{}) (p99, worst time.Duration) {
+	var late []time.Duration
+	t := time.NewTimer(period)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		t.Reset(period)
+		select {
+		case <-stop:
+			if len(late) == 0 {
+				return 0, 0
+			}
+			slices.Sort(late)
+			return late[len(late)*99/100], late[len(late)-1]
+		case <-t.C:
+			late = append(late, time.Since(start)-period)
+		}
+	}
+}
+
 // BenchmarkPacing drives the real engine against a recording loopback
 // target for a fixed duration (AUTHZSCAN_BENCH_PACING, default 1 s) and
 // reports:
@@ -113,6 +137,8 @@ func schedWorst(before, after *metrics.Float64Histogram) (p999, worst float64) {
 //     (Go runtime metrics). A token bucket of size 1 cannot make up time
 //     lost when every worker ran late, so a miss with a large figure here
 //     is the machine's, not the limiter's.
+//   - timer-late-p99-ms and timer-late-max-ms: how late a timer of one
+//     interval fired during the run, sampled alongside.
 func BenchmarkPacing(b *testing.B) {
 	cases := []struct{ rate, burst, concurrency int }{
 		{20, 1, 1}, {20, 1, 16},
@@ -129,7 +155,14 @@ func BenchmarkPacing(b *testing.B) {
 			var ratios []float64
 			var worst, sent int
 			var p999, schedMax float64
+			var lateP99, lateMax time.Duration
 			for range b.N {
+				stop := make(chan struct{})
+				lateness := make(chan [2]time.Duration, 1)
+				go func() {
+					p, w := timerLateness(time.Second/time.Duration(c.rate), stop)
+					lateness <- [2]time.Duration{p, w}
+				}()
 				before := schedLatency()
 				tg := newTarget(b)
 				e := newEngine(b, tg.base(b), func(cfg *Config) {
@@ -152,6 +185,9 @@ func BenchmarkPacing(b *testing.B) {
 				sent += n
 				p, w := schedWorst(before, schedLatency())
 				p999, schedMax = max(p999, p), max(schedMax, w)
+				close(stop)
+				l := <-lateness
+				lateP99, lateMax = max(lateP99, l[0]), max(lateMax, l[1])
 			}
 			slices.Sort(ratios)
 			limit := c.rate + c.burst
@@ -161,6 +197,8 @@ func BenchmarkPacing(b *testing.B) {
 			b.ReportMetric(float64(sent)/float64(b.N), "requests")
 			b.ReportMetric(p999*1e3, "sched-p99.9-ms")
 			b.ReportMetric(schedMax*1e3, "sched-max-ms")
+			b.ReportMetric(float64(lateP99)/1e6, "timer-late-p99-ms")
+			b.ReportMetric(float64(lateMax)/1e6, "timer-late-max-ms")
 			if worst > limit {
 				b.Logf("MISS: %d requests in one second, more than rate + burst = %d", worst, limit)
 			}
