@@ -225,10 +225,12 @@ func build(ctx context.Context, p *parsed) *Document {
 	out.Servers = servers(p.doc)
 	var skipped []string
 	out.Operations, skipped = operations(p.doc, p.outline)
-	if validationCost(p.doc, maxValidationVisits) > maxValidationVisits {
+	// Only what the scan uses is validated (see scanView).
+	view := scanView(p.doc)
+	if validationCost(view, maxValidationVisits) > maxValidationVisits {
 		out.Warnings = append(skipped, validationSkipped)
 	} else {
-		out.Warnings = append(skipped, warnings(ctx, p.doc)...)
+		out.Warnings = append(skipped, warnings(ctx, view)...)
 	}
 	return out
 }

@@ -407,7 +407,9 @@ func TestCircularSchema(t *testing.T) {
 }
 
 // TestWarnings checks that a document failing validation loads, with one
-// line per problem, and that the list is capped.
+// line per problem, and that the list is capped. Only what the scan uses is
+// validated (scanView): the same bad example in GET /b's response is no
+// warning.
 func TestWarnings(t *testing.T) {
 	t.Parallel()
 	doc := loadTestdata(t, "invalid.yaml")

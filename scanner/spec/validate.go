@@ -240,3 +240,65 @@ func leaves(err error) []error {
 	}
 	return out
 }
+
+// scanView is the part of doc that validation looks at: what the scan uses.
+// It is a shallow copy that shares everything it keeps with doc, and leaves
+// doc as it is.
+//
+// The scanner uses, per operation, its parameters, request body, security
+// and identity (see Operation); it never reads a response, a callback, a
+// webhook or a component that no operation refers to. Validating those is
+// most of the work on big documents (GitHub's response schemas and
+// examples; Stripe's response schemas, which reach most of its 1,000
+// interlinked components from each of its 450 operations), so they are
+// left out:
+//
+//   - each operation's responses are replaced by one placeholder response
+//     when it has any (an operation with none still gets kin-openapi's
+//     warning that it needs one), and its callbacks are dropped;
+//   - components keep only the security schemes, which requirements are
+//     checked against: a schema, parameter or request body an operation
+//     uses is validated where it is used, since $refs are resolved;
+//   - webhooks (OpenAPI 3.1) are dropped.
+//
+// So a problem in a response, or in a component no request uses, is no
+// longer a warning: it does not change what the scan sends.
+func scanView(doc *openapi3.T) *openapi3.T {
+	v := *doc
+	v.Webhooks = nil
+	v.Components = nil
+	if doc.Components != nil {
+		v.Components = &openapi3.Components{SecuritySchemes: doc.Components.SecuritySchemes}
+	}
+	if doc.Paths == nil {
+		return &v
+	}
+	v.Paths = openapi3.NewPathsWithCapacity(doc.Paths.Len())
+	v.Paths.Extensions = doc.Paths.Extensions
+	for _, path := range doc.Paths.Keys() {
+		item := doc.Paths.Value(path)
+		if item == nil {
+			v.Paths.Set(path, nil)
+			continue
+		}
+		vi := *item
+		for method, op := range item.Operations() {
+			if op == nil {
+				continue
+			}
+			vo := *op
+			vo.Callbacks = nil
+			if op.Responses != nil && op.Responses.Len() > 0 {
+				vo.Responses = placeholderResponses
+			}
+			vi.SetOperation(method, &vo)
+		}
+		v.Paths.Set(path, &vi)
+	}
+	return &v
+}
+
+// placeholderResponses stands for an operation's responses in scanView.
+var placeholderResponses = openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{
+	Value: openapi3.NewResponse().WithDescription("placeholder"),
+}))
