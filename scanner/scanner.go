@@ -488,11 +488,22 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	}
 	var mu sync.Mutex
 	done := 0
+	red := newRedaction(s.set)
+	// cellEv[i] is probe i's cell evidence, built as its observation comes
+	// when that outcome can raise no finding whatever the other probes
+	// find: the observation is then cut to what the judge reads, so the
+	// scan does not hold every response until the end.
+	cellEv := make([]*Evidence, len(probes))
 	eng.Run(runCtx, jobs, func(o engine.Observation) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
 		mu.Lock()
+		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
+			ev := red.evidence(&o, CellExcerpt)
+			cellEv[o.Index] = &ev
+			compact(&o)
+		}
 		obs[o.Index] = &o
 		done++
 		n := done
@@ -513,7 +524,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
-	res := s.assemble(obs, started, notSent)
+	res := s.assemble(obs, cellEv, red, started, notSent)
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
@@ -555,11 +566,48 @@ func (s *Scanner) unreachable(err error) error {
 	return &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
 }
 
+// mayFind says whether probe p's outcome o could raise a finding, whatever
+// the other probes find: the judge is asked with the object seen and not
+// (a lost session only turns refusals into skipped cells, which raise
+// nothing).
+func (s *Scanner) mayFind(p *Probe, o *engine.Observation, red *redaction) bool {
+	resp := toResponse(o, "")
+	resp.Location = red.url(resp.Location)
+	rel := p.Relation()
+	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
+	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
+	for _, seen := range []bool{false, true} {
+		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
+		if _, issues := judge.Judge(judge.Case{
+			Expectation: exp, Class: class, Response: resp, Caller: caller,
+			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
+		}); len(issues) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// compact cuts an observation whose evidence is built to what toResponse
+// and the cell read.
+func compact(o *engine.Observation) {
+	o.Header, o.Body, o.Excerpt, o.URL = nil, nil, nil, ""
+	if o.RespHeader != nil {
+		keep := http.Header{}
+		for _, name := range []string{"Location", "WWW-Authenticate"} {
+			if v := o.RespHeader.Values(name); v != nil {
+				keep[http.CanonicalHeaderKey(name)] = v
+			}
+		}
+		o.RespHeader = keep
+	}
+}
+
 // assemble classifies, judges and orders every probe's outcome into a
-// Result. obs[i] is nil for a probe that never started.
-func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent string) *Result {
+// Result. obs[i] is nil for a probe that never started; cellEv[i], when
+// set, is its cell's evidence, built already.
+func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *redaction, now time.Time, notSent string) *Result {
 	probes := s.plan.Probes
-	red := newRedaction(s.set)
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
 		Schema:   ReportSchema,
@@ -644,8 +692,10 @@ func (s *Scanner) assemble(obs []*engine.Observation, now time.Time, notSent str
 		}
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
-			ev := red.evidence(o, CellExcerpt)
-			cell.Evidence = &ev
+			if cell.Evidence = cellEv[i]; cell.Evidence == nil {
+				ev := red.evidence(o, CellExcerpt)
+				cell.Evidence = &ev
+			}
 		} else {
 			cell.Reason = notSent
 		}
