@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -20,14 +21,15 @@ import (
 // nested schema on its own, put back where the null went.
 // Anything unusual at a level (a $ref, escaped or duplicate keys, keys in
 // another case) decodes that level the plain way.
+//
+// A level itself is decoded in one pass (decodeSchemaLevel) rather than
+// kin-openapi's three.
 func decodeSchemaRef(raw []byte, dst *openapi3.SchemaRef) error {
 	hollow, kids, ok := hollowSchema(raw)
 	if !ok {
 		return dst.UnmarshalJSON(raw)
 	}
-	// hollow is valid JSON made of valid pieces: no need for encoding/json
-	// to check it again.
-	if err := dst.UnmarshalJSON(hollow); err != nil {
+	if err := decodeSchemaLevel(hollow, dst); err != nil {
 		return err
 	}
 	s := dst.Value
@@ -46,6 +48,59 @@ func decodeSchemaRef(raw []byte, dst *openapi3.SchemaRef) error {
 			return dst.UnmarshalJSON(raw)
 		}
 	}
+	return nil
+}
+
+// schemaFields is openapi3.Schema without its methods: encoding/json fills
+// its fields directly, as kin-openapi's Schema.UnmarshalJSON does with its
+// own copy of the type (SchemaBis).
+type schemaFields openapi3.Schema
+
+// schemaKeywords are the keys kin-openapi's Schema.UnmarshalJSON (v0.153)
+// removes from a schema's extensions; every other key is an extension.
+var schemaKeywords = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`oneOf anyOf allOf not type title format description enum default example
+		externalDocs uniqueItems exclusiveMinimum exclusiveMaximum nullable readOnly writeOnly allowEmptyValue
+		deprecated xml minimum maximum multipleOf minLength maxLength pattern minItems maxItems items required
+		properties minProperties maxProperties additionalProperties discriminator const examples prefixItems
+		contains minContains maxContains patternProperties dependentSchemas propertyNames unevaluatedItems
+		unevaluatedProperties if then else dependentRequired $defs $schema $comment $id $anchor $dynamicRef
+		$dynamicAnchor contentMediaType contentEncoding contentSchema`) {
+		schemaKeywords[k] = true
+	}
+}
+
+// decodeSchemaLevel decodes obj, a schema object that hollowSchema accepted
+// (no $ref, keys unescaped and unique in any case), into dst with the result
+// of dst.UnmarshalJSON, in one pass where kin-openapi takes three (one for
+// $ref, one for the fields, one into generic maps for the extensions): the
+// extensions are decoded from their own values only. Anything that fails
+// is decoded the plain way, for kin-openapi's error.
+func decodeSchemaLevel(obj []byte, dst *openapi3.SchemaRef) error {
+	var ext map[string]any
+	ok := forMembers(obj, 0, func(key, val []byte) bool {
+		name := string(key[1 : len(key)-1])
+		if schemaKeywords[name] {
+			return true
+		}
+		var v any
+		if json.Unmarshal(val, &v) != nil {
+			return false
+		}
+		if ext == nil {
+			ext = make(map[string]any)
+		}
+		ext[name] = v
+		return true
+	})
+	s := new(openapi3.Schema)
+	if !ok || json.Unmarshal(obj, (*schemaFields)(s)) != nil {
+		return dst.UnmarshalJSON(obj)
+	}
+	s.Extensions = ext
+	dst.Value = s
 	return nil
 }
 
@@ -96,7 +151,7 @@ var placeholder = []byte("null")
 
 // hollowSchema rewrites a schema object with its nested schemas replaced by
 // null, and returns them. ok is false when the object should be decoded as it
-// is: not an object, a $ref, nothing to take out, or keys that encoding/json
+// is: not an object, a $ref, or keys that encoding/json
 // could match to the same field in another way than the text says (escaped,
 // repeated, or in another case).
 func hollowSchema(raw []byte) (out []byte, kids []nested, ok bool) {
@@ -201,8 +256,11 @@ func hollowSchema(raw []byte) (out []byte, kids []nested, ok bool) {
 		}
 		return true
 	})
-	if !good || len(kids) == 0 {
+	if !good {
 		return nil, nil, false
+	}
+	if len(kids) == 0 {
+		return raw[i:], nil, true
 	}
 	b.WriteByte('}')
 	return b.Bytes(), kids, true
