@@ -121,6 +121,7 @@ type Engine struct {
 	cfg     Config
 	client  *http.Client
 	limiter *rate.Limiter
+	gate    chan struct{} // one waiter on the limiter at a time
 
 	// pauseUntil is when the scan-wide pause ends, in nanoseconds since
 	// epoch (a monotonic reading); 0 until the first pause. Atomic: every
@@ -166,7 +167,7 @@ func New(cfg Config) *Engine {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	client.Jar = nil
-	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst), epoch: time.Now()}
+	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst), gate: make(chan struct{}, 1), epoch: time.Now()}
 }
 
 // Requests returns how many HTTP requests were sent so far.
@@ -270,19 +271,34 @@ func (e *Engine) acquire(ctx context.Context) error {
 		if err := e.waitPause(ctx); err != nil {
 			return err
 		}
-		if e.cfg.Rate <= 0 {
-			// No limit: the limiter would grant at once; only an interrupt
-			// stops the request, as it would in Wait.
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		} else if err := e.limiter.Wait(ctx); err != nil {
+		if err := e.token(ctx); err != nil {
 			return err
 		}
 		if !e.paused() {
 			return nil
 		}
 	}
+}
+
+// token waits for the limiter's next token. Waiters take it one at a time
+// through gate: each reserves only once the previous one has actually
+// woken, so the limiter sees when requests really leave. Reserving ahead,
+// several waiters would hold tokens falling due in turn, and a machine
+// that stalls for a while would wake them all at once, a burst past rate
+// + burst in one second.
+func (e *Engine) token(ctx context.Context) error {
+	if e.cfg.Rate <= 0 {
+		// No limit: the limiter would grant at once; only an interrupt
+		// stops the request, as it would in Wait.
+		return ctx.Err()
+	}
+	select {
+	case e.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-e.gate }()
+	return e.limiter.Wait(ctx)
 }
 
 func (e *Engine) paused() bool { return e.pauseLeft() > 0 }
