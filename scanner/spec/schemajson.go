@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -25,6 +26,10 @@ import (
 // A level itself is decoded in one pass (decodeSchemaLevel) rather than
 // kin-openapi's three.
 func decodeSchemaRef(raw []byte, dst *openapi3.SchemaRef) error {
+	if ref, ok := onlyRef(raw); ok {
+		dst.Ref = ref
+		return nil
+	}
 	hollow, kids, ok := hollowSchema(raw)
 	if !ok {
 		return dst.UnmarshalJSON(raw)
@@ -49,6 +54,33 @@ func decodeSchemaRef(raw []byte, dst *openapi3.SchemaRef) error {
 		}
 	}
 	return nil
+}
+
+// onlyRef returns the $ref of raw when raw is an object with only a "$ref"
+// member whose value is a non-empty string of valid UTF-8 without escapes: what kin-openapi's
+// SchemaRef.UnmarshalJSON turns into a SchemaRef with only Ref set, in two
+// passes.
+func onlyRef(raw []byte) (string, bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return "", false
+	}
+	var ref []byte
+	n := 0
+	forMembers(raw, i, func(key, val []byte) bool {
+		n++
+		if n == 1 && string(key) == `"$ref"` && val[0] == '"' && bytes.IndexByte(val, '\\') < 0 {
+			ref = val[1 : len(val)-1]
+			return true
+		}
+		ref = nil
+		return false
+	})
+	// encoding/json would replace invalid UTF-8.
+	if len(ref) == 0 || !utf8.Valid(ref) {
+		return "", false
+	}
+	return string(ref), true
 }
 
 // schemaFields is openapi3.Schema without its methods: encoding/json fills
