@@ -160,7 +160,10 @@ func New(cfg Config) *Engine {
 		if cfg.TLS != nil {
 			tr.TLSClientConfig = cfg.TLS.Clone()
 		}
-		client = &http.Client{Transport: tr, Timeout: cfg.Timeout}
+		// No Client.Timeout: send bounds every exchange with a context
+		// deadline of Timeout, body included; a client timeout as well
+		// would make net/http copy every request to set its own.
+		client = &http.Client{Transport: tr}
 	} else {
 		c := *client
 		client = &c
@@ -655,7 +658,7 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 	defer resp.Body.Close()
 	obs.Status = resp.StatusCode
 	obs.RespHeader = resp.Header // the response is this probe's own
-	body, err := io.ReadAll(io.LimitReader(resp.Body, e.cfg.MaxBody+1))
+	body, err := readCapped(resp.Body, e.cfg.MaxBody+1, resp.ContentLength)
 	if int64(len(body)) > e.cfg.MaxBody {
 		// Drain a little so the connection can be reused, unless the
 		// declared length says the rest is too long to be worth it.
@@ -679,6 +682,35 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 		obs.Truncated = true
 	}
 	return body
+}
+
+// readCapped reads at most limit bytes of r, like
+// io.ReadAll(io.LimitReader(r, limit)), into a buffer sized by the
+// declared length when there is one (io.ReadAll starts at 512 bytes and
+// grows).
+func readCapped(r io.Reader, limit, declared int64) ([]byte, error) {
+	size := int64(512)
+	if declared >= 0 {
+		size = declared + 1 // one more byte to see EOF (or a longer body) without growing
+	}
+	buf := make([]byte, 0, min(size, limit, 1<<20))
+	for {
+		if int64(len(buf)) == limit {
+			return buf, nil
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		end := min(int64(cap(buf)), limit)
+		n, err := r.Read(buf[len(buf):end])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // discard drains a bit of an unused response so its connection can be
