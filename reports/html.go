@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -86,9 +87,14 @@ func HTML(w io.Writer, r *scanner.Result) error {
 	page := htmlBuildPage(norm)
 	// Straight to w: a large report is not held a second time.
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := htmlTmpl.Execute(bw, page); err != nil {
+	sp := &htmlSplice{w: bw, data: page.Data.data}
+	if err := htmlTmpl.Execute(sp, page); err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
+	if !sp.done {
+		return errors.New("html report: the template has no data block")
+	}
+	bw.Write(sp.pending)
 	return bw.Flush()
 }
 
@@ -201,7 +207,102 @@ type htmlPage struct {
 	Findings []htmlFindingView
 	Absent   []htmlFindingView
 
-	Data htmlData
+	// Data renders as a marker that HTML replaces by the data block,
+	// streamed (see htmlDataMark).
+	Data htmlDataMark
+}
+
+// htmlDataMarker is what htmlDataMark renders as. html/template escapes
+// every quote of the report's own text, so the quoted marker can only be
+// the one the template puts in the data block.
+const htmlDataMarker = `"authzscan-data-block-1f0d7c"`
+
+// htmlDataMark stands for the data block in the template: it renders as
+// htmlDataMarker, and HTML writes the block itself in its place, one cell
+// at a time, with the bytes html/template would write (json.Marshal's,
+// which already escapes <, >, &, U+2028 and U+2029), so a large report's
+// data is never held as one string, let alone twice.
+type htmlDataMark struct{ data *htmlData }
+
+func (htmlDataMark) MarshalJSON() ([]byte, error) { return []byte(htmlDataMarker), nil }
+
+// writeJSON writes json.Marshal(d), cells one at a time.
+func (d *htmlData) writeJSON(w io.Writer) error {
+	put := func(prefix string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		io.WriteString(w, prefix)
+		_, err = w.Write(b)
+		return err
+	}
+	if err := put(`{"s":`, d.Strings); err != nil {
+		return err
+	}
+	if err := put(`,"profiles":`, d.Profiles); err != nil {
+		return err
+	}
+	if err := put(`,"rows":`, d.Rows); err != nil {
+		return err
+	}
+	if d.Cells == nil {
+		io.WriteString(w, `,"cells":null`)
+	} else {
+		io.WriteString(w, `,"cells":[`)
+		for i := range d.Cells {
+			prefix := ","
+			if i == 0 {
+				prefix = ""
+			}
+			if err := put(prefix, &d.Cells[i]); err != nil {
+				return err
+			}
+		}
+		io.WriteString(w, `]`)
+	}
+	if err := put(`,"findings":`, d.Findings); err != nil {
+		return err
+	}
+	if err := put(`,"absent":`, d.Absent); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, `}`)
+	return err
+}
+
+// htmlSplice passes the page through to w, writing the data block where
+// the marker is.
+type htmlSplice struct {
+	w       *bufio.Writer
+	data    *htmlData
+	pending []byte
+	done    bool
+	err     error
+}
+
+func (s *htmlSplice) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.done {
+		return s.w.Write(p)
+	}
+	s.pending = append(s.pending, p...)
+	if before, after, ok := bytes.Cut(s.pending, []byte(htmlDataMarker)); ok {
+		s.w.Write(before)
+		if s.err = s.data.writeJSON(s.w); s.err != nil {
+			return 0, s.err
+		}
+		s.w.Write(after)
+		s.done, s.pending = true, nil
+		return len(p), nil
+	}
+	// Keep what could be the start of the marker.
+	keep := min(len(s.pending), len(htmlDataMarker)-1)
+	s.w.Write(s.pending[:len(s.pending)-keep])
+	s.pending = append(s.pending[:0], s.pending[len(s.pending)-keep:]...)
+	return len(p), nil
 }
 
 type htmlTimeView struct{ Text, Attr string }
@@ -434,7 +535,7 @@ func htmlBuildPage(r *scanner.Result) *htmlPage {
 	}
 	m := htmlBuildMatrix(r)
 	p.Profiles, p.Groups, p.Methods, p.Tags, p.RowCount = m.profiles, m.groups, m.methods, m.tags, len(m.rows)
-	p.Data = m.data
+	p.Data = htmlDataMark{&m.data}
 	for i := range r.Findings {
 		p.Findings = append(p.Findings, htmlFindingRow(i, &r.Findings[i]))
 	}
