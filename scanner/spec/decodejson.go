@@ -72,7 +72,7 @@ func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonInd
 			}
 			item := &openapi3.PathItem{}
 			pathItems = append(pathItems, item)
-			units = append(units, unit{what: fmt.Sprintf("path %q", pm.key), line: pm.line, raw: raw(pm.val), decode: into(item)})
+			units = append(units, unit{what: fmt.Sprintf("path %q", pm.key), line: pm.line, raw: raw(pm.val), decode: func(raw []byte) error { return decodePathItem(raw, item) }})
 		}
 	}
 

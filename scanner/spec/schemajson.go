@@ -111,22 +111,7 @@ func init() {
 // extensions are decoded from their own values only. Anything that fails
 // is decoded the plain way, for kin-openapi's error.
 func decodeSchemaLevel(obj []byte, dst *openapi3.SchemaRef) error {
-	var ext map[string]any
-	ok := forMembers(obj, 0, func(key, val []byte) bool {
-		name := string(key[1 : len(key)-1])
-		if schemaKeywords[name] {
-			return true
-		}
-		var v any
-		if json.Unmarshal(val, &v) != nil {
-			return false
-		}
-		if ext == nil {
-			ext = make(map[string]any)
-		}
-		ext[name] = v
-		return true
-	})
+	ext, ok := extensionsOf(obj, schemaKeywords)
 	s := new(openapi3.Schema)
 	if !ok || json.Unmarshal(obj, (*schemaFields)(s)) != nil {
 		return dst.UnmarshalJSON(obj)
@@ -196,7 +181,7 @@ func hollowSchema(raw []byte) (out []byte, kids []nested, ok bool) {
 	seen := make(map[string]bool, 8)
 	first := true
 	good := forMembers(raw, i, func(key, val []byte) bool {
-		if bytes.IndexByte(key, '\\') >= 0 {
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
 			return false
 		}
 		name := string(key[1 : len(key)-1])

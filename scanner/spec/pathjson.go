@@ -1,0 +1,173 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Path items and operations are decoded like schemas (decodeSchemaLevel):
+// kin-openapi's UnmarshalJSON decodes a path item twice, the second time
+// into generic maps for its extensions, and then each operation in it twice
+// again, which made path items the biggest part of the decoding of GitHub's
+// description. Here a path item is decoded with its operations replaced by
+// null, each operation on its own, both in one pass, with the same result
+// (TestDecodeV3JSONAgreesOnCorpus compares whole documents). Anything
+// unusual goes through kin-openapi's own UnmarshalJSON.
+
+// pathItemFields and operationFields are kin-openapi's types without their
+// methods, as their UnmarshalJSON decode them (PathItemBis, OperationBis).
+type (
+	pathItemFields  openapi3.PathItem
+	operationFields openapi3.Operation
+)
+
+// pathItemKeywords and operationKeywords are the keys kin-openapi (v0.153)
+// removes from the extensions of a path item and an operation.
+var (
+	pathItemKeywords  = keySet(`$ref summary description connect delete get head options patch post put trace query additionalOperations servers parameters`)
+	operationKeywords = keySet(`tags summary description operationId parameters requestBody responses callbacks deprecated security servers externalDocs`)
+)
+
+func keySet(keys string) map[string]bool {
+	m := make(map[string]bool)
+	for _, k := range strings.Fields(keys) {
+		m[k] = true
+	}
+	return m
+}
+
+// pathMethods are the path item keys of an operation, with their methods.
+var pathMethods = map[string]string{
+	"connect": "CONNECT", "delete": "DELETE", "get": "GET", "head": "HEAD", "options": "OPTIONS",
+	"patch": "PATCH", "post": "POST", "put": "PUT", "trace": "TRACE", "query": openapi3.MethodQuery,
+}
+
+// decodePathItem decodes raw, valid JSON, into dst as dst.UnmarshalJSON
+// does.
+func decodePathItem(raw []byte, dst *openapi3.PathItem) error {
+	if !decodePathItemFast(raw, dst) {
+		*dst = openapi3.PathItem{}
+		return dst.UnmarshalJSON(raw)
+	}
+	return nil
+}
+
+func decodePathItemFast(raw []byte, dst *openapi3.PathItem) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	type op struct {
+		method string
+		raw    []byte
+	}
+	var ops []op
+	var b bytes.Buffer
+	b.Grow(256)
+	b.WriteByte('{')
+	seen := make(map[string]bool, 8)
+	first := true
+	ok := forMembers(raw, i, func(key, val []byte) bool {
+		name, good := plainKey(key, seen)
+		if !good || name == "additionalOperations" {
+			return false
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(key)
+		b.WriteByte(':')
+		if m, isOp := pathMethods[name]; isOp && val[0] == '{' {
+			ops = append(ops, op{m, val})
+			b.Write(placeholder)
+		} else {
+			b.Write(val)
+		}
+		return true
+	})
+	if !ok {
+		return false
+	}
+	b.WriteByte('}')
+	hollow := b.Bytes()
+	ext, good := extensionsOf(hollow, pathItemKeywords)
+	var x openapi3.PathItem
+	if !good || json.Unmarshal(hollow, (*pathItemFields)(&x)) != nil {
+		return false
+	}
+	x.Extensions = ext
+	for _, o := range ops {
+		operation := new(openapi3.Operation)
+		if !decodeOperationFast(o.raw, operation) {
+			*operation = openapi3.Operation{}
+			if operation.UnmarshalJSON(o.raw) != nil {
+				return false
+			}
+		}
+		x.SetOperation(o.method, operation)
+	}
+	*dst = x
+	return true
+}
+
+// decodeOperationFast decodes an operation object in one pass.
+func decodeOperationFast(raw []byte, dst *openapi3.Operation) bool {
+	seen := make(map[string]bool, 12)
+	ok := forMembers(raw, 0, func(key, val []byte) bool {
+		name, good := plainKey(key, seen)
+		// kin-openapi marks a null responses in an unexported field.
+		return good && !(name == "responses" && string(val) == "null")
+	})
+	if !ok {
+		return false
+	}
+	ext, good := extensionsOf(raw, operationKeywords)
+	if !good || json.Unmarshal(raw, (*operationFields)(dst)) != nil {
+		return false
+	}
+	dst.Extensions = ext
+	return true
+}
+
+// plainKey returns the name of a raw object key, and false when it is
+// escaped, not valid UTF-8, or repeats an earlier key in any case (which
+// encoding/json and a map would each resolve their own way).
+func plainKey(key []byte, seen map[string]bool) (string, bool) {
+	if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+		return "", false
+	}
+	name := string(key[1 : len(key)-1])
+	lower := strings.ToLower(name)
+	if seen[lower] {
+		return "", false
+	}
+	seen[lower] = true
+	return name, true
+}
+
+// extensionsOf returns the members of obj whose key is not in known,
+// decoded as encoding/json decodes them into a map; nil when none.
+func extensionsOf(obj []byte, known map[string]bool) (map[string]any, bool) {
+	var ext map[string]any
+	ok := forMembers(obj, skipSpace(obj, 0), func(key, val []byte) bool {
+		name := string(key[1 : len(key)-1])
+		if known[name] {
+			return true
+		}
+		var v any
+		if json.Unmarshal(val, &v) != nil {
+			return false
+		}
+		if ext == nil {
+			ext = make(map[string]any)
+		}
+		ext[name] = v
+		return true
+	})
+	return ext, ok
+}
