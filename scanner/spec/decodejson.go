@@ -97,8 +97,11 @@ func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonInd
 				}
 				fill = append(fill, func() { set(true) })
 				decode := into(dst)
-				if s, ok := dst.(*openapi3.SchemaRef); ok {
-					decode = func(raw []byte) error { return decodeSchemaRef(raw, s) }
+				switch d := dst.(type) {
+				case *openapi3.SchemaRef:
+					decode = func(raw []byte) error { return decodeSchemaRef(raw, d) }
+				case *openapi3.ExampleRef:
+					decode = func(raw []byte) error { return decodeExampleRef(raw, d) }
 				}
 				units = append(units, unit{
 					what: fmt.Sprintf("components.%s %q", sm.key, e.key),
