@@ -483,12 +483,17 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 		var wg sync.WaitGroup
 		for range min(e.cfg.Concurrency, len(stage)) {
 			wg.Go(func() {
+				// Each worker's requests hang off its own child of exchange:
+				// a request's timeout registers there, not with 64 workers
+				// contending for exchange's lock twice a request.
+				own, cancel := context.WithCancel(exchange)
+				defer cancel()
 				for ctx.Err() == nil {
 					i := next.Add(1) - 1
 					if i >= int64(len(stage)) {
 						return
 					}
-					emit(e.probe(ctx, exchange, stage[i]))
+					emit(e.probe(ctx, own, stage[i]))
 				}
 			})
 		}
