@@ -290,7 +290,12 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 			if i == 0 {
 				prefix = ""
 			}
-			if err := put(prefix, &d.Cells[i]); err != nil {
+			c := d.Cells[i]
+			if c.Evidence == nil && c.src != nil {
+				ev := d.in.evidence(c.src)
+				c.Evidence = &ev
+			}
+			if err := put(prefix, &c); err != nil {
 				return err
 			}
 		}
@@ -438,6 +443,8 @@ type htmlData struct {
 	Cells    []htmlCellData    `json:"cells"`
 	Findings []htmlFindingData `json:"findings"`
 	Absent   []htmlFindingData `json:"absent"`
+	// in builds the cells' evidence as writeJSON writes them.
+	in *htmlInterner
 }
 
 type htmlRowData struct {
@@ -463,7 +470,10 @@ type htmlCellData struct {
 	Attempts   int         `json:"attempts"`
 	DurationMS int64       `json:"duration_ms"`
 	Evidence   *htmlEvData `json:"evidence,omitempty"`
-	Findings   []int       `json:"findings,omitempty"`
+	// src is the cell's evidence when Evidence is left to writeJSON, which
+	// builds it cell by cell (its strings are interned already).
+	src      *scanner.Evidence
+	Findings []int `json:"findings,omitempty"`
 }
 
 type htmlFindingData struct {
@@ -908,8 +918,10 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			Attempts: c.Attempts, DurationMS: c.DurationMS,
 		}
 		if c.Evidence != nil {
-			ev := in.evidence(c.Evidence)
-			cd.Evidence = &ev
+			// Intern its strings now, build it when written: a large
+			// report's evidence is not held twice.
+			in.evidence(c.Evidence)
+			cd.src = c.Evidence
 		}
 		m.data.Cells[i] = cd
 	}
@@ -961,6 +973,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		m.data.Absent = append(m.data.Absent, finding(&r.Absent[i]))
 	}
 	m.data.Strings = in.strings
+	m.data.in = in
 	return m
 }
 
