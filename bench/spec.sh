@@ -9,6 +9,12 @@
 #
 #   bench/spec.sh                 # all three specs, 5 rounds
 #   ROUNDS=9 bench/spec.sh github # one spec
+#
+# With COMMITS set, it measures instead `authzscan plan` as built at each of
+# those commits (git archive, so the checkout is left alone), interleaved,
+# to measure one change at a time:
+#
+#   COMMITS="d6ba302 3b0c118 HEAD" bench/spec.sh github stripe
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,9 +75,37 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { awk -v c="$2" '{print $c}' "$1" | median; }
 
+if [ -n "${COMMITS:-}" ]; then
+  for c in $COMMITS; do
+    mkdir -p "$work/src-$c"
+    git archive "$c" | tar -x -C "$work/src-$c"
+    (cd "$work/src-$c" && go build -o "$work/authzscan-$c" ./cmd/authzscan)
+  done
+fi
+
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
 echo "rounds: $rounds, interleaved; medians; _s wall seconds, _cpu user+system seconds, _MB peak RSS"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "${COMMITS:-}" ]; then
+  printf '%-11s %-9s %7s %8s %7s %6s\n' spec commit plan_s plan_cpu plan_MB probes
+  for name in "${names[@]}"; do
+    [ -n "${file[$name]:-}" ] || { echo "unknown spec $name" >&2; exit 2; }
+    config "$name"
+    for c in $COMMITS; do : >"$work/$name.$c"; done
+    for ((i = 0; i < rounds; i++)); do
+      for c in $COMMITS; do
+        (cd "$work/$name" && measure "$work/$name.$c" "$work/authzscan-$c" plan -c authzscan.yaml)
+      done
+    done
+    probes=$(grep -m1 -o '[0-9]* probes' "$work/stdout" | cut -d' ' -f1)
+    for c in $COMMITS; do
+      awk -v n="$name" -v c="$c" -v s="$(col "$work/$name.$c" 1)" -v k="$(col "$work/$name.$c" 2)" -v u="$(col "$work/$name.$c" 3)" -v pr="$probes" \
+        'BEGIN {printf "%-11s %-9s %7.2f %8.2f %7.0f %6s\n", n, c, s, u, k/1024, pr}'
+    done
+  done
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 printf '%-11s %7s %7s %7s %7s %7s %7s %7s %7s %8s %6s\n' spec plan_s kin_s s_ratio plan_cpu kin_cpu cpu_rat plan_MB kin_MB MB_ratio probes
 for name in "${names[@]}"; do
   [ -n "${file[$name]:-}" ] || { echo "unknown spec $name" >&2; exit 2; }
