@@ -33,6 +33,28 @@ type redaction struct {
 	// strs interns the strings many evidences repeat (header names and
 	// values, methods): a large scan keeps one copy of each.
 	strs map[string]string
+	// lists interns request header lists, the same for every probe of a
+	// profile (read only once built, like every evidence).
+	lists map[string][]Header
+}
+
+// internList returns hs, or an equal list already kept.
+func (r *redaction) internList(hs []Header) []Header {
+	var key strings.Builder
+	for _, h := range hs {
+		key.WriteString(h.Name)
+		key.WriteByte(0)
+		key.WriteString(h.Value)
+		key.WriteByte(0)
+	}
+	if r.lists == nil {
+		r.lists = map[string][]Header{}
+	}
+	if v, ok := r.lists[key.String()]; ok {
+		return v
+	}
+	r.lists[key.String()] = hs
+	return hs
 }
 
 // intern returns s, or an equal string already kept.
@@ -154,7 +176,7 @@ func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
 		Request: RequestEvidence{
 			Method:  r.intern(o.Method),
 			URL:     r.url(o.URL),
-			Headers: r.headerList(o.Header, false),
+			Headers: r.internList(r.headerList(o.Header, false)),
 			Body:    clean(r.red.Redact(string(o.Body)), FindingExcerpt),
 		},
 		Error: r.red.Redact(o.Err),
