@@ -123,12 +123,15 @@ func BenchmarkHTMLInBrowser(b *testing.B) {
 		{"search", `{ const s = document.getElementById('f-search'); s.value = 'resource042'; s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); }`},
 		{"reset", `document.querySelector('#f-reset').click()`},
 	}
-	var load, worst, sum float64
+	var load, interactive, script, worst, sum float64
+	stepMS := map[string]float64{}
 	var n int
 	for b.Loop() {
 		tb := openTab(b, browserCtx, url)
-		nav := eval[[]float64](b, tb, `(() => { const n = performance.getEntriesByType('navigation')[0]; return [n.loadEventEnd]; })()`)
+		nav := eval[[]float64](b, tb, `(() => { const n = performance.getEntriesByType('navigation')[0]; return [n.loadEventEnd, n.domInteractive, n.domContentLoadedEventEnd]; })()`)
 		load += nav[0]
+		interactive += nav[1]
+		script += nav[2] - nav[1]
 		for _, st := range steps {
 			ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
 			ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(async () => {
@@ -142,6 +145,7 @@ func BenchmarkHTMLInBrowser(b *testing.B) {
 				b.Fatalf("%s: %v", st.name, err)
 			}
 			worst = max(worst, ms)
+			stepMS[st.name] += ms
 			sum += ms
 			n++
 		}
@@ -149,6 +153,11 @@ func BenchmarkHTMLInBrowser(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(page))/(1<<20), "MiB")
 	b.ReportMetric(load/float64(b.N), "load-ms")
+	b.ReportMetric(interactive/float64(b.N), "dom-interactive-ms")
+	b.ReportMetric(script/float64(b.N), "script-ms")
+	for name, ms := range stepMS {
+		b.ReportMetric(ms/float64(b.N), name+"-ms")
+	}
 	b.ReportMetric(sum/float64(n), "filter-mean-ms")
 	b.ReportMetric(worst, "filter-worst-ms")
 	b.ReportMetric(0, "ns/op")
