@@ -116,6 +116,8 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem) bool {
 }
 
 // decodeOperationFast decodes an operation object in one pass.
+// Its request body, when not a $ref, is decoded with
+// decodeRequestBodyFast.
 func decodeOperationFast(raw []byte, dst *openapi3.Operation) bool {
 	seen := make(map[string]bool, 12)
 	ok := forMembers(raw, 0, func(key, val []byte) bool {
@@ -126,11 +128,24 @@ func decodeOperationFast(raw []byte, dst *openapi3.Operation) bool {
 	if !ok {
 		return false
 	}
-	ext, good := extensionsOf(raw, operationKeywords)
-	if !good || json.Unmarshal(raw, (*operationFields)(dst)) != nil {
+	hollow, body, ok := hollowMember(raw, "requestBody")
+	if !ok {
+		return false
+	}
+	ext, good := extensionsOf(hollow, operationKeywords)
+	if !good || json.Unmarshal(hollow, (*operationFields)(dst)) != nil {
 		return false
 	}
 	dst.Extensions = ext
+	if body != nil {
+		dst.RequestBody = new(openapi3.RequestBodyRef)
+		if !decodeRequestBodyFast(body, dst.RequestBody) {
+			*dst.RequestBody = openapi3.RequestBodyRef{}
+			if dst.RequestBody.UnmarshalJSON(body) != nil {
+				return false
+			}
+		}
+	}
 	return true
 }
 
@@ -199,4 +214,122 @@ func decodeExampleRef(raw []byte, dst *openapi3.ExampleRef) error {
 	}
 	*dst = openapi3.ExampleRef{}
 	return dst.UnmarshalJSON(raw)
+}
+
+// requestBodyFields and mediaTypeFields are kin-openapi's types without
+// their methods (RequestBodyBis, MediaTypeBis).
+type (
+	requestBodyFields openapi3.RequestBody
+	mediaTypeFields   openapi3.MediaType
+)
+
+var (
+	requestBodyKeywords = keySet(`description required content`)
+	mediaTypeKeywords   = keySet(`schema itemSchema example examples encoding`)
+)
+
+// hollowMember rewrites the object obj with the value of the member named
+// field replaced by null when it is an object, and returns that value (nil
+// when there is none). ok is false when a key is escaped, not UTF-8, repeats
+// another in any case, or is one of refuse (in any case).
+func hollowMember(obj []byte, field string, refuse ...string) (out, val []byte, ok bool) {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return nil, nil, false
+	}
+	var b bytes.Buffer
+	b.Grow(len(obj))
+	b.WriteByte('{')
+	seen := make(map[string]bool, 8)
+	first := true
+	ok = forMembers(obj, i, func(key, v []byte) bool {
+		name, good := plainKey(key, seen)
+		if !good {
+			return false
+		}
+		for _, r := range refuse {
+			if strings.EqualFold(name, r) {
+				return false
+			}
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(key)
+		b.WriteByte(':')
+		if name == field && v[0] == '{' {
+			val = v
+			b.Write(placeholder)
+		} else {
+			b.Write(v)
+		}
+		return true
+	})
+	if !ok {
+		return nil, nil, false
+	}
+	b.WriteByte('}')
+	return b.Bytes(), val, true
+}
+
+// decodeRequestBodyFast decodes a request body that is not a $ref, its
+// media types and their schemas each in one pass (see decodeSchemaRef).
+func decodeRequestBodyFast(raw []byte, dst *openapi3.RequestBodyRef) bool {
+	hollow, content, ok := hollowMember(raw, "content", "$ref", "__origin__")
+	if !ok {
+		return false
+	}
+	ext, good := extensionsOf(hollow, requestBodyKeywords)
+	body := new(openapi3.RequestBody)
+	if !good || json.Unmarshal(hollow, (*requestBodyFields)(body)) != nil {
+		return false
+	}
+	body.Extensions = ext
+	if content != nil {
+		body.Content = make(openapi3.Content)
+		seen := make(map[string]bool, 4)
+		ok = forMembers(content, 0, func(key, val []byte) bool {
+			name, good := plainKey(key, seen)
+			if !good {
+				return false
+			}
+			if string(val) == "null" {
+				body.Content[name] = nil
+				return true
+			}
+			mt := new(openapi3.MediaType)
+			if !decodeMediaTypeFast(val, mt) {
+				return false
+			}
+			body.Content[name] = mt
+			return true
+		})
+		if !ok {
+			return false
+		}
+	}
+	dst.Value = body
+	return true
+}
+
+// decodeMediaTypeFast decodes a media type in one pass, its schema with
+// decodeSchemaRef.
+func decodeMediaTypeFast(raw []byte, dst *openapi3.MediaType) bool {
+	hollow, schema, ok := hollowMember(raw, "schema")
+	if !ok {
+		return false
+	}
+	ext, good := extensionsOf(hollow, mediaTypeKeywords)
+	if !good || json.Unmarshal(hollow, (*mediaTypeFields)(dst)) != nil {
+		return false
+	}
+	dst.Extensions = ext
+	if schema != nil {
+		dst.Schema = new(openapi3.SchemaRef)
+		if decodeSchemaRef(schema, dst.Schema) != nil {
+			return false
+		}
+	}
+	return true
 }
