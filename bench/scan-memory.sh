@@ -6,7 +6,9 @@
 #
 #   bench/scan-memory.sh [OPS...]     default: 200 1000 2000 (11k, 55k, 110k probes)
 #
-# Env: CONCURRENCY (32), PROFILES (10), FORMATS (json,html,sarif), REPEAT (1).
+# Env: CONCURRENCY (32), PROFILES (10), FORMATS (json,html,sarif), REPEAT (1),
+# COMPARE_REV (a git revision: its authzscan scans the same server right
+# after this one's, for a side-by-side ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops_list=("$@")
@@ -22,9 +24,16 @@ cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 go build -o "$work/authzscan" ./cmd/authzscan
 go build -o "$work/bigscan" ./bench/bigscan/cmd/bigscan
+bins=(authzscan)
+if [ -n "${COMPARE_REV:-}" ]; then
+  mkdir -p "$work/rev"
+  git archive "$COMPARE_REV" | tar -x -C "$work/rev"
+  (cd "$work/rev" && go build -o "$work/authzscan-$COMPARE_REV" ./cmd/authzscan)
+  bins+=("authzscan-$COMPARE_REV")
+fi
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
-printf '%-6s %-8s %-8s %-10s %-9s %-8s %s\n' ops probes findings peak_MB wall_s probes/s report.json_MB
+printf '%-20s %-6s %-8s %-8s %-10s %-9s %-8s %s\n' binary ops probes findings peak_MB wall_s probes/s report.json_MB
 for r in $(seq "$repeat"); do
 for ops in "${ops_list[@]}"; do
   d="$work/ops$ops"; mkdir -p "$d"
@@ -33,19 +42,22 @@ for ops in "${ops_list[@]}"; do
   for _ in $(seq 100); do [ -s "$d/env" ] && break; sleep 0.05; done
   # shellcheck disable=SC1091
   . "$d/env"
+  for bin in "${bins[@]}"; do
+  rm -rf "$d/out"
   set +e
-  /usr/bin/time -v -o "$d/time" "$work/authzscan" scan --config "$d/authzscan.yaml" \
+  /usr/bin/time -v -o "$d/time" "$work/$bin" scan --config "$d/authzscan.yaml" \
     --rate 0 --concurrency "$conc" --format "$formats" --out "$d/out" --fail-on none >"$d/stdout" 2>"$d/stderr"
   rc=$?
   set -e
-  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
-  if [ $rc -ne 0 ]; then echo "scan of $ops ops exited $rc:"; tail -5 "$d/stderr"; exit 1; fi
+  if [ $rc -ne 0 ]; then echo "$bin: scan of $ops ops exited $rc:"; tail -5 "$d/stderr"; exit 1; fi
   rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$d/time")
   wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$d/time" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   read -r probes findings < <(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r['summary']['probes'], len(r['findings']))" "$d/out/report.json")
   json_mb=$(awk -v b="$(stat -c %s "$d/out/report.json")" 'BEGIN{printf "%.0f", b/1048576}')
-  printf '%-6s %-8s %-8s %-10s %-9s %-8s %s\n' "$ops" "$probes" "$findings" "$((rss_kb/1024))" "$wall" \
+  printf '%-20s %-6s %-8s %-8s %-10s %-9s %-8s %s\n' "$bin" "$ops" "$probes" "$findings" "$((rss_kb/1024))" "$wall" \
     "$(awk -v p="$probes" -v w="$wall" 'BEGIN{printf "%.0f", p/w}')" "$json_mb"
+  done
+  kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
   rm -rf "$d"
 done
 done
