@@ -133,16 +133,37 @@ func (c *checker) maybeRun(ctx context.Context, p *Profile, doer Doer, base *url
 		p.life.lose(c.describe(status, err, "the profile's credentials cannot be renewed"))
 		return
 	}
-	if rerr := p.Renew(ctx, doer, base, gen); rerr != nil {
-		return // Renew marked the session lost
+	// Check again with a fresh credential, the check being its first use:
+	// other workers wait until the check was sent, so a server that
+	// expires sessions after a few uses cannot have them spend it first.
+	// A check refused after another worker's renewal renews again, its own
+	// this time; only a refusal of its own fresh session is a lost one.
+	for force := false; ; force = true {
+		req, err := c.request(ctx, base)
+		if err != nil {
+			p.life.lose(c.describe(0, err, "fix the check block"))
+			return
+		}
+		g, own, release, rerr := p.RenewFor(ctx, doer, base, gen, force, req)
+		if rerr != nil {
+			return // RenewFor marked the session lost
+		}
+		start = time.Now()
+		status, err = c.send(p, doer, req)
+		release()
+		if err == nil && slices.Contains(c.expect, status) {
+			p.life.alive(start)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if own || force {
+			p.life.lose(c.describe(status, err, "even after a fresh "+p.kind))
+			return
+		}
+		gen = g
 	}
-	start = time.Now()
-	status, _, err = c.run(ctx, p, doer, base)
-	if err == nil && slices.Contains(c.expect, status) {
-		p.life.alive(start)
-		return
-	}
-	p.life.lose(c.describe(status, err, "even after a fresh "+p.kind))
 }
 
 // verify runs the check once before the scan.
@@ -181,26 +202,42 @@ func joinInts(xs []int) string {
 
 // run sends the check with the profile's current credentials.
 func (c *checker) run(ctx context.Context, p *Profile, doer Doer, base *url.URL) (int, uint64, error) {
-	u, err := c.at.url(base)
+	req, err := c.request(ctx, base)
 	if err != nil {
 		return 0, 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, c.at.method, u.String(), nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	req.Header.Set("Accept", "application/json, */*;q=0.8")
 	gen, err := p.Apply(req)
 	if err != nil {
 		return 0, gen, err
 	}
+	status, err := c.send(p, doer, req)
+	return status, gen, err
+}
+
+// request is the check's request, without credentials.
+func (c *checker) request(ctx context.Context, base *url.URL) (*http.Request, error) {
+	u, err := c.at.url(base)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, c.at.method, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, */*;q=0.8")
+	return req, nil
+}
+
+// send sends a check request that carries its credentials and returns the
+// status; errors are redacted.
+func (c *checker) send(p *Profile, doer Doer, req *http.Request) (int, error) {
 	resp, err := doer.Do(req)
 	if err != nil {
-		return 0, gen, fmt.Errorf("%s", p.redact(err.Error()))
+		return 0, fmt.Errorf("%s", p.redact(err.Error()))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxLoginResponse))
 	resp.Body.Close()
-	return resp.StatusCode, gen, nil
+	return resp.StatusCode, nil
 }
 
 // redact scrubs the profile's set's secrets from s.

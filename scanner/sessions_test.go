@@ -87,6 +87,16 @@ func TestExpiringSessionsGiveTheSameMatrix(t *testing.T) {
 					t.Errorf("run %d: %s\n          want %s", run, got[i], want[i])
 				}
 			}
+			for _, c := range res.Cells {
+				if c.Verdict == judge.Inconclusive {
+					t.Logf("run %d: inconclusive %s %s as %s on %q: %s", run, c.Method, c.Path, c.Profile, c.Object, c.Reason)
+				}
+			}
+			for _, p := range res.Profiles {
+				if p.SessionLost != "" {
+					t.Logf("run %d: %s lost its session: %s", run, p.Name, p.SessionLost)
+				}
+			}
 			t.Fatalf("run %d: the matrix with expiring sessions differs", run)
 		}
 		if strings.Join(findingKeys(res), "\n") != strings.Join(wantF, "\n") {
