@@ -88,6 +88,23 @@ func startScan(t *testing.T, target, out string, extra ...string) (*exec.Cmd, <-
 	return cmd, lines
 }
 
+// interruptHungScan starts a scan of hangingAPI with a five-minute request
+// timeout, waits until a request hangs, and sends the first Ctrl-C.
+func interruptHungScan(t *testing.T, out string) (*exec.Cmd, <-chan string) {
+	t.Helper()
+	srv, _, hung := hangingAPI(t)
+	cmd, lines := startScan(t, srv.URL, out, "--rate", "0", "--concurrency", "1", "--timeout", "5m", "--format", "json")
+	select {
+	case <-hung:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the scan never reached the hanging operation")
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, lines
+}
+
 // waitLine waits for a stderr line containing want and returns every line
 // read so far.
 func waitLine(t *testing.T, lines <-chan string, want string, within time.Duration) []string {
@@ -226,17 +243,8 @@ func TestSIGTERMWritesEveryReportIncomplete(t *testing.T) {
 // never ends is given the grace period and then cancelled; the reports are
 // still written and the process exits 3 instead of hanging.
 func TestInterruptGraceCutsHungRequests(t *testing.T) {
-	srv, _, hung := hangingAPI(t)
 	out := t.TempDir()
-	cmd, lines := startScan(t, srv.URL, out, "--rate", "0", "--concurrency", "1", "--timeout", "5m", "--format", "json")
-	select {
-	case <-hung:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the scan never reached the hanging operation")
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	cmd, lines := interruptHungScan(t, out)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error
@@ -278,17 +286,8 @@ func TestInterruptGraceCutsHungRequests(t *testing.T) {
 // TestSecondInterruptQuitsAtOnce: a second Ctrl-C does not wait for the
 // grace period: the process dies of the signal.
 func TestSecondInterruptQuitsAtOnce(t *testing.T) {
-	srv, _, hung := hangingAPI(t)
 	out := t.TempDir()
-	cmd, lines := startScan(t, srv.URL, out, "--rate", "0", "--concurrency", "1", "--timeout", "5m", "--format", "json")
-	select {
-	case <-hung:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the scan never reached the hanging operation")
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	cmd, lines := interruptHungScan(t, out)
 	waitLine(t, lines, "press Ctrl-C again", 10*time.Second)
 	// The notice and the restoring of the default handler follow the same
 	// first signal in two goroutines; give the second one a moment.
