@@ -31,6 +31,7 @@ sends nothing.`,
 	fl.StringVar(&f.out, "out", DefaultOut, "folder the report files are written to")
 	fl.StringSliceVar(&f.formats, "format", []string{"terminal", "html", "sarif", "junit", "md"}, "formats to write, comma-separated: html, json, junit, md, sarif, terminal")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix (also NO_COLOR=1)")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
 	f.failOn = string(DefaultFailOn)
 	return cmd
 }

@@ -75,6 +75,8 @@ func (f *scanFlags) bindOutput(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix (also NO_COLOR=1)")
 	fl.StringVar(&f.baseline, "baseline", "", "an earlier report.json: mark findings new, unchanged or absent (fixed since)")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", completeFailOn)
 }
 
 // loadBaseline reads --baseline, nil when not given.
