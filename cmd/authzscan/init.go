@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authzscan/authzscan/scanner/initcfg"
+	"github.com/authzscan/authzscan/scanner/spec"
+)
+
+func (a *app) initCommand() *cobra.Command {
+	var specPath, target, out string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented starter authzscan.yaml from an OpenAPI spec",
+		Long: `init reads the spec and writes a starter config: the target, profiles for the
+spec's security schemes (two users and an admin, every secret a ${VAR}), owns
+for every parameter that looks like an object id, vars for required values the
+spec leaves open, a policy rule per tag, and scan defaults that exclude
+operations that look dangerous (logout, reset, purge, shell commands).
+The file plans as written; every guess is marked TODO for review.
+It never overwrites a file unless --force is given.`,
+		Example: `  authzscan init --spec openapi.yaml
+  authzscan init --spec api/openapi.json --target http://127.0.0.1:8080 --out api/authzscan.yaml
+  authzscan init --spec openapi.yaml --out -   # print instead of writing`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.init(cmd, specPath, target, out, force)
+		},
+	}
+	cmd.Flags().StringVar(&specPath, "spec", "", "the OpenAPI document: a file or an http(s) URL (required)")
+	cmd.Flags().StringVar(&target, "target", "", "the API's base URL (default: the spec's first http(s) server)")
+	cmd.Flags().StringVarP(&out, "out", "o", "authzscan.yaml", "the file to write; - prints to stdout")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	return cmd
+}
+
+func (a *app) init(cmd *cobra.Command, specPath, target, out string, force bool) error {
+	if strings.TrimSpace(specPath) == "" {
+		return usageError(errors.New("--spec is missing; pass the OpenAPI document, for example --spec openapi.yaml"))
+	}
+	if out == "" {
+		return usageError(errors.New("--out is empty; give a file name, or - for stdout"))
+	}
+	if out != "-" && !force {
+		if _, err := os.Stat(out); err == nil {
+			return usageError(fmt.Errorf("%q already exists; pass --force to overwrite it, or choose another --out", out))
+		}
+	}
+	remote := strings.HasPrefix(specPath, "http://") || strings.HasPrefix(specPath, "https://")
+	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{})
+	if err != nil {
+		return usageError(err)
+	}
+	var schemes []initcfg.Scheme
+	if remote {
+		fmt.Fprintf(a.stderr, "warning: %q is a URL: its security schemes are not read; the profiles use bearer tokens, review them\n", specPath)
+	} else {
+		data, err := os.ReadFile(specPath)
+		if err != nil {
+			return usageError(fmt.Errorf("spec %q: %w", specPath, err))
+		}
+		if schemes, err = initcfg.ParseSchemes(data); err != nil {
+			return usageError(fmt.Errorf("spec %q: %w", specPath, err))
+		}
+	}
+	written := specPath
+	if !remote && out != "-" && !filepath.IsAbs(specPath) {
+		written = relativeTo(filepath.Dir(out), specPath)
+	}
+	text, err := initcfg.Generate(doc, initcfg.Options{SpecPath: written, Target: target, Schemes: schemes})
+	if err != nil {
+		return usageError(err)
+	}
+	if out == "-" {
+		_, err := fmt.Fprint(a.stdout, text)
+		return err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if !force {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(out, flags, 0o644)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return usageError(fmt.Errorf("%q already exists; pass --force to overwrite it, or choose another --out", out))
+		}
+		return usageError(fmt.Errorf("--out %q: %w", out, err))
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %q: %w", out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %q: %w", out, err)
+	}
+	fmt.Fprintf(a.stderr, "wrote %s; review its TODOs, then: authzscan plan -c %s\n", out, out)
+	return nil
+}
+
+// relativeTo returns path (relative to the current folder) relative to dir,
+// slash-separated, or path as given when that cannot be done.
+func relativeTo(dir, path string) string {
+	absDir, err1 := filepath.Abs(dir)
+	absPath, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return path
+	}
+	rel, err := filepath.Rel(absDir, absPath)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
