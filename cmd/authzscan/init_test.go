@@ -1,0 +1,182 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// probeLine is a probe of plan's output: "  #1 user1 GET /path".
+var probeLine = regexp.MustCompile(`(?m)^  #\d+ `)
+
+// initAndPlan runs init on specFile in a fresh folder, then plan on the
+// generated file, and returns the config's text and plan's output.
+func initAndPlan(t *testing.T, specFile string) (string, string) {
+	t.Helper()
+	abs, err := filepath.Abs(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r := runCLI(t, dir, nil, "init", "--spec", abs, "--target", "http://127.0.0.1:8080")
+	if r.code != ExitOK {
+		t.Fatalf("init --spec %s: exit %d: %s", specFile, r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "wrote authzscan.yaml") {
+		t.Errorf("init: stderr %q does not say what it wrote", r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "authzscan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := runCLI(t, dir, nil, "plan", "-c", "authzscan.yaml")
+	if p.code != ExitOK {
+		t.Fatalf("plan of the config init wrote for %s: exit %d: %s\n%s", specFile, p.code, p.stderr, data)
+	}
+	if !probeLine.MatchString(p.stdout) {
+		t.Fatalf("plan of the config init wrote for %s is empty:\n%s\n--- config ---\n%s", specFile, p.stdout, data)
+	}
+	return string(data), p.stdout
+}
+
+func TestInitDemoPlans(t *testing.T) {
+	text, plan := initAndPlan(t, filepath.Join("..", "..", "demo", "openapi.yaml"))
+	for _, want := range []string{
+		`bearer: "${USER1_TOKEN}"`, `bearer: "${ADMIN_TOKEN}"`,
+		"orderId: 1", "orderId: 2",
+		`match: "tag:admin"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("config has no %q:\n%s", want, text)
+		}
+	}
+	// BOLA probes: user2 tries user1's order and the other way round.
+	for _, want := range []string{"user2 GET /orders/{orderId} (user1's object)", "user1 GET /orders/{orderId} (user2's object)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan has no %q", want)
+		}
+	}
+}
+
+// TestInitSharedSpecsPlan runs init and plan on real-world specs of every
+// version.
+func TestInitSharedSpecsPlan(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "specs")
+	if _, err := os.Stat(root); err != nil {
+		t.Skipf("the shared specs are absent (%v); skipping", err)
+	}
+	for _, name := range []string{
+		"swagger2/readme-2.0_yaml_petstore.yaml",
+		"swagger2/unofficial-xkcd.com_1.0.0_openapi.yaml",
+		"oas30-examples/oai-petstore-expanded.yaml",
+		"oas30-examples/readme-yaml_security.yaml",
+		"oas31/readme-yaml_security.yaml",
+		"oas31/readme-json_train-travel.json",
+	} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(root, filepath.FromSlash(name))
+			if _, err := os.Stat(file); err != nil {
+				t.Skipf("%s is absent: %v", name, err)
+			}
+			text, _ := initAndPlan(t, file)
+			if !strings.Contains(text, "  anonymous: {}") || !strings.Contains(text, "  user2:") || !strings.Contains(text, "  admin:") {
+				t.Errorf("profiles missing:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestInitRelativeSpecPath(t *testing.T) {
+	dir := t.TempDir()
+	demo, err := os.ReadFile(filepath.Join("..", "..", "demo", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "api", "openapi.yaml"), demo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, dir, nil, "init", "--spec", "api/openapi.yaml", "--out", "conf/authzscan.yaml")
+	if r.code != ExitOK {
+		t.Fatalf("init: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "conf", "authzscan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `spec: "../api/openapi.yaml"`) {
+		t.Errorf("spec not relative to the config's folder:\n%s", data)
+	}
+	if p := runCLI(t, dir, nil, "plan", "-c", "conf/authzscan.yaml"); p.code != ExitOK || !probeLine.MatchString(p.stdout) {
+		t.Errorf("plan: exit %d: %s", p.code, p.stderr)
+	}
+}
+
+func TestInitRefusesToOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	spec, err := filepath.Abs(filepath.Join("..", "..", "demo", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "authzscan.yaml")
+	if err := os.WriteFile(out, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, dir, nil, "init", "--spec", spec)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `"authzscan.yaml" already exists; pass --force to overwrite it`) {
+		t.Errorf("init over a file: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(out); string(data) != "mine\n" {
+		t.Errorf("the file was changed: %q", data)
+	}
+	r = runCLI(t, dir, nil, "init", "--spec", spec, "--force")
+	if r.code != ExitOK {
+		t.Fatalf("init --force: exit %d: %s", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(out); !strings.Contains(string(data), "profiles:") {
+		t.Errorf("--force did not overwrite: %q", data)
+	}
+
+	// --out - prints and writes nothing.
+	empty := t.TempDir()
+	r = runCLI(t, empty, nil, "init", "--spec", spec, "--out", "-")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "profiles:") || r.stderr != "" {
+		t.Errorf("--out -: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("--out - wrote %v", entries)
+	}
+}
+
+func TestInitUsageErrors(t *testing.T) {
+	spec, err := filepath.Abs(filepath.Join("..", "..", "demo", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"init"}, "--spec is missing; pass the OpenAPI document, for example --spec openapi.yaml"},
+		{[]string{"init", "--spec", "missing.yaml"}, `missing.yaml`},
+		{[]string{"init", "--spec", spec, "--target", "ftp://x"}, `--target: "ftp://x" must start with http:// or https://`},
+		{[]string{"init", "--spec", spec, "--out", ""}, "--out is empty; give a file name, or - for stdout"},
+		{[]string{"init", "--spec", spec, "--out", "no/such/dir/a.yaml"}, `--out "no/such/dir/a.yaml"`},
+	} {
+		dir := t.TempDir()
+		r := runCLI(t, dir, nil, tc.args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%v: wrote %v", tc.args, entries)
+		}
+	}
+}
