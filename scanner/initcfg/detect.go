@@ -19,8 +19,13 @@ var identifierPathNames = map[string]bool{
 // IsIdentifier reports whether a parameter or JSON body property named name,
 // found in in ("path", "query" or "body"), with schema s (may be nil), looks
 // like an object identifier: id, *Id, *_id, *-id, *ID, a string of format
-// uuid, or a path parameter such as {username} or {slug}.
+// uuid, or a path parameter such as {username} or {slug} — unless its
+// schema is a boolean, an object or an array.
 func IsIdentifier(name, in string, s *openapi3.Schema) bool {
+	if s != nil && (s.Type.Is("boolean") || s.Type.Is("object") || s.Type.Is("array")) {
+		// A flag or a structure never names one object.
+		return false
+	}
 	if s != nil && s.Format == "uuid" && s.Type.Is("string") {
 		return true
 	}

@@ -47,6 +47,9 @@ func TestIsIdentifier(t *testing.T) {
 		{"category", "path", schema("string", ""), false},
 		{"token", "query", schema("string", ""), false},
 		{"valid", "query", nil, false},
+		{"copyUIDGID", "query", schema("boolean", ""), false},
+		{"ownerId", "body", schema("object", ""), false},
+		{"tagIds", "body", schema("array", ""), false},
 	} {
 		if got := IsIdentifier(tc.name, tc.in, tc.s); got != tc.want {
 			t.Errorf("IsIdentifier(%q, %q) = %v, want %v", tc.name, tc.in, got, tc.want)
