@@ -123,7 +123,8 @@ or spec, 3 the scan could not complete (target unreachable, interrupted).`,
 	})
 	root.SetVersionTemplate("authzscan {{.Version}}\n")
 	root.AddCommand(a.initCommand(), a.scanCommand(), a.planCommand(), a.demoCommand(), a.reportCommand(), a.diffCommand(), a.versionCommand())
-	root.CompletionOptions.HiddenDefaultCmd = true
+	// cobra's completion command is shown: bash, zsh, fish and powershell.
+	root.CompletionOptions.HiddenDefaultCmd = false
 	return root
 }
 
