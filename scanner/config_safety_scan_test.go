@@ -21,28 +21,7 @@ import (
 // edited by edit, and runs it. It returns what Run returned.
 func startScan(t *testing.T, edit func(*scanner.Config), opts ...scanner.Option) (*scanner.Scanner, *scanner.Result, error, *scantest.Server) {
 	t.Helper()
-	srv, err := scantest.Start(scantest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	if err := srv.WriteFiles(dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := scanner.LoadConfig(filepath.Join(dir, scantest.ConfigFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		edit(cfg)
-	}
-	env := srv.Env()
-	opts = append(opts, scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
-	s, err := scanner.New(context.Background(), cfg, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, srv := newScantestScan(t, scantest.Options{}, edit, opts...)
 	res, err := s.Run(context.Background())
 	return s, res, err, srv
 }

@@ -18,6 +18,24 @@ import (
 // scanTarget scans a fresh scantest server with its own config.
 func scanTarget(t *testing.T, opts scantest.Options, edit func(*scanner.Config)) (*scanner.Result, *scantest.Server) {
 	t.Helper()
+	s, srv := newScantestScan(t, opts, func(cfg *scanner.Config) {
+		cfg.Scan.Unsafe = true
+		if edit != nil {
+			edit(cfg)
+		}
+	})
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, srv
+}
+
+// newScantestScan starts a fresh scantest server with opts and plans a
+// scan of it with the server's own config, edited by edit, and the
+// server's secrets as the environment.
+func newScantestScan(t *testing.T, opts scantest.Options, edit func(*scanner.Config), scanOpts ...scanner.Option) (*scanner.Scanner, *scantest.Server) {
+	t.Helper()
 	srv, err := scantest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -31,20 +49,16 @@ func scanTarget(t *testing.T, opts scantest.Options, edit func(*scanner.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Scan.Unsafe = true
 	if edit != nil {
 		edit(cfg)
 	}
 	env := srv.Env()
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
+	scanOpts = append(scanOpts, scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
+	s, err := scanner.New(context.Background(), cfg, scanOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, srv
+	return s, srv
 }
 
 // matrix renders a result's cells as sorted "METHOD path as profile on
