@@ -43,11 +43,22 @@ type recorder struct {
 
 func newRecorder(t *testing.T, files map[string]string) *recorder {
 	t.Helper()
+	return newRedirectingRecorder(t, files, nil)
+}
+
+// newRedirectingRecorder is newRecorder with redirects: a path of redirects
+// answers 302 to the location it maps to. Every request is recorded.
+func newRedirectingRecorder(t *testing.T, files, redirects map[string]string) *recorder {
+	t.Helper()
 	r := &recorder{}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.hits = append(r.hits, req.URL.Path)
 		r.mu.Unlock()
+		if to, ok := redirects[req.URL.Path]; ok {
+			http.Redirect(w, req, to, http.StatusFound)
+			return
+		}
 		body, ok := files[req.URL.Path]
 		if !ok {
 			http.NotFound(w, req)
