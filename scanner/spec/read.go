@@ -379,31 +379,28 @@ func (s *source) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		data []byte
 		err  error
 	)
+	// A URL or file the config allows explicitly (spec_refs) is read as
+	// it is; anything else must stay in the spec's own folder or origin.
+	var allowedURL *url.URL
+	allowedFile := ""
+	if s.kind != sourceFS {
+		allowedURL = s.allowedURL(u)
+	}
+	if allowedURL == nil && s.kind == sourceFile {
+		allowedFile = s.allowedFile(u)
+	}
 	switch {
-	case s.kind != sourceFS && s.allowedURL(u) != nil:
-		// A URL the config allows explicitly (spec_refs).
-		data, err = s.fetch(s.allowedClient(), s.allowedURL(u))
-	case s.kind == sourceFile && s.allowedFile(u) != "":
-		data, err = s.readFile(s.allowedFile(u))
-	}
-	if data != nil || err != nil {
-		if err == nil {
-			err = checkNesting(data)
-		}
-		if err != nil {
-			return nil, &refReadError{target: key, err: err}
-		}
-		s.remember(u, data)
-		return data, nil
-	}
-	switch s.kind {
-	case sourceHTTP:
+	case allowedURL != nil:
+		data, err = s.fetch(s.allowedClient(), allowedURL)
+	case allowedFile != "":
+		data, err = s.readFile(allowedFile)
+	case s.kind == sourceHTTP:
 		var target *url.URL
 		if target, err = s.allowURL(u); err != nil {
 			return nil, err
 		}
 		data, err = s.fetch(s.refClient(), target)
-	case sourceFS:
+	case s.kind == sourceFS:
 		var name string
 		if name, err = s.allowFS(u); err != nil {
 			return nil, err
