@@ -156,43 +156,57 @@ func (e *aliasBombError) Error() string {
 // maxYAMLExpansion nodes and yamlExpansionRatio times the nodes written.
 // Each node is counted once; counts saturate just past the cap.
 func checkYAMLAliases(root *yaml.Node) error {
-	const limit = maxYAMLExpansion + 1
-	memo := make(map[*yaml.Node]int)
-	written := 0
-	var biggest *yaml.Node
-	biggestSize := 0
-	var size func(n *yaml.Node) int
-	size = func(n *yaml.Node) int {
-		if n == nil {
-			return 0
-		}
-		if v, ok := memo[n]; ok {
-			return v
-		}
-		memo[n] = 0 // an alias to its own ancestor adds nothing
-		written++
-		v := 1
-		if n.Kind == yaml.AliasNode {
-			v = size(n.Alias)
-			if v > biggestSize {
-				biggest, biggestSize = n, v
-			}
-		} else {
-			for _, c := range n.Content {
-				v = min(v+size(c), limit)
-			}
-		}
-		memo[n] = v
-		return v
-	}
-	if total := size(root); total >= limit && total > yamlExpansionRatio*written {
+	sizes := newExpandedSizes(maxYAMLExpansion + 1)
+	if total := sizes.of(root); total >= sizes.limit && total > yamlExpansionRatio*sizes.written {
 		line := 0
-		if biggest != nil {
-			line = biggest.Line
+		if sizes.biggest != nil {
+			line = sizes.biggest.Line
 		}
 		return &aliasBombError{line: line}
 	}
 	return nil
+}
+
+// expandedSizes counts the nodes of YAML subtrees with their aliases
+// expanded. Each node is counted once and memoized; counts saturate at
+// limit; an alias to its own ancestor adds nothing.
+type expandedSizes struct {
+	limit int
+	memo  map[*yaml.Node]int
+	// written is how many distinct nodes were visited.
+	written int
+	// biggest is the alias that expands the most, of biggestSize nodes.
+	biggest     *yaml.Node
+	biggestSize int
+}
+
+func newExpandedSizes(limit int) *expandedSizes {
+	return &expandedSizes{limit: limit, memo: make(map[*yaml.Node]int)}
+}
+
+// of returns the expanded size of n, at most limit.
+func (e *expandedSizes) of(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	if v, ok := e.memo[n]; ok {
+		return v
+	}
+	e.memo[n] = 0 // an alias to its own ancestor adds nothing
+	e.written++
+	v := 1
+	if n.Kind == yaml.AliasNode {
+		v = e.of(n.Alias)
+		if v > e.biggestSize {
+			e.biggest, e.biggestSize = n, v
+		}
+	} else {
+		for _, c := range n.Content {
+			v = min(v+e.of(c), e.limit)
+		}
+	}
+	e.memo[n] = v
+	return v
 }
 
 // checkNesting applies the textual cap to a document of either syntax. A
@@ -652,28 +666,7 @@ func yamlResolutionCost(top *yaml.Node) int {
 	if len(targets) == 0 {
 		return 0
 	}
-	const limit = maxResolutionCost + 1
-	memo := make(map[*yaml.Node]int)
-	var size func(n *yaml.Node) int
-	size = func(n *yaml.Node) int {
-		if n == nil {
-			return 0
-		}
-		if v, ok := memo[n]; ok {
-			return v
-		}
-		memo[n] = 0
-		v := 1
-		if n.Kind == yaml.AliasNode {
-			v = size(n.Alias)
-		} else {
-			for _, c := range n.Content {
-				v = min(v+size(c), limit)
-			}
-		}
-		memo[n] = v
-		return v
-	}
+	sizes := newExpandedSizes(maxResolutionCost + 1)
 	total := 0
 	var walk func(n *yaml.Node, depth int) bool
 	walk = func(n *yaml.Node, depth int) bool {
@@ -684,7 +677,7 @@ func yamlResolutionCost(top *yaml.Node) int {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if k, v := n.Content[i], n.Content[i+1]; k.Value == "$ref" && v.Kind == yaml.ScalarNode {
 					if t := targets[refTargetKey(v.Value)]; t != nil {
-						if total += size(t); total > maxResolutionCost {
+						if total += sizes.of(t); total > maxResolutionCost {
 							return false
 						}
 					}
