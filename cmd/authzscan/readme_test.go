@@ -13,20 +13,8 @@ import (
 // TestREADMEAuthExample keeps the README's authentication example valid:
 // it decodes, every profile resolves, and every auth kind is shown.
 func TestREADMEAuthExample(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := string(data)
-	i := strings.Index(section, "## Profiles and authentication")
-	if i < 0 {
-		t.Fatal("README has no authentication section")
-	}
-	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section[i:])
-	if block == nil {
-		t.Fatal("the authentication section has no YAML example")
-	}
-	cfg, err := scanner.ParseConfig([]byte(block[1]), "README.md")
+	block := readmeYAML(t, "## Profiles and authentication")
+	cfg, err := scanner.ParseConfig([]byte(block), "README.md")
 	if err != nil {
 		t.Fatalf("the README example does not decode: %v", err)
 	}
@@ -50,20 +38,8 @@ func TestREADMEAuthExample(t *testing.T) {
 // TestREADMEConfigExample keeps the README's config reference valid: the
 // block under "The config file" decodes, with every scan key it shows.
 func TestREADMEConfigExample(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := string(data)
-	i := strings.Index(section, "### The config file")
-	if i < 0 {
-		t.Fatal("README has no config file section")
-	}
-	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section[i:])
-	if block == nil {
-		t.Fatal("the config file section has no YAML example")
-	}
-	cfg, err := scanner.ParseConfig([]byte(block[1]), "README.md")
+	block := readmeYAML(t, "### The config file")
+	cfg, err := scanner.ParseConfig([]byte(block), "README.md")
 	if err != nil {
 		t.Fatalf("the README config example does not decode: %v", err)
 	}
@@ -71,8 +47,26 @@ func TestREADMEConfigExample(t *testing.T) {
 		t.Fatalf("the README config example is not valid: %v", err)
 	}
 	for _, key := range []string{"max_requests:", "user_agent:", "ca_file:", "insecure:", "spec_refs:", "max_body:", "retries:"} {
-		if !strings.Contains(block[1], key) {
+		if !strings.Contains(block, key) {
 			t.Errorf("the README config example does not show %s", key)
 		}
 	}
+}
+
+// readmeYAML returns the first YAML code block after heading in README.md.
+func readmeYAML(t *testing.T, heading string) string {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(data), heading)
+	if i < 0 {
+		t.Fatalf("README has no %q section", heading)
+	}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(string(data[i:]))
+	if block == nil {
+		t.Fatalf("README's %q section has no YAML example", heading)
+	}
+	return block[1]
 }
