@@ -243,9 +243,13 @@ func (s *Scanner) tlsConfig() (*tls.Config, error) {
 		} else {
 			pem, err = os.ReadFile(file)
 		}
+		relativeTo := "the config's folder"
+		if sc.CAFileLine == 0 {
+			relativeTo = "the current folder" // --ca-file
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, fail("the file does not exist; give the PEM file of the CA that signed the target's certificate (a relative path is relative to %s)", map[bool]string{true: "the current folder", false: "the config's folder"}[sc.CAFileLine == 0])
+			return nil, fail("the file does not exist; give the PEM file of the CA that signed the target's certificate (a relative path is relative to %s)", relativeTo)
 		case err != nil:
 			return nil, fail("cannot read it: %v", errors.Unwrap(err))
 		}
