@@ -46,6 +46,10 @@ const DefaultExcerpt = 4096
 // which hold whatever part of a secret (up to this long) the cut left.
 const ExcerptMargin = 4096
 
+// excerptSlack is how many unused bytes past a body the excerpt may keep
+// in its buffer instead of copying the body to a buffer of its own size.
+const excerptSlack = 512
+
 // maxDrain is how many unread body bytes are discarded after the cap so
 // the connection can be reused; past it the connection is closed instead.
 // A body whose declared length leaves more than this unread is not
@@ -330,22 +334,29 @@ func (e *Engine) allowed(u *url.URL) bool {
 }
 
 // SameOrigin reports whether u has base's scheme and host (port
-// included, default ports made explicit).
+// included, default ports made explicit). It allocates nothing: every
+// request is checked.
 func SameOrigin(u, base *url.URL) bool {
-	return strings.EqualFold(u.Scheme, base.Scheme) && hostPort(u) == hostPort(base) && u.User == nil
+	return u.User == nil && strings.EqualFold(u.Scheme, base.Scheme) &&
+		strings.EqualFold(u.Hostname(), base.Hostname()) && effectivePort(u) == effectivePort(base)
+}
+
+// effectivePort is u's port, or its scheme's default when it names none.
+func effectivePort(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return port
+	}
+	switch {
+	case strings.EqualFold(u.Scheme, "https"):
+		return "443"
+	case strings.EqualFold(u.Scheme, "http"):
+		return "80"
+	}
+	return ""
 }
 
 func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		switch strings.ToLower(u.Scheme) {
-		case "https":
-			port = "443"
-		case "http":
-			port = "80"
-		}
-	}
-	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
+	return strings.ToLower(net.JoinHostPort(u.Hostname(), effectivePort(u)))
 }
 
 // pause holds every request until d from now (the longest pause wins).
@@ -633,10 +644,15 @@ func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgen
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, u.String(), body)
+	// The URL is already parsed: the request is made with none and given
+	// u (JoinURL's own copy), rather than printing u for NewRequest to
+	// parse it again; an empty port is dropped as NewRequest would.
+	req, err := http.NewRequestWithContext(ctx, r.Method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	u.Host = strings.TrimSuffix(u.Host, ":")
+	req.URL, req.Host = u, u.Host
 	for name, values := range r.Header {
 		for _, v := range values {
 			req.Header.Add(name, v)
@@ -681,7 +697,13 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 		obs.BodyDenied = true
 	}
 	n := min(len(body), e.cfg.Excerpt+ExcerptMargin)
-	obs.Excerpt = append([]byte(nil), body[:n]...)
+	if n == len(body) && cap(body) <= n+excerptSlack {
+		// The whole body is the excerpt and its buffer is barely larger:
+		// keep it rather than copy it (nothing else keeps the buffer).
+		obs.Excerpt = body[:n:n]
+	} else {
+		obs.Excerpt = append([]byte(nil), body[:n]...)
+	}
 	obs.ExcerptCut = n < len(body) || obs.Truncated
 	if len(body) > e.cfg.Excerpt {
 		obs.Truncated = true

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -470,5 +471,56 @@ func TestRequestAsSent(t *testing.T) {
 	}
 	if o.Attempts != 1 || o.Renewed || o.NotSent || o.Err != "" || o.Duration <= 0 {
 		t.Errorf("observation bookkeeping: %+v", o)
+	}
+}
+
+// TestBuildRequestWire checks that the request BuildRequest makes from an
+// already-parsed URL writes the same bytes as one net/http parses from the
+// URL's text: same request-target, Host, headers and body.
+func TestBuildRequestWire(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ base, path, query string }{
+		{"http://127.0.0.1:8080", "/orders/101", ""},
+		{"http://127.0.0.1:8080/api/", "/files/a%2Fb", "x=1&y=%20"},
+		{"http://[::1]:9/v1", "/caf%C3%A9/%7Bid%7D", "q=a+b"},
+		{"http://localhost:/base", "/x", ""},
+		{"HTTP://LocalHost", "/a;b,c", "z"},
+	} {
+		base := mustURL(t, tc.base)
+		r := &synth.Request{Method: http.MethodPost, Path: tc.path, RawQuery: tc.query,
+			Header: http.Header{"X-Id": {"7"}}, Body: []byte(`{"a":1}`), ContentType: "application/json"}
+		got, err := BuildRequest(context.Background(), base, r, "ua")
+		if err != nil {
+			t.Fatalf("%s + %s: %v", tc.base, tc.path, err)
+		}
+		pq := tc.path
+		if tc.query != "" {
+			pq += "?" + tc.query
+		}
+		u, err := profiles.JoinURL(base, pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(r.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Header = got.Header.Clone()
+		if got.URL.String() != want.URL.String() || got.Host != want.Host || got.ContentLength != want.ContentLength {
+			t.Errorf("%s + %s: URL %q Host %q length %d, want %q %q %d", tc.base, pq, got.URL, got.Host, got.ContentLength, want.URL, want.Host, want.ContentLength)
+		}
+		var gw, ww bytes.Buffer
+		if err := got.Write(&gw); err != nil {
+			t.Fatal(err)
+		}
+		if err := want.Write(&ww); err != nil {
+			t.Fatal(err)
+		}
+		if gw.String() != ww.String() {
+			t.Errorf("%s + %s: wrote\n%q\nwant\n%q", tc.base, pq, gw.String(), ww.String())
+		}
+		if got.GetBody == nil {
+			t.Errorf("%s + %s: no GetBody: net/http could not resend the body", tc.base, pq)
+		}
 	}
 }
