@@ -193,7 +193,7 @@ var ErrOffOrigin = errors.New("request leaves the target's origin")
 // Do sends req through the scan's limiter: the profiles package's logins
 // use it. The caller closes the body.
 func (e *Engine) Do(req *http.Request) (*http.Response, error) {
-	resp, _, err := e.send(req.Context(), req)
+	resp, _, err := e.send(req.Context(), req, e.newAttempt(req.Context()), nil)
 	return resp, err
 }
 
@@ -206,13 +206,47 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
+// attempt follows one request through net/http: how many connections it
+// asked for and how many times it was written to the wire. net/http
+// resends an idempotent request by itself when a reused connection turns
+// out dead; such a resend pays the limiter and is counted like any
+// request. One per request: a write can be reported after the response
+// came, so counters shared between requests could credit it to the next.
+type attempt struct {
+	e             *Engine
+	wait          context.Context
+	conns, writes atomic.Int32
+	trace         httptrace.ClientTrace
+}
+
+func (e *Engine) newAttempt(wait context.Context) *attempt {
+	a := &attempt{e: e, wait: wait}
+	a.trace = httptrace.ClientTrace{GetConn: a.getConn, WroteRequest: a.wroteRequest}
+	return a
+}
+
+func (a *attempt) getConn(string) {
+	if a.conns.Add(1) > 1 {
+		_ = a.e.acquire(a.wait) // a transport-level resend pays too
+	}
+}
+
+func (a *attempt) wroteRequest(info httptrace.WroteRequestInfo) {
+	if info.Err == nil {
+		a.writes.Add(1)
+		a.e.requests.Add(1)
+	}
+}
+
 // send is the one place a request leaves: origin check, the scan-wide
 // pause and the limiter, then the client. wait bounds the waiting; the
-// request's own context bounds the exchange. It returns how many times the
-// request was written to the wire: net/http resends an idempotent request
-// by itself when a reused connection turns out dead, and such a resend
-// pays the limiter and is counted like any request.
-func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, int, error) {
+// request's own context bounds the exchange, and Timeout bounds it from
+// here, body included, whatever the client says (a given client may have
+// no timeout); waiting for the limiter and a pause does not count. With a
+// worker's deadline d, req's context is already d's with a's trace (the
+// probe built it so); without, send makes both for this request. It
+// returns how many times the request was written to the wire.
+func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *deadline) (*http.Response, int, error) {
 	if !e.allowed(req.URL) {
 		return nil, 0, &notSentError{fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)}
 	}
@@ -227,35 +261,29 @@ func (e *Engine) send(wait context.Context, req *http.Request) (*http.Response, 
 		// tells every request of the scan apart.
 		req.Header.Set("User-Agent", e.cfg.UserAgent)
 	}
-	var conns, writes atomic.Int32
-	trace := &httptrace.ClientTrace{
-		GetConn: func(string) {
-			if conns.Add(1) > 1 {
-				_ = e.acquire(wait) // a transport-level resend pays too
-			}
-		},
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				writes.Add(1)
-				e.requests.Add(1)
-			}
-		},
+	if d == nil {
+		ctx, cancel := req.Context(), context.CancelFunc(func() {})
+		if e.cfg.Timeout > 0 {
+			ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
+		}
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &a.trace))
+		resp, err := e.client.Do(req)
+		if err != nil {
+			cancel()
+			return resp, int(a.writes.Load()), err
+		}
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		return resp, int(a.writes.Load()), nil
 	}
-	// Timeout bounds the exchange from here, body included, whatever the
-	// client says (a given client may have no timeout); waiting for the
-	// limiter and a pause does not count.
-	ctx, cancel := req.Context(), context.CancelFunc(func() {})
-	if e.cfg.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
-	}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	d.start(e.cfg.Timeout)
 	resp, err := e.client.Do(req)
 	if err != nil {
-		cancel()
-		return resp, int(writes.Load()), err
+		d.stop()
+		return resp, int(a.writes.Load()), err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	return resp, int(writes.Load()), nil
+	d.body.ReadCloser = resp.Body
+	resp.Body = &d.body
+	return resp, int(a.writes.Load()), nil
 }
 
 // cancelOnClose ends a request's timeout context when its body is closed.
@@ -267,6 +295,76 @@ type cancelOnClose struct {
 func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
+	return err
+}
+
+// deadline is one worker's request timeout, reused from request to
+// request: one context and one timer armed per request, instead of a
+// context.WithTimeout (a context, a timer and their registrations) made
+// and torn down for each. The worker sends one request at a time and
+// closes its body before the next, so one deadline serves them all.
+type deadline struct {
+	parent context.Context // the worker's child of Run's exchange context
+	ctx    context.Context // nil until first used and after it expired
+	timer  *time.Timer     // cancels ctx with context.DeadlineExceeded
+	armed  bool
+	body   stopOnClose
+}
+
+func newDeadline(parent context.Context) *deadline {
+	d := &deadline{parent: parent}
+	d.body.d = d
+	return d
+}
+
+// context returns the context to build the next request with.
+func (d *deadline) context() context.Context {
+	if d.ctx == nil {
+		ctx, cancel := context.WithCancelCause(d.parent)
+		// The cause is what net/http returns: a timeout like
+		// context.WithTimeout's.
+		d.ctx, d.timer = ctx, time.AfterFunc(time.Hour, func() { cancel(context.DeadlineExceeded) })
+		d.timer.Stop()
+	}
+	return d.ctx
+}
+
+// start arms the timeout (none when timeout ≤ 0) for the request built
+// with context().
+func (d *deadline) start(timeout time.Duration) {
+	if timeout > 0 {
+		d.timer.Reset(timeout)
+		d.armed = true
+	}
+}
+
+// stop disarms it once the exchange is over. When it already fired, its
+// context is cancelled: the next request gets a fresh one.
+func (d *deadline) stop() {
+	if d.armed && !d.timer.Stop() {
+		d.ctx = nil
+	}
+	d.armed = false
+}
+
+// release stops the timer when the worker ends (its context ends with
+// the worker's parent).
+func (d *deadline) release() {
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+}
+
+// stopOnClose is a worker's response body: closing it disarms the
+// worker's timeout.
+type stopOnClose struct {
+	io.ReadCloser
+	d *deadline
+}
+
+func (b *stopOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.d.stop()
 	return err
 }
 
@@ -499,12 +597,14 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 				// contending for exchange's lock twice a request.
 				own, cancel := context.WithCancel(exchange)
 				defer cancel()
+				d := newDeadline(own)
+				defer d.release()
 				for ctx.Err() == nil {
 					i := next.Add(1) - 1
 					if i >= int64(len(stage)) {
 						return
 					}
-					emit(e.probe(ctx, own, stage[i]))
+					emit(e.probe(ctx, d, stage[i]))
 				}
 			})
 		}
@@ -528,9 +628,9 @@ func appendIndexes(dst []int, jobs []Job) []int {
 }
 
 // probe sends one job: retries on 429/503, one renewal on 401 for a
-// renewable profile. wait bounds waiting for the limiter; exchange the
-// request itself.
-func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
+// renewable profile. wait bounds waiting for the limiter; the worker's
+// deadline d the request itself.
+func (e *Engine) probe(wait context.Context, d *deadline, j Job) Observation {
 	obs := Observation{Index: j.Index, Start: time.Now()}
 	if err := j.Profile.Ready(wait, e, e.cfg.Base); err != nil {
 		obs.NotSent = true
@@ -541,7 +641,8 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 	renewing := false // the next attempt follows a logged-out answer
 	var seen uint64   // the generation that answer was for
 	for {
-		req, err := e.build(exchange, j.Request)
+		a := e.newAttempt(wait)
+		req, err := e.build(httptrace.WithClientTrace(d.context(), &a.trace), j.Request)
 		if err != nil {
 			obs.Err = err.Error()
 			return obs
@@ -564,7 +665,7 @@ func (e *Engine) probe(wait, exchange context.Context, j Job) Observation {
 		// once sent: the observation keeps it as is.
 		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, j.Request.Body
 		start := time.Now()
-		resp, writes, err := e.send(wait, req)
+		resp, writes, err := e.send(wait, req, a, d)
 		release()
 		obs.Attempts += writes
 		if err != nil {

@@ -524,3 +524,50 @@ func TestBuildRequestWire(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutPerRequestOnOneWorker: a worker reuses one timeout from
+// request to request, so it must start afresh with each request (requests
+// that together outlast it all succeed), still cover the body, and not
+// leave a fired timeout on the requests after it.
+func TestTimeoutPerRequestOnOneWorker(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	tg.handle("/slowish", delayed(120*time.Millisecond))
+	tg.handle("/hang", delayed(10*time.Second))
+	tg.handle("/stalled-body", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = io.WriteString(w, "partial")
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Error(err)
+		}
+		sleepOrCancel(r, 10*time.Second)
+	})
+	e := newEngine(t, tg.base(t), func(c *Config) { c.Timeout, c.Concurrency = 300*time.Millisecond, 1 })
+	anon := anonymous(t)
+	paths := []string{"/slowish", "/slowish", "/slowish", "/slowish", "/hang", "/slowish", "/stalled-body", "/slowish", "/hang", "/slowish"}
+	var jobs []Job
+	for i, p := range paths {
+		jobs = append(jobs, get(i, anon, p))
+	}
+	res := run(t, context.Background(), e, jobs)
+	for i, p := range paths {
+		o := res.obs[i]
+		switch p {
+		case "/slowish":
+			if o.Status != 200 || o.Err != "" || string(o.Excerpt) != "ok" {
+				t.Errorf("job %d %s: status %d err %q body %q, want 200 ok", i, p, o.Status, o.Err, o.Excerpt)
+			}
+		case "/hang":
+			if o.Status != 0 || o.Err != "timeout after 300ms" {
+				t.Errorf("job %d %s: status %d err %q, want a timeout before the headers", i, p, o.Status, o.Err)
+			}
+		case "/stalled-body":
+			if o.Status != 200 || o.Err != "reading the body: timeout after 300ms" {
+				t.Errorf("job %d %s: status %d err %q, want a timeout reading the body", i, p, o.Status, o.Err)
+			}
+		}
+		if o.Attempts != 1 {
+			t.Errorf("job %d %s: %d attempts, want 1", i, p, o.Attempts)
+		}
+	}
+}
