@@ -31,7 +31,7 @@ echo "$out" | awk '
   r = m["engine/loop"]
   ok = (r >= 0.9) ? "met" : "MISSED"
   if (ok != "met") bad++
-  printf "%-28s engine %6.0f req/s  loop %6.0f  hey %6.0f  engine/loop %.3f (target >= 0.9: %s)  engine/hey %.3f  new conns engine %d loop %d\n",
-    $1, m["engine-req/s"], m["loop-req/s"], m["hey-req/s"], r, ok, m["engine/hey"], m["engine-conns"], m["loop-conns"]
+  printf "%-28s engine %6.0f req/s  loop %6.0f  hey %6.0f  engine/loop %.3f (target >= 0.9: %s)  engine/hey %.3f  by CPU %.3f (%.1f / %.1f us/req)  new conns engine %d loop %d\n",
+    $1, m["engine-req/s"], m["loop-req/s"], m["hey-req/s"], r, ok, m["engine/hey"], m["engine/loop-by-cpu"], m["engine-cpu-µs/req"], m["loop-cpu-µs/req"], m["engine-conns"], m["loop-conns"]
 }
 END { if (bad) printf "%d concurrency level(s) under 0.9 of the minimal loop\n", bad; else print "every throughput target met" }'

@@ -311,7 +311,10 @@ func median(xs []float64) float64 {
 // least 300. It reports the median requests per second of each, the
 // median per-round ratios engine/loop (target ≥ 0.9) and engine/hey, and
 // the new connections each opened per round (≤ the concurrency when
-// connections are reused).
+// connections are reused). Where the process's CPU time can be read it
+// also reports the CPU (server included) each request cost under the
+// engine and under the loop, and engine/loop-by-cpu: loop CPU per request
+// over engine CPU per request, median of the rounds.
 func BenchmarkThroughput(b *testing.B) {
 	hey, _ := exec.LookPath("hey")
 	if hey == "" {
@@ -328,11 +331,13 @@ func BenchmarkThroughput(b *testing.B) {
 			loop := newLoopClient(u, c)
 			jobs := gets(0, per, anon, "/fast")
 			var engineRPS, loopRPS, heyRPSs, vsLoop, vsHey []float64
+			var engineCPU, loopCPU, vsLoopCPU []float64 // ns of process CPU per request
 			var engineConns, loopConns int64
 			type variant func()
 			runEngine := func() {
 				before := fs.conns.Load()
 				var done atomic.Int64
+				cpu0, _ := processCPU()
 				start := time.Now()
 				e.Run(context.Background(), [][]Job{jobs}, func(o Observation) {
 					if o.Status != 200 {
@@ -341,16 +346,21 @@ func BenchmarkThroughput(b *testing.B) {
 					done.Add(1)
 				})
 				el := time.Since(start)
+				cpu1, _ := processCPU()
 				if done.Load() != int64(per) {
 					b.Fatalf("%d observations, want %d", done.Load(), per)
 				}
 				engineRPS = append(engineRPS, float64(per)/el.Seconds())
+				engineCPU = append(engineCPU, float64(cpu1-cpu0)/float64(per))
 				engineConns = max(engineConns, fs.conns.Load()-before)
 			}
 			runLoop := func() {
 				before := fs.conns.Load()
+				cpu0, _ := processCPU()
 				el := loop.run(b, per)
+				cpu1, _ := processCPU()
 				loopRPS = append(loopRPS, float64(per)/el.Seconds())
+				loopCPU = append(loopCPU, float64(cpu1-cpu0)/float64(per))
 				loopConns = max(loopConns, fs.conns.Load()-before)
 			}
 			runHey := func() {
@@ -365,6 +375,9 @@ func BenchmarkThroughput(b *testing.B) {
 					order[(r+k)%len(order)]()
 				}
 				vsLoop = append(vsLoop, engineRPS[r]/loopRPS[r])
+				if engineCPU[r] > 0 {
+					vsLoopCPU = append(vsLoopCPU, loopCPU[r]/engineCPU[r])
+				}
 				if hey != "" {
 					vsHey = append(vsHey, engineRPS[r]/heyRPSs[r])
 				}
@@ -373,6 +386,15 @@ func BenchmarkThroughput(b *testing.B) {
 			b.ReportMetric(median(engineRPS), "engine-req/s")
 			b.ReportMetric(median(loopRPS), "loop-req/s")
 			b.ReportMetric(median(vsLoop), "engine/loop")
+			if _, ok := processCPU(); ok && len(vsLoopCPU) == rounds {
+				// Process CPU (server included) per request: what a run
+				// costs the machine, less sensitive than wall time to
+				// other load on it; the ratio is the engine/loop
+				// throughput the CPU alone would allow.
+				b.ReportMetric(median(engineCPU)/1e3, "engine-cpu-µs/req")
+				b.ReportMetric(median(loopCPU)/1e3, "loop-cpu-µs/req")
+				b.ReportMetric(median(vsLoopCPU), "engine/loop-by-cpu")
+			}
 			if hey != "" {
 				b.ReportMetric(median(heyRPSs), "hey-req/s")
 				b.ReportMetric(median(vsHey), "engine/hey")
