@@ -406,30 +406,32 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// BenchmarkRequestCost measures what one request costs the client side
-// alone, the engine's and the minimal loop's, at concurrency 1 against the
-// fast loopback server: ns/op and allocs/op per request, for
+// BenchmarkRequestCost measures what requests cost the client side
+// alone, the engine's and the minimal loop's, at concurrency 1 and 64
+// against the fast loopback server: ns/op and allocs/op per request, for
 // -cpuprofile and for A/B comparisons of engine changes with benchstat
 // (interleave the runs: -count=1 several times, alternating binaries).
 // The server's own cost is in both.
 func BenchmarkRequestCost(b *testing.B) {
-	b.Run("engine", func(b *testing.B) {
-		fs := newFastServer(b)
-		e := newEngine(b, mustURL(b, fs.srv.URL), func(cfg *Config) { cfg.Rate, cfg.Concurrency = 0, 1 })
-		jobs := gets(0, b.N, anonymous(b), "/fast")
-		b.ReportAllocs()
-		b.ResetTimer()
-		e.Run(context.Background(), [][]Job{jobs}, func(o Observation) {
-			if o.Status != 200 {
-				b.Errorf("status %d err %q", o.Status, o.Err)
-			}
+	for _, c := range []int{1, 64} {
+		b.Run(fmt.Sprintf("engine/c=%d", c), func(b *testing.B) {
+			fs := newFastServer(b)
+			e := newEngine(b, mustURL(b, fs.srv.URL), func(cfg *Config) { cfg.Rate, cfg.Concurrency = 0, c })
+			jobs := gets(0, b.N, anonymous(b), "/fast")
+			b.ReportAllocs()
+			b.ResetTimer()
+			e.Run(context.Background(), [][]Job{jobs}, func(o Observation) {
+				if o.Status != 200 {
+					b.Errorf("status %d err %q", o.Status, o.Err)
+				}
+			})
 		})
-	})
-	b.Run("loop", func(b *testing.B) {
-		fs := newFastServer(b)
-		loop := newLoopClient(fs.srv.URL+"/fast", 1)
-		b.ReportAllocs()
-		b.ResetTimer()
-		loop.run(b, b.N)
-	})
+		b.Run(fmt.Sprintf("loop/c=%d", c), func(b *testing.B) {
+			fs := newFastServer(b)
+			loop := newLoopClient(fs.srv.URL+"/fast", c)
+			b.ReportAllocs()
+			b.ResetTimer()
+			loop.run(b, b.N)
+		})
+	}
 }

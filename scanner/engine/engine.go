@@ -122,10 +122,15 @@ var ErrBudget = errors.New("the request budget is spent")
 
 // Engine sends requests. It is safe for concurrent use.
 type Engine struct {
-	cfg     Config
-	client  *http.Client
-	limiter *rate.Limiter
-	gate    chan struct{} // one waiter on the limiter at a time
+	cfg    Config
+	client *http.Client
+	// transport is the made client's transport, which probes are handed
+	// to directly (nil with a given client): the made client follows no
+	// redirect, keeps no cookie and has no timeout of its own, so
+	// Client.Do would only add a header copy and its redirect machinery.
+	transport *http.Transport
+	limiter   *rate.Limiter
+	gate      chan struct{} // one waiter on the limiter at a time
 
 	// pauseUntil is when the scan-wide pause ends, in nanoseconds since
 	// epoch (a monotonic reading); 0 until the first pause. Atomic: every
@@ -156,6 +161,7 @@ func New(cfg Config) *Engine {
 		limit = rate.Limit(cfg.Rate)
 	}
 	client := cfg.Client
+	var made *http.Transport
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = cfg.Concurrency * 2
@@ -167,14 +173,14 @@ func New(cfg Config) *Engine {
 		// No Client.Timeout: send bounds every exchange with a context
 		// deadline of Timeout, body included; a client timeout as well
 		// would make net/http copy every request to set its own.
-		client = &http.Client{Transport: tr}
+		client, made = &http.Client{Transport: tr}, tr
 	} else {
 		c := *client
 		client = &c
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	client.Jar = nil
-	return &Engine{cfg: cfg, client: client, limiter: rate.NewLimiter(limit, cfg.Burst), gate: make(chan struct{}, 1), epoch: time.Now()}
+	return &Engine{cfg: cfg, client: client, transport: made, limiter: rate.NewLimiter(limit, cfg.Burst), gate: make(chan struct{}, 1), epoch: time.Now()}
 }
 
 // Requests returns how many HTTP requests were sent so far.
@@ -276,7 +282,7 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *de
 		return resp, int(a.writes.Load()), nil
 	}
 	d.start(e.cfg.Timeout)
-	resp, err := e.client.Do(req)
+	resp, err := e.roundTrip(req)
 	if err != nil {
 		d.stop()
 		return resp, int(a.writes.Load()), err
@@ -284,6 +290,25 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *de
 	d.body.ReadCloser = resp.Body
 	resp.Body = &d.body
 	return resp, int(a.writes.Load()), nil
+}
+
+// roundTrip sends a probe: through the made client's transport directly
+// when there is one, else through the given client.
+func (e *Engine) roundTrip(req *http.Request) (*http.Response, error) {
+	if e.transport == nil {
+		return e.client.Do(req)
+	}
+	resp, err := e.transport.RoundTrip(req)
+	if err != nil {
+		// As Client.Do says it: an https target that answered in plain
+		// HTTP.
+		var rh tls.RecordHeaderError
+		if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch
+		}
+		return nil, err
+	}
+	return resp, nil
 }
 
 // cancelOnClose ends a request's timeout context when its body is closed.

@@ -571,3 +571,18 @@ func TestTimeoutPerRequestOnOneWorker(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPSBaseOnAPlainServer: probes skip http.Client, so the engine says
+// itself what Client.Do would about a plain-HTTP answer to https.
+func TestHTTPSBaseOnAPlainServer(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	tg.handle("/x", status(200))
+	base := mustURL(t, tg.srv.URL)
+	base.Scheme = "https"
+	e := newEngine(t, base, nil)
+	o := one(t, e, get(0, anonymous(t), "/x"))
+	if o.Status != 0 || o.Err != "http: server gave HTTP response to HTTPS client" {
+		t.Errorf("status %d err %q, want the scheme mismatch", o.Status, o.Err)
+	}
+}
