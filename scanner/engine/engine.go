@@ -212,22 +212,24 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// attempt follows one request through net/http: how many connections it
-// asked for and how many times it was written to the wire. net/http
-// resends an idempotent request by itself when a reused connection turns
-// out dead; such a resend pays the limiter and is counted like any
-// request. One per request: a write can be reported after the response
-// came, so counters shared between requests could credit it to the next.
+// attempt follows a request through net/http: how many connections it
+// asked for and got, and how many times it was written to the wire.
+// net/http resends an idempotent request by itself when a reused
+// connection turns out dead; such a resend pays the limiter and is
+// counted like any request. A write can be reported after the response
+// came: an attempt is reused for the next request only once every
+// connection it got has reported its write (see worker).
 type attempt struct {
-	e             *Engine
-	wait          context.Context
-	conns, writes atomic.Int32
-	trace         httptrace.ClientTrace
+	e                *Engine
+	wait             context.Context
+	conns, got       atomic.Int32 // connections asked for, connections got
+	writes, reported atomic.Int32 // writes that succeeded, writes reported
+	trace            httptrace.ClientTrace
 }
 
 func (e *Engine) newAttempt(wait context.Context) *attempt {
 	a := &attempt{e: e, wait: wait}
-	a.trace = httptrace.ClientTrace{GetConn: a.getConn, WroteRequest: a.wroteRequest}
+	a.trace = httptrace.ClientTrace{GetConn: a.getConn, GotConn: a.gotConn, WroteRequest: a.wroteRequest}
 	return a
 }
 
@@ -237,11 +239,27 @@ func (a *attempt) getConn(string) {
 	}
 }
 
+func (a *attempt) gotConn(httptrace.GotConnInfo) { a.got.Add(1) }
+
 func (a *attempt) wroteRequest(info httptrace.WroteRequestInfo) {
 	if info.Err == nil {
 		a.writes.Add(1)
 		a.e.requests.Add(1)
 	}
+	a.reported.Add(1)
+}
+
+// settled reports whether no write of the attempt is still to be
+// reported: every connection it got has reported one. (A connection got
+// but never written to, when the request was cancelled first, leaves it
+// unsettled for good: that only costs a fresh attempt.)
+func (a *attempt) settled() bool { return a.reported.Load() >= a.got.Load() }
+
+func (a *attempt) reset() {
+	a.conns.Store(0)
+	a.got.Store(0)
+	a.writes.Store(0)
+	a.reported.Store(0)
 }
 
 // send is the one place a request leaves: origin check, the scan-wide
@@ -249,10 +267,10 @@ func (a *attempt) wroteRequest(info httptrace.WroteRequestInfo) {
 // request's own context bounds the exchange, and Timeout bounds it from
 // here, body included, whatever the client says (a given client may have
 // no timeout); waiting for the limiter and a pause does not count. With a
-// worker's deadline d, req's context is already d's with a's trace (the
-// probe built it so); without, send makes both for this request. It
-// returns how many times the request was written to the wire.
-func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *deadline) (*http.Response, int, error) {
+// worker w, req was built with w's context, which carries a's trace;
+// without, send makes both for this request. It returns how many times
+// the request was written to the wire.
+func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, w *worker) (*http.Response, int, error) {
 	if !e.allowed(req.URL) {
 		return nil, 0, &notSentError{fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)}
 	}
@@ -267,7 +285,7 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *de
 		// tells every request of the scan apart.
 		req.Header.Set("User-Agent", e.cfg.UserAgent)
 	}
-	if d == nil {
+	if w == nil {
 		ctx, cancel := req.Context(), context.CancelFunc(func() {})
 		if e.cfg.Timeout > 0 {
 			ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
@@ -281,14 +299,14 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, d *de
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		return resp, int(a.writes.Load()), nil
 	}
-	d.start(e.cfg.Timeout)
+	w.start(e.cfg.Timeout)
 	resp, err := e.roundTrip(req)
 	if err != nil {
-		d.stop()
+		w.stop()
 		return resp, int(a.writes.Load()), err
 	}
-	d.body.ReadCloser = resp.Body
-	resp.Body = &d.body
+	w.body.ReadCloser = resp.Body
+	resp.Body = &w.body
 	return resp, int(a.writes.Load()), nil
 }
 
@@ -323,73 +341,92 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// deadline is one worker's request timeout, reused from request to
-// request: one context and one timer armed per request, instead of a
-// context.WithTimeout (a context, a timer and their registrations) made
-// and torn down for each. The worker sends one request at a time and
-// closes its body before the next, so one deadline serves them all.
-type deadline struct {
+// worker is one Run worker's request machinery, reused from request to
+// request: a context cancelled by one timer armed per request (instead
+// of a context.WithTimeout, a timer and their registrations made and torn
+// down for each), and an attempt whose trace rides on that context. The
+// worker sends one request at a time and closes its body before the
+// next, so one of each serves them all, until the timer fires (its
+// context is cancelled: the next request gets a fresh one) or a write of
+// the attempt may still be reported (it must not count for the next
+// request: the next gets a fresh attempt).
+type worker struct {
+	e      *Engine
+	wait   context.Context // bounds waiting for the limiter
 	parent context.Context // the worker's child of Run's exchange context
-	ctx    context.Context // nil until first used and after it expired
-	timer  *time.Timer     // cancels ctx with context.DeadlineExceeded
+	cctx   context.Context // parent, cancelled when timer fires; nil: make one
+	timer  *time.Timer     // cancels cctx with context.DeadlineExceeded
 	armed  bool
+	a      *attempt        // nil: make one
+	ctx    context.Context // cctx with a's trace; nil: make it
 	body   stopOnClose
 }
 
-func newDeadline(parent context.Context) *deadline {
-	d := &deadline{parent: parent}
-	d.body.d = d
-	return d
+func newWorker(e *Engine, wait, parent context.Context) *worker {
+	w := &worker{e: e, wait: wait, parent: parent}
+	w.body.w = w
+	return w
 }
 
-// context returns the context to build the next request with.
-func (d *deadline) context() context.Context {
-	if d.ctx == nil {
-		ctx, cancel := context.WithCancelCause(d.parent)
+// next returns the context to build the next request with, and the
+// attempt following it, its counters zero.
+func (w *worker) next() (context.Context, *attempt) {
+	if w.cctx == nil {
+		cctx, cancel := context.WithCancelCause(w.parent)
 		// The cause is what net/http returns: a timeout like
 		// context.WithTimeout's.
-		d.ctx, d.timer = ctx, time.AfterFunc(time.Hour, func() { cancel(context.DeadlineExceeded) })
-		d.timer.Stop()
+		w.cctx, w.timer, w.ctx = cctx, time.AfterFunc(time.Hour, func() { cancel(context.DeadlineExceeded) }), nil
+		w.timer.Stop()
 	}
-	return d.ctx
+	if w.a == nil {
+		w.a, w.ctx = w.e.newAttempt(w.wait), nil
+	}
+	if w.ctx == nil {
+		w.ctx = httptrace.WithClientTrace(w.cctx, &w.a.trace)
+	}
+	w.a.reset()
+	return w.ctx, w.a
 }
 
 // start arms the timeout (none when timeout ≤ 0) for the request built
-// with context().
-func (d *deadline) start(timeout time.Duration) {
+// with next's context.
+func (w *worker) start(timeout time.Duration) {
 	if timeout > 0 {
-		d.timer.Reset(timeout)
-		d.armed = true
+		w.timer.Reset(timeout)
+		w.armed = true
 	}
 }
 
-// stop disarms it once the exchange is over. When it already fired, its
-// context is cancelled: the next request gets a fresh one.
-func (d *deadline) stop() {
-	if d.armed && !d.timer.Stop() {
-		d.ctx = nil
+// stop disarms it once the exchange is over, and retires what the next
+// request must not reuse.
+func (w *worker) stop() {
+	if w.armed && !w.timer.Stop() {
+		w.cctx = nil
 	}
-	d.armed = false
+	w.armed = false
+	if !w.a.settled() {
+		w.a = nil
+	}
 }
 
 // release stops the timer when the worker ends (its context ends with
 // the worker's parent).
-func (d *deadline) release() {
-	if d.timer != nil {
-		d.timer.Stop()
+func (w *worker) release() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
 
-// stopOnClose is a worker's response body: closing it disarms the
-// worker's timeout.
+// stopOnClose is a worker's response body: closing it ends the exchange
+// (worker.stop).
 type stopOnClose struct {
 	io.ReadCloser
-	d *deadline
+	w *worker
 }
 
 func (b *stopOnClose) Close() error {
 	err := b.ReadCloser.Close()
-	b.d.stop()
+	b.w.stop()
 	return err
 }
 
@@ -622,14 +659,14 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 				// contending for exchange's lock twice a request.
 				own, cancel := context.WithCancel(exchange)
 				defer cancel()
-				d := newDeadline(own)
-				defer d.release()
+				w := newWorker(e, ctx, own)
+				defer w.release()
 				for ctx.Err() == nil {
 					i := next.Add(1) - 1
 					if i >= int64(len(stage)) {
 						return
 					}
-					emit(e.probe(ctx, d, stage[i]))
+					emit(e.probe(ctx, w, stage[i]))
 				}
 			})
 		}
@@ -654,8 +691,8 @@ func appendIndexes(dst []int, jobs []Job) []int {
 
 // probe sends one job: retries on 429/503, one renewal on 401 for a
 // renewable profile. wait bounds waiting for the limiter; the worker's
-// deadline d the request itself.
-func (e *Engine) probe(wait context.Context, d *deadline, j Job) Observation {
+// worker w the request itself.
+func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 	obs := Observation{Index: j.Index, Start: time.Now()}
 	if err := j.Profile.Ready(wait, e, e.cfg.Base); err != nil {
 		obs.NotSent = true
@@ -666,8 +703,8 @@ func (e *Engine) probe(wait context.Context, d *deadline, j Job) Observation {
 	renewing := false // the next attempt follows a logged-out answer
 	var seen uint64   // the generation that answer was for
 	for {
-		a := e.newAttempt(wait)
-		req, err := e.build(httptrace.WithClientTrace(d.context(), &a.trace), j.Request)
+		ctx, a := w.next()
+		req, err := e.build(ctx, j.Request)
 		if err != nil {
 			obs.Err = err.Error()
 			return obs
@@ -690,7 +727,7 @@ func (e *Engine) probe(wait context.Context, d *deadline, j Job) Observation {
 		// once sent: the observation keeps it as is.
 		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, j.Request.Body
 		start := time.Now()
-		resp, writes, err := e.send(wait, req, a, d)
+		resp, writes, err := e.send(wait, req, a, w)
 		release()
 		obs.Attempts += writes
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strings"
@@ -584,5 +585,47 @@ func TestHTTPSBaseOnAPlainServer(t *testing.T) {
 	o := one(t, e, get(0, anonymous(t), "/x"))
 	if o.Status != 0 || o.Err != "http: server gave HTTP response to HTTPS client" {
 		t.Errorf("status %d err %q, want the scheme mismatch", o.Status, o.Err)
+	}
+}
+
+// TestLateWriteCountsForItsOwnRequest: a target may answer before it has
+// read the request, so net/http can report the request written after the
+// response was read and closed. A worker reuses its request tracing from
+// request to request; such a late write must count for the request it
+// belongs to (and the scan's total), never for the worker's next request.
+func TestLateWriteCountsForItsOwnRequest(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, mustURL(t, "http://127.0.0.1:1"), nil)
+	w := newWorker(e, context.Background(), context.Background())
+	defer w.release()
+
+	// A request that got its connection and reported its write is settled:
+	// the next request reuses the attempt and its context, counters zero.
+	ctx1, a1 := w.next()
+	a1.trace.GetConn("x")
+	a1.trace.GotConn(httptrace.GotConnInfo{})
+	a1.trace.WroteRequest(httptrace.WroteRequestInfo{})
+	w.stop()
+	ctx2, a2 := w.next()
+	if a2 != a1 || ctx2 != ctx1 || a2.writes.Load() != 0 || a2.conns.Load() != 0 {
+		t.Fatalf("a settled attempt was not reused afresh (same %v, writes %d)", a2 == a1, a2.writes.Load())
+	}
+
+	// One whose write is not reported yet when its body is closed: the next
+	// request gets a fresh attempt and context, and the late write counts
+	// for the scan, not for the next request.
+	a2.trace.GetConn("x")
+	a2.trace.GotConn(httptrace.GotConnInfo{})
+	w.stop()
+	ctx3, a3 := w.next()
+	if a3 == a2 || ctx3 == ctx2 {
+		t.Fatal("an attempt with a write still to come was reused")
+	}
+	if httptrace.ContextClientTrace(ctx3) != &a3.trace {
+		t.Fatal("the fresh context does not carry the fresh attempt's trace")
+	}
+	a2.trace.WroteRequest(httptrace.WroteRequestInfo{})
+	if a3.writes.Load() != 0 || a2.writes.Load() != 1 || e.Requests() != 2 {
+		t.Errorf("late write: next request %d writes, its own %d, scan %d; want 0, 1, 2", a3.writes.Load(), a2.writes.Load(), e.Requests())
 	}
 }
