@@ -73,7 +73,9 @@ func reachable(data []byte, ix *jsonIndex) map[string]map[string]bool {
 	collect := func(b []byte) { forEachRef(b, func(ref string) { queue = append(queue, ref) }) }
 	for _, m := range ix.top {
 		switch {
-		case m.key == "components":
+		case m.key == "components" || strings.HasPrefix(m.key, "x-"):
+			// Extensions are kept as generic values: kin-openapi resolves
+			// no $ref in them (GitHub's x-webhooks alone reach 400 schemas).
 		case m.key == "paths" && ix.pathsObj:
 			for _, pm := range ix.paths {
 				refsOfPathItem(raw(pm.val), collect)
@@ -83,7 +85,7 @@ func reachable(data []byte, ix *jsonIndex) map[string]map[string]bool {
 		}
 	}
 	for _, sm := range ix.components {
-		if _, ok := entries[sm.key]; !ok {
+		if _, ok := entries[sm.key]; !ok && !strings.HasPrefix(sm.key, "x-") {
 			collect(raw(sm.val))
 		}
 	}

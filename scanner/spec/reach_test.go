@@ -96,6 +96,10 @@ func TestReachable(t *testing.T) {
 		{"sections not pruned are roots",
 			head + `"paths":{},"components":{"securitySchemes":{"k":{"type":"apiKey","name":"k","in":"header","x-s":{"$ref":"#/components/schemas/S"}}},"schemas":{"S":{},"U":{}}}}`,
 			[]string{"schemas/S"}},
+		{"extensions are not roots",
+			head + `"x-webhooks":{"w":{"post":{"requestBody":{"$ref":"#/components/requestBodies/B"}}}},"paths":{},` +
+				`"components":{"x-more":{"$ref":"#/components/schemas/S"},"requestBodies":{"B":{"content":{}}},"schemas":{"S":{}}}}`,
+			[]string{}},
 		{"an external $ref turns it off",
 			head + `"paths":{"/a":{"get":{"parameters":[{"$ref":"other.json#/P"}]}}},"components":{"schemas":{"S":{}}}}`, nil},
 		{"a pointer outside components turns it off",
