@@ -51,7 +51,9 @@ type Options struct {
 //
 // A document that loads but fails validation is returned with the problems
 // in Document.Warnings. A document that cannot be read, parsed or resolved
-// is an error that names the location and, where known, the line.
+// is an error that names the location and, where known, the line. Of an
+// OpenAPI 3 JSON document, only what the scan reads is decoded and resolved
+// (see reachable): responses and the components only they use are not.
 func Load(ctx context.Context, location string, opts Options) (_ *Document, err error) {
 	if ctx == nil {
 		ctx = context.Background()

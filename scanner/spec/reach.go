@@ -25,9 +25,10 @@ import (
 // components, into another document, or a name with escapes (~0, ~1, %xx) —
 // everything is decoded, as before.
 //
-// A consequence, documented in docs: problems in what is not decoded (a
-// dangling $ref in a response, an external file a response names) no longer
-// stop the load of a JSON document; nothing there is read.
+// A consequence (TestLazyLoadSkipsResponses): problems in what is not
+// decoded — a dangling $ref in a response, an external file a response
+// names — no longer stop the load of a JSON document, since nothing there
+// is read. YAML documents and Swagger 2.0 are still decoded whole.
 
 // prunable are the sections of components whose entries are decoded only
 // when reachable; the others (securitySchemes, and sections this code does
