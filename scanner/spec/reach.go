@@ -99,6 +99,7 @@ func reachable(data []byte, ix *jsonIndex) map[string]map[string]bool {
 			return nil // another document, or a pointer elsewhere in this one
 		}
 		section, name, _ := strings.Cut(rest, "/")
+		name, _, _ = strings.Cut(name, "/") // a pointer into the entry
 		if !knownSections[section] || strings.ContainsAny(name, "~%") {
 			return nil
 		}

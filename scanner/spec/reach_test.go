@@ -89,6 +89,10 @@ func TestReachable(t *testing.T) {
 			head + `"paths":{"/a":{"GET":{"parameters":[{"\u0024ref":"#/components/parameters/P"},{"$REF":"#/components/parameters/Q"}],"Responses":{"200":{"$ref":"#/components/responses/R"}}}}},` +
 				`"components":{"parameters":{"P":{"name":"p","in":"query"},"Q":{"name":"q","in":"query"}},"responses":{"R":{"description":"r"}}}}`,
 			[]string{"parameters/P", "parameters/Q"}},
+		{"a pointer into an entry keeps the entry",
+			head + `"paths":{"/a":{"get":{"parameters":[{"name":"q","in":"query","schema":{"$ref":"#/components/schemas/S/properties/q"}}]}}},` +
+				`"components":{"schemas":{"S":{"properties":{"q":{"$ref":"#/components/schemas/Q"}}},"Q":{},"U":{}}}}`,
+			[]string{"schemas/Q", "schemas/S"}},
 		{"cycles end",
 			head + `"paths":{"/a":{"post":{"requestBody":{"$ref":"#/components/requestBodies/B"}}}},` +
 				`"components":{"requestBodies":{"B":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/T"}}}}},"schemas":{"T":{"items":{"$ref":"#/components/schemas/T"}}}}}`,
