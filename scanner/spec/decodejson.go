@@ -41,9 +41,15 @@ func into(dst any) func([]byte) error {
 
 // decodeV3JSON decodes an OpenAPI 3 JSON document from its index: every path
 // item and every component on its own (in parallel for big documents), the
-// rest through openapi3.T's own UnmarshalJSON.
-func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonIndex) (*openapi3.T, error) {
+// rest through openapi3.T's own UnmarshalJSON. When lazy, only what the plan
+// can reach is decoded (see reachable), when that can be told from the text.
+func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonIndex, lazy bool) (*openapi3.T, error) {
 	raw := func(sp span) []byte { return data[sp.start:sp.end] }
+	var keep map[string]map[string]bool
+	if lazy {
+		keep = reachable(data, ix)
+		lazy = keep != nil
+	}
 
 	// The small members, and paths or components when they are not
 	// objects, go through T's UnmarshalJSON so that extensions and odd
@@ -72,7 +78,7 @@ func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonInd
 			}
 			item := &openapi3.PathItem{}
 			pathItems = append(pathItems, item)
-			units = append(units, unit{what: fmt.Sprintf("path %q", pm.key), line: pm.line, raw: raw(pm.val), decode: func(raw []byte) error { return decodePathItem(raw, item) }})
+			units = append(units, unit{what: fmt.Sprintf("path %q", pm.key), line: pm.line, raw: raw(pm.val), decode: func(raw []byte) error { return decodePathItem(raw, item, lazy) }})
 		}
 	}
 
@@ -88,7 +94,11 @@ func decodeV3JSON(ctx context.Context, location string, data []byte, ix *jsonInd
 				rest = append(rest, sm.member)
 				continue
 			}
+			names, pruned := keep[sm.key]
 			for _, e := range sm.entries {
+				if pruned && !names[e.key] {
+					continue
+				}
 				dst, set := add(e.key)
 				if bytes.Equal(raw(e.val), []byte("null")) {
 					// encoding/json stores a nil entry for null.

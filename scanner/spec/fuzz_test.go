@@ -62,6 +62,13 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-a: &a [x, x, x]\nx-b: &b [*a, *a, *a]\nx-c: [*b, *b, *b]\n"))
 	f.Add([]byte(`{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "basePath": "/v1", "paths": {"/a/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": true, "type": "string"}], "responses": {"200": {"description": "ok"}}}}}}`))
 	f.Add([]byte("openapi: 3.1.0\ninfo: {title: t, version: '1'}\nwebhooks: {}\npaths:\n  /a:\n    get:\n      responses: {'200': {description: ok}}\n"))
+	// JSON, decoded lazily (reachable): responses naming a file outside
+	// the folder and a missing component, a pointer into a component.
+	f.Add([]byte(`{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a/{id}": {"parameters": [{"$ref": "#/components/parameters/Id"}], ` +
+		`"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In/properties/n"}}}}, ` +
+		`"responses": {"200": {"$ref": "../secret.yaml"}, "404": {"$ref": "#/components/responses/Nope"}}}}}, "x-hooks": {"$ref": "#/components/schemas/X"}, ` +
+		`"components": {"parameters": {"Id": {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}}, ` +
+		`"schemas": {"In": {"properties": {"n": {"$ref": "#/components/schemas/N"}}}, "N": {"type": "integer"}, "X": {}}}}`))
 	f.Add([]byte(""))
 	f.Add([]byte("{"))
 

@@ -35,6 +35,10 @@ type Options struct {
 	// $refs may point to: absolute folder paths (for a spec read from a
 	// file) and http(s) URL prefixes. Nothing else is ever read.
 	AllowRefs []string
+
+	// decodeAll turns off the lazy decoding of JSON documents (see
+	// reachable), for tests that compare the two.
+	decodeAll bool
 }
 
 // Load reads the document at location (a file path or an http(s) URL),
@@ -47,7 +51,9 @@ type Options struct {
 //
 // A document that loads but fails validation is returned with the problems
 // in Document.Warnings. A document that cannot be read, parsed or resolved
-// is an error that names the location and, where known, the line.
+// is an error that names the location and, where known, the line. Of an
+// OpenAPI 3 JSON document, only what the scan reads is decoded and resolved
+// (see reachable): responses and the components only they use are not.
 func Load(ctx context.Context, location string, opts Options) (_ *Document, err error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -64,7 +70,7 @@ func Load(ctx context.Context, location string, opts Options) (_ *Document, err 
 	if err != nil {
 		return nil, err
 	}
-	p, err := parse(ctx, src, data)
+	p, err := parse(ctx, src, data, !opts.decodeAll)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +97,10 @@ type parsed struct {
 	outline  *outline
 }
 
-// parse reads data, the document at src, into kin-openapi's model.
-func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
+// parse reads data, the document at src, into kin-openapi's model; when
+// lazy, a JSON OpenAPI 3 document only as far as the plan reads it
+// (reachable).
+func parse(ctx context.Context, src *source, data []byte, lazy bool) (*parsed, error) {
 	loc := src.location
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -165,7 +173,7 @@ func parse(ctx context.Context, src *source, data []byte) (*parsed, error) {
 	case o.hasOpenAPI && strings.HasPrefix(o.openapi, "3."):
 		out.version = o.openapi
 		if ix != nil {
-			if doc, err = decodeV3JSON(ctx, loc, data, ix); err != nil {
+			if doc, err = decodeV3JSON(ctx, loc, data, ix, lazy); err != nil {
 				return nil, err
 			}
 			if err := kl.ResolveRefsIn(doc, src.root); err != nil {

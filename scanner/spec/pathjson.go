@@ -3,6 +3,8 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,16 +49,50 @@ var pathMethods = map[string]string{
 }
 
 // decodePathItem decodes raw, valid JSON, into dst as dst.UnmarshalJSON
-// does.
-func decodePathItem(raw []byte, dst *openapi3.PathItem) error {
-	if !decodePathItemFast(raw, dst) {
+// does; when lazy, the responses of its operations keep only their status
+// codes (see reachable).
+func decodePathItem(raw []byte, dst *openapi3.PathItem, lazy bool) error {
+	if !decodePathItemFast(raw, dst, lazy) {
 		*dst = openapi3.PathItem{}
-		return dst.UnmarshalJSON(raw)
+		if err := dst.UnmarshalJSON(raw); err != nil {
+			return err
+		}
+	}
+	if lazy {
+		for _, op := range dst.Operations() {
+			if op != nil && op.Responses != nil {
+				op.Responses = stubResponses(slices.Collect(maps.Keys(op.Responses.Map())))
+			}
+		}
 	}
 	return nil
 }
 
-func decodePathItemFast(raw []byte, dst *openapi3.PathItem) bool {
+// stubResponses is a responses object with these status codes, each an
+// empty response: what the plan needs to know of an operation's responses
+// is that there is one (validation warns when there is none).
+func stubResponses(codes []string) *openapi3.Responses {
+	r := openapi3.NewResponsesWithCapacity(len(codes))
+	for _, code := range codes {
+		r.Set(code, &openapi3.ResponseRef{Value: &openapi3.Response{}})
+	}
+	return r
+}
+
+// responseCodes lists the members of a responses object that are not
+// extensions, as kin-openapi's Responses.UnmarshalJSON sorts them out.
+func responseCodes(raw []byte) []string {
+	var codes []string
+	forMembers(raw, 0, func(key, _ []byte) bool {
+		if k := keyName(key); !strings.HasPrefix(k, "x-") {
+			codes = append(codes, k)
+		}
+		return true
+	})
+	return codes
+}
+
+func decodePathItemFast(raw []byte, dst *openapi3.PathItem, lazy bool) bool {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return false
@@ -103,7 +139,7 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem) bool {
 	x.Extensions = ext
 	for _, o := range ops {
 		operation := new(openapi3.Operation)
-		if !decodeOperationFast(o.raw, operation) {
+		if !decodeOperationFast(o.raw, operation, lazy) {
 			*operation = openapi3.Operation{}
 			if operation.UnmarshalJSON(o.raw) != nil {
 				return false
@@ -117,8 +153,9 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem) bool {
 
 // decodeOperationFast decodes an operation object in one pass.
 // Its request body, when not a $ref, is decoded with
-// decodeRequestBodyFast.
-func decodeOperationFast(raw []byte, dst *openapi3.Operation) bool {
+// decodeRequestBodyFast. When lazy, its responses are not decoded, only
+// their status codes read (stubResponses).
+func decodeOperationFast(raw []byte, dst *openapi3.Operation, lazy bool) bool {
 	seen := make(map[string]bool, 12)
 	ok := forMembers(raw, 0, func(key, val []byte) bool {
 		name, good := plainKey(key, seen)
@@ -128,15 +165,23 @@ func decodeOperationFast(raw []byte, dst *openapi3.Operation) bool {
 	if !ok {
 		return false
 	}
-	hollow, body, ok := hollowMember(raw, "requestBody")
+	fields := []string{"requestBody"}
+	if lazy {
+		fields = append(fields, "responses")
+	}
+	hollow, vals, ok := hollowMembers(raw, fields)
 	if !ok {
 		return false
 	}
+	body := vals[0]
 	ext, good := extensionsOf(hollow, operationKeywords)
 	if !good || json.Unmarshal(hollow, (*operationFields)(dst)) != nil {
 		return false
 	}
 	dst.Extensions = ext
+	if lazy && vals[1] != nil {
+		dst.Responses = stubResponses(responseCodes(vals[1]))
+	}
 	if body != nil {
 		dst.RequestBody = new(openapi3.RequestBodyRef)
 		if !decodeRequestBodyFast(body, dst.RequestBody) {
@@ -233,10 +278,21 @@ var (
 // when there is none). ok is false when a key is escaped, not UTF-8, repeats
 // another in any case, or is one of refuse (in any case).
 func hollowMember(obj []byte, field string, refuse ...string) (out, val []byte, ok bool) {
+	out, vals, ok := hollowMembers(obj, []string{field}, refuse...)
+	if !ok {
+		return nil, nil, false
+	}
+	return out, vals[0], true
+}
+
+// hollowMembers is hollowMember for several fields: vals[i] is the value
+// taken out for fields[i].
+func hollowMembers(obj []byte, fields []string, refuse ...string) (out []byte, vals [][]byte, ok bool) {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return nil, nil, false
 	}
+	vals = make([][]byte, len(fields))
 	var b bytes.Buffer
 	b.Grow(len(obj))
 	b.WriteByte('{')
@@ -258,8 +314,8 @@ func hollowMember(obj []byte, field string, refuse ...string) (out, val []byte, 
 		first = false
 		b.Write(key)
 		b.WriteByte(':')
-		if name == field && v[0] == '{' {
-			val = v
+		if f := slices.Index(fields, name); f >= 0 && v[0] == '{' {
+			vals[f] = v
 			b.Write(placeholder)
 		} else {
 			b.Write(v)
@@ -270,7 +326,7 @@ func hollowMember(obj []byte, field string, refuse ...string) (out, val []byte, 
 		return nil, nil, false
 	}
 	b.WriteByte('}')
-	return b.Bytes(), val, true
+	return b.Bytes(), vals, true
 }
 
 // decodeRequestBodyFast decodes a request body that is not a $ref, its

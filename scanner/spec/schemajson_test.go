@@ -111,7 +111,7 @@ func TestDecodeV3JSONAgreesOnCorpus(t *testing.T) {
 		}
 		var want openapi3.T
 		wantErr := json.Unmarshal(data, &want)
-		got, gotErr := decodeV3JSON(context.Background(), e.file, data, ix)
+		got, gotErr := decodeV3JSON(context.Background(), e.file, data, ix, false)
 		if (wantErr == nil) != (gotErr == nil) {
 			t.Errorf("%s: json.Unmarshal error %v, decodeV3JSON error %v", e.file, wantErr, gotErr)
 			continue
@@ -151,7 +151,7 @@ func TestDecodeV3JSONAgrees(t *testing.T) {
 		}
 		var want openapi3.T
 		wantErr := json.Unmarshal(data, &want)
-		got, gotErr := decodeV3JSON(context.Background(), name, data, ix)
+		got, gotErr := decodeV3JSON(context.Background(), name, data, ix, false)
 		if (wantErr == nil) != (gotErr == nil) {
 			t.Errorf("%s: json.Unmarshal error %v, decodeV3JSON error %v", name, wantErr, gotErr)
 			continue

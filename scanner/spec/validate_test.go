@@ -82,7 +82,7 @@ func parseFile(ctx context.Context, file string) (*parsed, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parse(ctx, src, data)
+	return parse(ctx, src, data, false)
 }
 
 func minus(a, b []string) []string {
