@@ -493,25 +493,35 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	var mu sync.Mutex
 	done := 0
 	red := newRedaction(s.set)
+	// Cell evidence goes to a temporary file as it is built, so the scan
+	// holds none of it; without one (no writable temporary folder) it
+	// stays in memory.
+	spill, spillErr := newEvidenceSpill("")
 	// cellEv[i] is probe i's cell evidence, built as its observation comes
 	// when that outcome can raise no finding whatever the other probes
 	// find: the observation is then cut to what the judge reads, so the
 	// scan does not hold every response until the end.
-	cellEv := make([]*Evidence, len(probes))
+	cellEv := make([]keptEvidence, len(probes))
 	eng.Run(runCtx, jobs, func(o engine.Observation) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
 		mu.Lock()
+		var ev *Evidence
 		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
-			ev := red.evidence(&o, CellExcerpt)
-			cellEv[o.Index] = &ev
+			e := red.evidence(&o, CellExcerpt)
+			ev = &e
 			compact(&o)
 		}
 		obs[o.Index] = &o
 		done++
 		n := done
 		mu.Unlock()
+		if ev != nil {
+			// Each index is written by its own callback only, and read
+			// after eng.Run returns.
+			cellEv[o.Index] = keepEvidence(spill, ev)
+		}
 		if s.opts.progress != nil {
 			s.opts.progress(n, len(probes))
 		}
@@ -528,7 +538,14 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
-	res := s.assemble(obs, cellEv, red, started, notSent)
+	res := s.assemble(obs, cellEv, spill, red, started, notSent)
+	res.spill = spill
+	switch {
+	case spillErr != nil:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the cells' evidence was kept in memory, which a large scan may not have: %v; set TMPDIR to a writable folder", spillErr))
+	case spill.failed() != nil:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("some cells' evidence was kept in memory, which a large scan may not have: %v; free disk space in the temporary folder or set TMPDIR", spill.failed()))
+	}
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
@@ -607,10 +624,30 @@ func compact(o *engine.Observation) {
 	}
 }
 
+// keptEvidence is where a cell's evidence is: in the spill, or in memory
+// (no spill, or a write failed); neither before it is built.
+type keptEvidence struct {
+	mem *Evidence
+	ref evidenceRef
+}
+
+func (k keptEvidence) built() bool { return k.mem != nil || k.ref.spill != nil }
+
+// keepEvidence puts ev in spill, or keeps it in memory when there is no
+// spill or the write failed (spill.failed says why).
+func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
+	if spill != nil {
+		if ref, err := spill.put(ev); err == nil {
+			return keptEvidence{ref: ref}
+		}
+	}
+	return keptEvidence{mem: ev}
+}
+
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
-// set, is its cell's evidence, built already.
-func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *redaction, now time.Time, notSent string) *Result {
+// built, is its cell's evidence; the others' evidence goes to spill.
+func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string) *Result {
 	probes := s.plan.Probes
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -696,10 +733,13 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 		}
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
-			if cell.Evidence = cellEv[i]; cell.Evidence == nil {
+			k := cellEv[i]
+			if !k.built() {
 				ev := red.evidence(o, CellExcerpt)
-				cell.Evidence = &ev
+				k = keepEvidence(spill, &ev)
 			}
+			cell.Evidence, cell.ev = k.mem, k.ref
+			cellEv[i] = keptEvidence{}
 		} else {
 			cell.Reason = notSent
 		}

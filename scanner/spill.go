@@ -1,0 +1,208 @@
+package scanner
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+)
+
+// evidenceSpill keeps the cells' evidence of a scan out of memory: each
+// cell's redacted Evidence is appended, as its JSON encoding, to a
+// temporary file as soon as it is built, and the cell keeps only where it
+// is (an evidenceRef). A large scan's evidence (about 1 KB a cell) then
+// costs disk, not heap: memory stays flat in the number of probes.
+//
+// The file holds exactly what report.json holds (redacted evidence, never
+// a secret), is created 0600 in os.TempDir, and is unlinked as soon as it
+// is open where the system allows it (Unix), so it disappears with the
+// process whatever happens; elsewhere (Windows) it is removed by Close, or
+// when the store becomes unreachable.
+type evidenceSpill struct {
+	mu   sync.Mutex
+	f    *os.File
+	w    *bufio.Writer
+	path string // empty once unlinked
+	size int64  // bytes appended, buffered ones included
+	// dirty says w holds bytes not yet in f.
+	dirty  bool
+	closed bool
+	err    error // the first write error: later puts fail at once
+}
+
+// evidenceRef locates one cell's evidence in a spill: n bytes at off.
+type evidenceRef struct {
+	spill *evidenceSpill
+	off   int64
+	n     int64
+}
+
+// errSpillClosed is returned when evidence is read after Result.Close.
+var errSpillClosed = errors.New("the scan's evidence was released (Result.Close was called)")
+
+// newEvidenceSpill creates the temporary file in dir (os.TempDir when
+// empty).
+func newEvidenceSpill(dir string) (*evidenceSpill, error) {
+	f, err := os.CreateTemp(dir, "authzscan-evidence-*.jsonl")
+	if err != nil {
+		return nil, fmt.Errorf("cannot create the evidence spill file: %w", err)
+	}
+	s := &evidenceSpill{f: f, w: bufio.NewWriterSize(f, 64<<10), path: f.Name()}
+	// Unix: the open file outlives its name, and no crash leaves it behind.
+	// Windows refuses to remove an open file: Close does it then.
+	if os.Remove(s.path) == nil {
+		s.path = ""
+	}
+	runtime.AddCleanup(s, func(c spillCleanup) { c.run() }, spillCleanup{f, s.path})
+	return s, nil
+}
+
+// spillCleanup closes and removes a spill file that was never closed
+// (it must not point at the spill itself, or the spill would never be
+// collected).
+type spillCleanup struct {
+	f    *os.File
+	path string
+}
+
+func (c spillCleanup) run() {
+	c.f.Close()
+	if c.path != "" {
+		os.Remove(c.path)
+	}
+}
+
+// put appends ev and returns where it is.
+func (s *evidenceSpill) put(ev *Evidence) (evidenceRef, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return evidenceRef{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return evidenceRef{}, errSpillClosed
+	case s.err != nil:
+		return evidenceRef{}, s.err
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.err = fmt.Errorf("writing the evidence spill file: %w", err)
+		return evidenceRef{}, s.err
+	}
+	ref := evidenceRef{spill: s, off: s.size, n: int64(len(b))}
+	s.size += int64(len(b))
+	s.dirty = true
+	return ref, nil
+}
+
+// raw returns the JSON encoding of the evidence at ref.
+func (s *evidenceSpill) raw(ref evidenceRef) ([]byte, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errSpillClosed
+	}
+	if s.dirty {
+		if err := s.w.Flush(); err != nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("writing the evidence spill file: %w", err)
+		}
+		s.dirty = false
+	}
+	s.mu.Unlock()
+	// ReadAt is safe alongside other reads and appends past ref.
+	b := make([]byte, ref.n)
+	if _, err := s.f.ReadAt(b, ref.off); err != nil {
+		return nil, fmt.Errorf("reading the evidence spill file: %w", err)
+	}
+	return b, nil
+}
+
+// close releases the file; reads after it fail with errSpillClosed.
+func (s *evidenceSpill) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.f.Close()
+	if s.path != "" {
+		if rerr := os.Remove(s.path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
+}
+
+// EvidenceOf returns the cell's evidence: Evidence when it is in memory
+// (a Result decoded from report.json, or built by hand), else read back
+// from the scan's spill file. It is nil when the probe was never sent.
+// Report writers read cell evidence only through it; each call decodes a
+// fresh copy, so a writer holds one cell's evidence at a time.
+func (c *Cell) EvidenceOf() (*Evidence, error) {
+	if c.Evidence != nil || c.ev.spill == nil {
+		return c.Evidence, nil
+	}
+	b, err := c.ev.spill.raw(c.ev)
+	if err != nil {
+		return nil, err
+	}
+	var ev Evidence
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return nil, fmt.Errorf("reading the evidence spill file: %w", err)
+	}
+	return &ev, nil
+}
+
+// HasEvidence says whether EvidenceOf returns evidence, without reading it.
+func (c *Cell) HasEvidence() bool { return c.Evidence != nil || c.ev.spill != nil }
+
+// MarshalJSON encodes the cell as the report contract has it, its evidence
+// included wherever it is kept: a spilled cell and the same cell with its
+// Evidence in memory encode to the same bytes.
+func (c Cell) MarshalJSON() ([]byte, error) {
+	type plain Cell // the same fields, without this method
+	if c.Evidence != nil || c.ev.spill == nil {
+		return json.Marshal(plain(c))
+	}
+	raw, err := c.ev.spill.raw(c.ev)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(plain(c))
+	if err != nil {
+		return nil, err
+	}
+	// Evidence is the last field: it goes where the closing brace is.
+	b = bytes.TrimSuffix(b, []byte("}"))
+	b = append(b, `,"evidence":`...)
+	b = append(b, raw...)
+	return append(b, '}'), nil
+}
+
+// Close releases what the Result keeps outside memory (the cells' spilled
+// evidence): call it once every report is written. Cells of a Result read
+// from report.json need no Close; it is safe on nil and more than once.
+// After it, EvidenceOf and JSON encoding of spilled cells fail.
+func (r *Result) Close() error {
+	if r == nil || r.spill == nil {
+		return nil
+	}
+	return r.spill.close()
+}
+
+// failed returns the write error that made the spill give up, if any.
+func (s *evidenceSpill) failed() error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
