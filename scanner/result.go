@@ -143,8 +143,7 @@ type Cell struct {
 	DurationMS int64 `json:"duration_ms"`
 	// Evidence is what was sent and received; nil when the probe was not
 	// sent, and also when a live scan keeps it in its spill file: read it
-	// with EvidenceOf, which finds it in either place. It must stay the
-	// last field (MarshalJSON appends it).
+	// with EvidenceOf, which finds it in either place.
 	Evidence *Evidence `json:"evidence,omitempty"`
 
 	// ev locates the evidence in the scan's spill file when Evidence is

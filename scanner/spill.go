@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,7 @@ import (
 )
 
 // evidenceSpill keeps the cells' evidence of a scan out of memory: each
-// cell's redacted Evidence is appended, as its JSON encoding, to a
+// cell's redacted Evidence is appended, compactly encoded (spillcodec.go), to a
 // temporary file as soon as it is built, and the cell keeps only where it
 // is (an evidenceRef). A large scan's evidence (about 1 KB a cell) then
 // costs disk, not heap: memory stays flat in the number of probes.
@@ -32,6 +31,9 @@ type evidenceSpill struct {
 	dirty  bool
 	closed bool
 	err    error // the first write error: later puts fail at once
+	// block caches the bytes of the file from blockOff.
+	block    []byte
+	blockOff int64
 }
 
 // evidenceRef locates one cell's evidence in a spill: n bytes at off.
@@ -47,7 +49,7 @@ var errSpillClosed = errors.New("the scan's evidence was released (Result.Close 
 // newEvidenceSpill creates the temporary file in dir (os.TempDir when
 // empty).
 func newEvidenceSpill(dir string) (*evidenceSpill, error) {
-	f, err := os.CreateTemp(dir, "authzscan-evidence-*.jsonl")
+	f, err := os.CreateTemp(dir, "authzscan-evidence-*.bin")
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the evidence spill file: %w", err)
 	}
@@ -78,10 +80,7 @@ func (c spillCleanup) run() {
 
 // put appends ev and returns where it is.
 func (s *evidenceSpill) put(ev *Evidence) (evidenceRef, error) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return evidenceRef{}, err
-	}
+	b := appendEvidence(nil, ev)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -100,28 +99,39 @@ func (s *evidenceSpill) put(ev *Evidence) (evidenceRef, error) {
 	return ref, nil
 }
 
-// raw returns the JSON encoding of the evidence at ref.
-func (s *evidenceSpill) raw(ref evidenceRef) ([]byte, error) {
+// get returns the evidence at ref, its strings exactly as they were put.
+func (s *evidenceSpill) get(ref evidenceRef) (*Evidence, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
 		return nil, errSpillClosed
 	}
 	if s.dirty {
 		if err := s.w.Flush(); err != nil {
-			s.mu.Unlock()
 			return nil, fmt.Errorf("writing the evidence spill file: %w", err)
 		}
 		s.dirty = false
 	}
-	s.mu.Unlock()
-	// ReadAt is safe alongside other reads and appends past ref.
-	b := make([]byte, ref.n)
-	if _, err := s.f.ReadAt(b, ref.off); err != nil {
-		return nil, fmt.Errorf("reading the evidence spill file: %w", err)
+	// Writers read the cells in report order, close to the order they
+	// were written in: one block read serves many cells.
+	if ref.off < s.blockOff || ref.off+ref.n > s.blockOff+int64(len(s.block)) {
+		size := max(ref.n, spillBlock)
+		if cap(s.block) < int(size) {
+			s.block = make([]byte, size)
+		}
+		n, err := s.f.ReadAt(s.block[:size], ref.off)
+		if int64(n) < ref.n {
+			s.block = s.block[:0]
+			return nil, fmt.Errorf("reading the evidence spill file: %w", err)
+		}
+		s.block, s.blockOff = s.block[:n], ref.off
 	}
-	return b, nil
+	at := ref.off - s.blockOff
+	return decodeEvidence(s.block[at : at+ref.n])
 }
+
+// spillBlock is how much the spill reads at a time, in bytes.
+const spillBlock = 128 << 10
 
 // close releases the file; reads after it fail with errSpillClosed.
 func (s *evidenceSpill) close() error {
@@ -142,22 +152,20 @@ func (s *evidenceSpill) close() error {
 
 // EvidenceOf returns the cell's evidence: Evidence when it is in memory
 // (a Result decoded from report.json, or built by hand), else read back
-// from the scan's spill file. It is nil when the probe was never sent.
-// Report writers read cell evidence only through it; each call decodes a
-// fresh copy, so a writer holds one cell's evidence at a time.
+// from the scan's spill file, its strings then as report.json gives them
+// back (invalid UTF-8 replaced), so that a writer shows a live scan and
+// its report.json alike. It is nil when the probe was never sent. Report
+// writers read cell evidence only through it; each call decodes a fresh
+// copy, so a writer holds one cell's evidence at a time.
 func (c *Cell) EvidenceOf() (*Evidence, error) {
 	if c.Evidence != nil || c.ev.spill == nil {
 		return c.Evidence, nil
 	}
-	b, err := c.ev.spill.raw(c.ev)
+	ev, err := c.ev.spill.get(c.ev)
 	if err != nil {
 		return nil, err
 	}
-	var ev Evidence
-	if err := json.Unmarshal(b, &ev); err != nil {
-		return nil, fmt.Errorf("reading the evidence spill file: %w", err)
-	}
-	return &ev, nil
+	return asJSONGives(ev), nil
 }
 
 // HasEvidence says whether EvidenceOf returns evidence, without reading it.
@@ -168,22 +176,14 @@ func (c *Cell) HasEvidence() bool { return c.Evidence != nil || c.ev.spill != ni
 // Evidence in memory encode to the same bytes.
 func (c Cell) MarshalJSON() ([]byte, error) {
 	type plain Cell // the same fields, without this method
-	if c.Evidence != nil || c.ev.spill == nil {
-		return json.Marshal(plain(c))
+	if c.Evidence == nil && c.ev.spill != nil {
+		ev, err := c.ev.spill.get(c.ev)
+		if err != nil {
+			return nil, err
+		}
+		c.Evidence = ev // c is a copy
 	}
-	raw, err := c.ev.spill.raw(c.ev)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(plain(c))
-	if err != nil {
-		return nil, err
-	}
-	// Evidence is the last field: it goes where the closing brace is.
-	b = bytes.TrimSuffix(b, []byte("}"))
-	b = append(b, `,"evidence":`...)
-	b = append(b, raw...)
-	return append(b, '}'), nil
+	return json.Marshal(plain(c))
 }
 
 // Close releases what the Result keeps outside memory (the cells' spilled

@@ -1,0 +1,82 @@
+package scanner
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// TestSpillCodecEveryField sets every field reachable from an Evidence to
+// a distinct value, by reflection, so a field added to Evidence and missed
+// by appendEvidence or decodeEvidence fails here; nil and empty header
+// lists must stay apart (JSON shows null and []), and every cut of the
+// encoding must fail to decode rather than panic or half-decode.
+func TestSpillCodecEveryField(t *testing.T) {
+	ev := &Evidence{Request: RequestEvidence{Headers: []Header{{}, {}}}, Response: &ResponseEvidence{Headers: []Header{{}}}}
+	n := 0
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		n++
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("s\xff" + string(rune('a'+n%26)) + "é")
+		case reflect.Int, reflect.Int64:
+			v.SetInt(int64(n * 1000003))
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Ptr:
+			fill(v.Elem())
+		case reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				fill(v.Index(i))
+			}
+		default:
+			t.Fatalf("field kind %s is not handled by this test", v.Kind())
+		}
+	}
+	fill(reflect.ValueOf(ev).Elem())
+	b := appendEvidence(nil, ev)
+	got, err := decodeEvidence(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, ev) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", got, ev)
+	}
+	for _, tc := range []*Evidence{
+		{Request: RequestEvidence{Headers: nil}},
+		{Request: RequestEvidence{Headers: []Header{}}, Response: &ResponseEvidence{Headers: []Header{}, Status: -1, Bytes: -7}},
+	} {
+		got, err := decodeEvidence(appendEvidence(nil, tc))
+		if err != nil || !reflect.DeepEqual(got, tc) {
+			t.Errorf("round trip of %+v: %+v, %v", tc, got, err)
+		}
+	}
+	for cut := range len(b) {
+		if _, err := decodeEvidence(b[:cut]); err == nil {
+			t.Fatalf("the first %d of %d bytes decode without an error", cut, len(b))
+		}
+	}
+	if _, err := decodeEvidence(append(b, 0)); err == nil {
+		t.Fatal("a trailing byte decodes without an error")
+	}
+}
+
+// TestAsJSONGives checks EvidenceOf's strings are those a JSON round trip
+// gives back, invalid UTF-8 included.
+func TestAsJSONGives(t *testing.T) {
+	for _, s := range []string{"", "plain", "é\u2028<>&", "a\xffb", "\xe2\x82", "\xed\xa0\x80x", "ok\xc0\xafé\xff"} {
+		b, _ := json.Marshal(s)
+		var back string
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if got := validUTF8(s); got != back {
+			t.Errorf("validUTF8(%q) = %q; a JSON round trip gives %q", s, got, back)
+		}
+	}
+}
