@@ -614,9 +614,12 @@ func (s *Scanner) mayFind(p *Probe, o *engine.Observation, red *redaction) bool 
 func compact(o *engine.Observation) {
 	o.Header, o.Body, o.Excerpt, o.URL = nil, nil, nil, ""
 	if o.RespHeader != nil {
-		keep := http.Header{}
+		var keep http.Header // nil, not an empty map, when neither is set
 		for _, name := range []string{"Location", "WWW-Authenticate"} {
 			if v := o.RespHeader.Values(name); v != nil {
+				if keep == nil {
+					keep = http.Header{}
+				}
 				keep[http.CanonicalHeaderKey(name)] = v
 			}
 		}
@@ -705,13 +708,10 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
-	type judged struct {
-		cell   Cell
-		issues []judge.Issue
-		probe  *Probe
-		obs    *engine.Observation
-	}
-	all := make([]judged, len(probes))
+	// The cells in probe order; issues[i] are probe i's. obs[i] is kept
+	// only for a probe with issues: its finding's evidence.
+	cells := make([]Cell, len(probes))
+	issuesOf := make([][]judge.Issue, len(probes))
 	for i, p := range probes {
 		rel := p.Relation()
 		class := judge.Classify(responses[i], s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
@@ -744,15 +744,21 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 			cell.Reason = notSent
 		}
 		cell.Reason = red.intern(cell.Reason)
-		all[i] = judged{cell, issues, p, obs[i]}
+		cells[i], issuesOf[i] = cell, issues
 		if len(issues) == 0 {
 			// Only findings need the observation again: let the rest go
 			// now, so a large scan does not hold every response twice.
-			obs[i], all[i].obs = nil, nil
+			obs[i] = nil
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i].probe, all[j].probe
+	// The report's order, as probe indices: sorting them, not the cells,
+	// and then moving the cells in place keeps one matrix in memory.
+	order := make([]int, len(probes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := probes[order[i]], probes[order[j]]
 		if opIndex[a.Op] != opIndex[b.Op] {
 			return opIndex[a.Op] < opIndex[b.Op]
 		}
@@ -764,26 +770,25 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
 	fingerprints := map[string]bool{}
-	res.Cells = make([]Cell, 0, len(all))
-	for _, j := range all {
-		res.Cells = append(res.Cells, j.cell)
-		res.Summary.Verdicts[j.cell.Verdict]++
-		for _, is := range j.issues {
+	for _, i := range order {
+		cell := &cells[i]
+		res.Summary.Verdicts[cell.Verdict]++
+		for _, is := range issuesOf[i] {
 			f := Finding{
 				Kind: is.Kind, Severity: is.Severity, Confidence: is.Confidence,
-				Method: j.cell.Method, Path: j.cell.Path, Operation: j.cell.Operation,
-				Profile: j.cell.Profile, Object: j.cell.Object, Status: j.cell.Status,
-				Message: s.set.Redactor().Redact(is.Message), Rule: j.cell.Rule, Line: j.probe.Op.Line,
+				Method: cell.Method, Path: cell.Path, Operation: cell.Operation,
+				Profile: cell.Profile, Object: cell.Object, Status: cell.Status,
+				Message: s.set.Redactor().Redact(is.Message), Rule: cell.Rule, Line: probes[i].Op.Line,
 			}
 			f.Fingerprint = Fingerprint(f.Kind, f.Method, f.Path, f.Profile, f.Object)
 			if fingerprints[f.Fingerprint] {
 				continue
 			}
 			fingerprints[f.Fingerprint] = true
-			if j.obs != nil {
-				f.Evidence = red.evidence(j.obs, FindingExcerpt)
+			if obs[i] != nil {
+				f.Evidence = red.evidence(obs[i], FindingExcerpt)
 			}
-			f.Suppression = sup.apply(&f, ruleTarget(j.probe.Op))
+			f.Suppression = sup.apply(&f, ruleTarget(probes[i].Op))
 			res.Findings = append(res.Findings, f)
 			if f.Suppression != nil {
 				res.Summary.Suppressed++
@@ -795,6 +800,8 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
 	})
+	permute(cells, order)
+	res.Cells = cells
 	res.Warnings = append(res.Warnings, sup.warnings()...)
 	res.Summary.Probes = len(probes)
 	res.Summary.Cells = len(res.Cells)
@@ -803,6 +810,29 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		res.Summary.Operations.Skipped[sk.Reason]++
 	}
 	return res
+}
+
+// permute rearranges cells in place so that cells[k] is the cell that was
+// at order[k], following each cycle of the permutation once; order is
+// used up (every entry set to -1).
+func permute(cells []Cell, order []int) {
+	for k := range cells {
+		if order[k] < 0 {
+			continue
+		}
+		first := cells[k]
+		j := k
+		for {
+			next := order[j]
+			order[j] = -1
+			if next == k {
+				cells[j] = first
+				break
+			}
+			cells[j] = cells[next]
+			j = next
+		}
+	}
 }
 
 func toResponse(o *engine.Observation, notSent string) judge.Response {
