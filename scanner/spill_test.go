@@ -167,3 +167,51 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestEvidenceSpillUnavailable checks a scan whose temporary folder cannot
+// hold the spill file keeps the evidence in memory and says so once.
+func TestEvidenceSpillUnavailable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	t.Setenv("TMPDIR", missing)
+	t.Setenv("TMP", missing)
+	t.Setenv("TEMP", missing)
+	const nprof = 2
+	srv := httptest.NewServer(bigscan.Handler(nprof, 100))
+	defer srv.Close()
+	dir := t.TempDir()
+	if err := bigscan.Write(dir, srv.URL, 4, nprof); err != nil {
+		t.Fatal(err)
+	}
+	env := bigscan.Env(nprof)
+	cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Scan.Rate = 0
+	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if scanner.SpillFile(res) != nil {
+		t.Fatal("a spill file was made in a folder that does not exist")
+	}
+	n := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "evidence was kept in memory") && strings.Contains(w, "TMPDIR") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("warnings %q; want one that says the evidence is kept in memory and names TMPDIR", res.Warnings)
+	}
+	for i := range res.Cells {
+		if res.Cells[i].Evidence == nil || evidenceOf(t, &res.Cells[i]) != res.Cells[i].Evidence {
+			t.Fatalf("cell %d has no evidence in memory", i)
+		}
+	}
+}
