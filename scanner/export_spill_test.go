@@ -8,11 +8,15 @@ func SpillFile(r *Result) *os.File {
 	if r.spill == nil {
 		return nil
 	}
-	r.spill.mu.Lock()
-	defer r.spill.mu.Unlock()
-	if err := r.spill.w.Flush(); err != nil {
-		panic(err)
+	sp := r.spill
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.err == nil && len(sp.tail) > 0 {
+		if _, err := sp.f.Write(sp.tail); err != nil {
+			panic(err)
+		}
+		sp.written += int64(len(sp.tail))
+		sp.tail = sp.tail[:0]
 	}
-	r.spill.dirty = false
-	return r.spill.f
+	return sp.f
 }

@@ -637,7 +637,8 @@ type keptEvidence struct {
 func (k keptEvidence) built() bool { return k.mem != nil || k.ref.spill != nil }
 
 // keepEvidence puts ev in spill, or keeps it in memory when there is no
-// spill or the write failed (spill.failed says why).
+// spill (a spill that cannot write keeps its tail in memory itself, and
+// failed says why).
 func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 	if spill != nil {
 		if ref, err := spill.put(ev); err == nil {

@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,27 +10,31 @@ import (
 )
 
 // evidenceSpill keeps the cells' evidence of a scan out of memory: each
-// cell's redacted Evidence is appended, compactly encoded (spillcodec.go), to a
-// temporary file as soon as it is built, and the cell keeps only where it
-// is (an evidenceRef). A large scan's evidence (about 1 KB a cell) then
-// costs disk, not heap: memory stays flat in the number of probes.
+// cell's redacted Evidence is appended, compactly encoded (spillcodec.go),
+// to a temporary file as soon as it is built, and the cell keeps only
+// where it is (an evidenceRef). A large scan's evidence (about 1 KB a
+// cell) then costs disk, not heap.
 //
 // The file holds exactly what report.json holds (redacted evidence, never
 // a secret), is created 0600 in os.TempDir, and is unlinked as soon as it
 // is open where the system allows it (Unix), so it disappears with the
 // process whatever happens; elsewhere (Windows) it is removed by Close, or
-// when the store becomes unreachable.
+// when the spill becomes unreachable.
+//
+// Appends collect in tail and go to the file 64 KiB at a time. If a write
+// fails (disk full), nothing is lost: from then on the tail just grows in
+// memory, every reference stays readable, and failed says why.
 type evidenceSpill struct {
 	mu   sync.Mutex
 	f    *os.File
-	w    *bufio.Writer
 	path string // empty once unlinked
-	size int64  // bytes appended, buffered ones included
-	// dirty says w holds bytes not yet in f.
-	dirty  bool
-	closed bool
-	err    error // the first write error: later puts fail at once
-	// block caches the bytes of the file from blockOff.
+	// written is the bytes in the file; tail the bytes appended after
+	// them, not yet (or, after err, never) written.
+	written int64
+	tail    []byte
+	closed  bool
+	err     error // the first write error
+	// block caches the file's bytes from blockOff.
 	block    []byte
 	blockOff int64
 }
@@ -43,6 +46,9 @@ type evidenceRef struct {
 	n     int64
 }
 
+// spillChunk is how many bytes the spill writes and reads at a time.
+const spillChunk = 64 << 10
+
 // errSpillClosed is returned when evidence is read after Result.Close.
 var errSpillClosed = errors.New("the scan's evidence was released (Result.Close was called)")
 
@@ -53,7 +59,7 @@ func newEvidenceSpill(dir string) (*evidenceSpill, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the evidence spill file: %w", err)
 	}
-	s := &evidenceSpill{f: f, w: bufio.NewWriterSize(f, 64<<10), path: f.Name()}
+	s := &evidenceSpill{f: f, path: f.Name(), tail: make([]byte, 0, spillChunk)}
 	// Unix: the open file outlives its name, and no crash leaves it behind.
 	// Windows refuses to remove an open file: Close does it then.
 	if os.Remove(s.path) == nil {
@@ -80,22 +86,24 @@ func (c spillCleanup) run() {
 
 // put appends ev and returns where it is.
 func (s *evidenceSpill) put(ev *Evidence) (evidenceRef, error) {
-	b := appendEvidence(nil, ev)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.closed:
+	if s.closed {
 		return evidenceRef{}, errSpillClosed
-	case s.err != nil:
-		return evidenceRef{}, s.err
 	}
-	if _, err := s.w.Write(b); err != nil {
-		s.err = fmt.Errorf("writing the evidence spill file: %w", err)
-		return evidenceRef{}, s.err
+	start := len(s.tail)
+	s.tail = appendEvidence(s.tail, ev)
+	ref := evidenceRef{spill: s, off: s.written + int64(start), n: int64(len(s.tail) - start)}
+	if s.err == nil && len(s.tail) >= spillChunk {
+		if _, err := s.f.Write(s.tail); err != nil {
+			// Whatever part of it reached the file is ignored: the tail
+			// keeps it all, now and later.
+			s.err = fmt.Errorf("writing the evidence spill file: %w", err)
+		} else {
+			s.written += int64(len(s.tail))
+			s.tail = s.tail[:0]
+		}
 	}
-	ref := evidenceRef{spill: s, off: s.size, n: int64(len(b))}
-	s.size += int64(len(b))
-	s.dirty = true
 	return ref, nil
 }
 
@@ -106,32 +114,27 @@ func (s *evidenceSpill) get(ref evidenceRef) (*Evidence, error) {
 	if s.closed {
 		return nil, errSpillClosed
 	}
-	if s.dirty {
-		if err := s.w.Flush(); err != nil {
-			return nil, fmt.Errorf("writing the evidence spill file: %w", err)
-		}
-		s.dirty = false
+	if ref.off >= s.written {
+		at := ref.off - s.written
+		return decodeEvidence(s.tail[at : at+ref.n])
 	}
 	// Writers read the cells in report order, close to the order they
 	// were written in: one block read serves many cells.
 	if ref.off < s.blockOff || ref.off+ref.n > s.blockOff+int64(len(s.block)) {
-		size := max(ref.n, spillBlock)
-		if cap(s.block) < int(size) {
+		size := min(max(ref.n, spillChunk), s.written-ref.off)
+		if int64(cap(s.block)) < size {
 			s.block = make([]byte, size)
 		}
-		n, err := s.f.ReadAt(s.block[:size], ref.off)
-		if int64(n) < ref.n {
+		s.block = s.block[:size]
+		if _, err := s.f.ReadAt(s.block, ref.off); err != nil {
 			s.block = s.block[:0]
 			return nil, fmt.Errorf("reading the evidence spill file: %w", err)
 		}
-		s.block, s.blockOff = s.block[:n], ref.off
+		s.blockOff = ref.off
 	}
 	at := ref.off - s.blockOff
 	return decodeEvidence(s.block[at : at+ref.n])
 }
-
-// spillBlock is how much the spill reads at a time, in bytes.
-const spillBlock = 128 << 10
 
 // close releases the file; reads after it fail with errSpillClosed.
 func (s *evidenceSpill) close() error {

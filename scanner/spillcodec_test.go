@@ -3,7 +3,9 @@ package scanner
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -130,4 +132,52 @@ func perms(n int, fn func([]int)) {
 		}
 	}
 	rec(0)
+}
+
+// TestSpillWriteFailure makes the spill's writes fail halfway (its file
+// swapped for a read-only one) and checks every evidence put before and
+// after stays readable, and failed says why.
+func TestSpillWriteFailure(t *testing.T) {
+	s, err := newEvidenceSpill(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	body := string(make([]byte, 3000))
+	var refs []evidenceRef
+	var want []*Evidence
+	put := func(i int) {
+		ev := &Evidence{Request: RequestEvidence{Method: "GET", URL: "http://127.0.0.1/" + string(rune('a'+i%26))}, Curl: body, Error: string(rune('A' + i%26))}
+		ref, err := s.put(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs, want = append(refs, ref), append(want, ev)
+	}
+	for i := range 100 { // about 300 KB: several chunks written
+		put(i)
+	}
+	if s.written == 0 || s.failed() != nil {
+		t.Fatalf("written %d, failed %v; want chunks in the file and no error", s.written, s.failed())
+	}
+	ro, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := s.f
+	s.f = ro
+	for i := 100; i < 200; i++ {
+		put(i)
+	}
+	s.f = good // reads of what was written before still come from the file
+	ro.Close()
+	if s.failed() == nil || !strings.Contains(s.failed().Error(), "writing the evidence spill file") {
+		t.Fatalf("failed() = %v; want the write error", s.failed())
+	}
+	for i, ref := range refs {
+		got, err := s.get(ref)
+		if err != nil || !reflect.DeepEqual(got, want[i]) {
+			t.Fatalf("evidence %d: %+v, %v; want %+v", i, got, err, want[i])
+		}
+	}
 }
