@@ -25,7 +25,9 @@ type (
 // Result is everything a scan found: the JSON report's content and the
 // only input of every report writer. Its JSON form is the report contract
 // (schema authzscan/report/v1); cells and findings are sorted
-// deterministically (operation order, object, profile).
+// deterministically (operation order, object, profile). A Result from
+// Scanner.Run keeps its cells' evidence in a temporary file (read it with
+// Cell.EvidenceOf): Close it once the reports are written.
 type Result struct {
 	Schema string `json:"schema"`
 	Tool   Tool   `json:"tool"`

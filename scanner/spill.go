@@ -200,7 +200,8 @@ func (r *Result) Close() error {
 	return r.spill.close()
 }
 
-// failed returns the write error that made the spill give up, if any.
+// failed returns the write error after which the spill keeps what is
+// appended in memory, if any.
 func (s *evidenceSpill) failed() error {
 	if s == nil {
 		return nil
