@@ -8,7 +8,10 @@
 #
 # Env: CONCURRENCY (32), PROFILES (10), FORMATS (json,html,sarif), REPEAT (1),
 # COMPARE_REV (a git revision: its authzscan scans the same server right
-# after this one's, for a side-by-side ratio).
+# after this one's, for a side-by-side ratio), ALSO_GOMEMLIMIT (a soft
+# memory limit, e.g. 200MiB: this authzscan scans once more with
+# GOMEMLIMIT set to it, row "authzscan@limit"), GOMEMLIMIT (applies to
+# every run; unset by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops_list=("$@")
@@ -25,6 +28,7 @@ trap cleanup EXIT
 go build -o "$work/authzscan" ./cmd/authzscan
 go build -o "$work/bigscan" ./bench/bigscan/cmd/bigscan
 bins=(authzscan)
+[ -n "${ALSO_GOMEMLIMIT:-}" ] && bins+=("authzscan@limit")
 if [ -n "${COMPARE_REV:-}" ]; then
   mkdir -p "$work/rev"
   git archive "$COMPARE_REV" | tar -x -C "$work/rev"
@@ -45,7 +49,10 @@ for ops in "${ops_list[@]}"; do
   for bin in "${bins[@]}"; do
   rm -rf "$d/out"
   set +e
-  /usr/bin/time -v -o "$d/time" "$work/$bin" scan --config "$d/authzscan.yaml" \
+  limit=${GOMEMLIMIT:-}
+  exe=$bin
+  if [ "$bin" = "authzscan@limit" ]; then limit=$ALSO_GOMEMLIMIT; exe=authzscan; fi
+  GOMEMLIMIT=$limit /usr/bin/time -v -o "$d/time" "$work/$exe" scan --config "$d/authzscan.yaml" \
     --rate 0 --concurrency "$conc" --format "$formats" --out "$d/out" --fail-on none >"$d/stdout" 2>"$d/stderr"
   rc=$?
   set -e

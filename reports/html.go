@@ -263,6 +263,9 @@ func (htmlDataMark) MarshalJSON() ([]byte, error) { return []byte(htmlDataMarker
 
 // writeJSON writes json.Marshal(d), cells one at a time.
 func (d *htmlData) writeJSON(w io.Writer) error {
+	if d.err != nil {
+		return d.err
+	}
 	put := func(prefix string, v any) error {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -292,7 +295,11 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 			}
 			c := d.Cells[i]
 			if c.Evidence == nil && c.src != nil {
-				ev := d.in.evidence(c.src)
+				src, err := c.src.EvidenceOf()
+				if err != nil {
+					return err
+				}
+				ev := d.in.evidence(src)
 				c.Evidence = &ev
 			}
 			if err := put(prefix, &c); err != nil {
@@ -445,6 +452,8 @@ type htmlData struct {
 	Absent   []htmlFindingData `json:"absent"`
 	// in builds the cells' evidence as writeJSON writes them.
 	in *htmlInterner
+	// err is the first cell evidence that could not be read.
+	err error
 }
 
 type htmlRowData struct {
@@ -470,9 +479,9 @@ type htmlCellData struct {
 	Attempts   int         `json:"attempts"`
 	DurationMS int64       `json:"duration_ms"`
 	Evidence   *htmlEvData `json:"evidence,omitempty"`
-	// src is the cell's evidence when Evidence is left to writeJSON, which
-	// builds it cell by cell (its strings are interned already).
-	src      *scanner.Evidence
+	// src is the cell whose evidence writeJSON reads and builds when
+	// Evidence is left to it (its strings are interned already).
+	src      *scanner.Cell
 	Findings []int `json:"findings,omitempty"`
 }
 
@@ -917,11 +926,18 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			Status: c.Status, Reason: in.add(htmlCapText(c.Reason)), Rule: in.add(htmlCapText(c.Rule)),
 			Attempts: c.Attempts, DurationMS: c.DurationMS,
 		}
-		if c.Evidence != nil {
+		if c.HasEvidence() {
 			// Intern its strings now, build it when written: a large
-			// report's evidence is not held twice.
-			in.evidence(c.Evidence)
-			cd.src = c.Evidence
+			// report's evidence is not held twice (nor at all when the
+			// scan keeps it on disk: it is read again then).
+			ev, err := c.EvidenceOf()
+			if err != nil && m.data.err == nil {
+				m.data.err = err
+			}
+			if ev != nil {
+				in.evidence(ev)
+			}
+			cd.src = c
 		}
 		m.data.Cells[i] = cd
 	}

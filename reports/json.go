@@ -17,7 +17,9 @@ var _ Writer = JSON
 //
 // The bytes are those of a json.Encoder with SetIndent("", "  "), but the
 // cells, by far the largest part of a big report, are encoded one at a
-// time straight to w, so writing never holds a second copy of the report.
+// time straight to w, so writing never holds a second copy of the report;
+// a live scan's cell evidence is read back from its spill file as each
+// cell is encoded (Cell.MarshalJSON).
 func JSON(w io.Writer, r *scanner.Result) error {
 	if len(r.Cells) == 0 {
 		enc := json.NewEncoder(w)

@@ -324,8 +324,14 @@ func failureText(cell *scanner.Cell, f *scanner.Finding) []string {
 		fmt.Sprintf("  expected:    %s — %s", cell.Expected, orDash(cell.Rule)),
 	}
 	curl := ""
-	if cell.Evidence != nil {
-		curl = cell.Evidence.Curl
+	if f == nil || f.Evidence.Curl == "" {
+		// Read only when the finding has none: a spilled cell's evidence
+		// is read from disk.
+		if ev, err := cell.EvidenceOf(); err != nil {
+			curl = "(evidence unreadable: " + err.Error() + ")"
+		} else if ev != nil {
+			curl = ev.Curl
+		}
 	}
 	if f != nil {
 		if f.Evidence.Curl != "" {

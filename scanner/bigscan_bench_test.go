@@ -13,8 +13,9 @@ import (
 
 // BenchmarkBigScan runs a synthetic scan (package bench/bigscan: ops
 // operations, half on an owned object, 10 profiles) against a loopback
-// server at rate 0 and reports what the Result retains per probe, the heap
-// in use once the scan is done, and probes per second. The full-size run,
+// server at rate 0 and reports what the Result retains in memory per
+// probe, what it keeps in its evidence spill file per probe, and probes
+// per second. The full-size run,
 // with the real binary and peak RSS, is bench/scan-memory.sh.
 //
 //	go test -run='^$' -bench=BigScan -benchtime=3x ./scanner/
@@ -35,7 +36,7 @@ func benchBigScan(b *testing.B, ops, nprof int) {
 	}
 	env := bigscan.Env(nprof)
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	var retained, probes float64
+	var retained, spilled, probes float64
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -62,11 +63,20 @@ func benchBigScan(b *testing.B, ops, nprof int) {
 		runtime.ReadMemStats(&after)
 		probes = float64(res.Summary.Probes)
 		retained = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		if f := scanner.SpillFile(res); f != nil {
+			st, err := f.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			spilled = float64(st.Size())
+		}
 		runtime.KeepAlive(res)
+		res.Close()
 		runtime.KeepAlive(s)
 		b.StartTimer()
 	}
 	b.ReportMetric(probes, "probes")
 	b.ReportMetric(retained/probes, "retained-B/probe")
+	b.ReportMetric(spilled/probes, "spilled-B/probe")
 	b.ReportMetric(probes*float64(b.N)/b.Elapsed().Seconds(), "probes/s")
 }

@@ -126,11 +126,11 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	// The payment BOLA proves owned values are typed: the demo refuses
 	// "1001" (a string) with 400, so a 201 means the JSON integer was sent.
-	if c := cell("POST", "/payments", "bob", "alice"); c.Status != 201 || !strings.Contains(c.Evidence.Request.Body, `"accountId":1001`) {
-		t.Errorf("payment probe: %d, body %s", c.Status, c.Evidence.Request.Body)
+	if c := cell("POST", "/payments", "bob", "alice"); c.Status != 201 || !strings.Contains(evidenceOf(t, &c).Request.Body, `"accountId":1001`) {
+		t.Errorf("payment probe: %d, body %s", c.Status, evidenceOf(t, &c).Request.Body)
 	}
-	if c := cell("GET", "/statements", "bob", "alice"); !strings.Contains(c.Evidence.Request.URL, "accountId=1001") {
-		t.Errorf("statements probe URL %s", c.Evidence.Request.URL)
+	if c := cell("GET", "/statements", "bob", "alice"); !strings.Contains(evidenceOf(t, &c).Request.URL, "accountId=1001") {
+		t.Errorf("statements probe URL %s", evidenceOf(t, &c).Request.URL)
 	}
 
 	// Findings carry what SARIF and humans need.

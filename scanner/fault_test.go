@@ -290,8 +290,8 @@ func TestFaultScanEveryProbeHasOneOutcome(t *testing.T) {
 				t.Errorf("%v: observed %s, verdict %s (status %d, %s); want an inconclusive error", k, c.Observed, c.Verdict, c.Status, c.Reason)
 			}
 		case k.route == "huge":
-			if c.Status != 200 || c.Observed != "allowed" || c.Evidence == nil || c.Evidence.Response == nil || !c.Evidence.Response.Truncated || c.Evidence.Response.Bytes != 64<<10 {
-				t.Errorf("%v: status %d observed %s evidence %+v; want 200, allowed, 64 KiB read and truncated", k, c.Status, c.Observed, c.Evidence)
+			if ev := evidenceOf(t, &c); c.Status != 200 || c.Observed != "allowed" || ev == nil || ev.Response == nil || !ev.Response.Truncated || ev.Response.Bytes != 64<<10 {
+				t.Errorf("%v: status %d observed %s evidence %+v; want 200, allowed, 64 KiB read and truncated", k, c.Status, c.Observed, ev)
 			}
 		case k.route == "chaos":
 			same := c.Status == ok.Status && c.Verdict == ok.Verdict
@@ -367,8 +367,8 @@ func TestFaultScanHugeBodiesKeepMemoryBounded(t *testing.T) {
 
 	cells := assertOneCellPerProbe(t, fs.scan, res)
 	for k, c := range cells {
-		if c.Status != 200 || c.Evidence == nil || c.Evidence.Response == nil || c.Evidence.Response.Bytes != maxBody || !c.Evidence.Response.Truncated {
-			t.Errorf("%v: status %d, evidence %+v; want 200 with %d bytes read, truncated (%s)", k, c.Status, c.Evidence, maxBody, c.Reason)
+		if ev := evidenceOf(t, &c); c.Status != 200 || ev == nil || ev.Response == nil || ev.Response.Bytes != maxBody || !ev.Response.Truncated {
+			t.Errorf("%v: status %d, evidence %+v; want 200 with %d bytes read, truncated (%s)", k, c.Status, ev, maxBody, c.Reason)
 		}
 	}
 	// The whole scan — both origins' handlers included, since they run in

@@ -909,8 +909,8 @@ func TestNotesAPIScan(t *testing.T) {
 		for _, c := range res.Cells {
 			if c.Verdict != "pass" {
 				t.Logf("cell %-6s %-38s %-9s obj=%-4s exp=%-7s obs=%-7s status=%d verdict=%s reason=%q", c.Method, c.Path, c.Profile, c.Object, c.Expected, c.Observed, c.Status, c.Verdict, c.Reason)
-				if c.Verdict == "inconclusive" && c.Evidence != nil {
-					t.Logf("    sent: %s %s headers=%v body=%q", c.Evidence.Request.Method, c.Evidence.Request.URL, c.Evidence.Request.Headers, c.Evidence.Request.Body)
+				if ev := evidenceOf(t, &c); c.Verdict == "inconclusive" && ev != nil {
+					t.Logf("    sent: %s %s headers=%v body=%q", ev.Request.Method, ev.Request.URL, ev.Request.Headers, ev.Request.Body)
 				}
 			}
 		}

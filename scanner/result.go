@@ -25,7 +25,9 @@ type (
 // Result is everything a scan found: the JSON report's content and the
 // only input of every report writer. Its JSON form is the report contract
 // (schema authzscan/report/v1); cells and findings are sorted
-// deterministically (operation order, object, profile).
+// deterministically (operation order, object, profile). A Result from
+// Scanner.Run keeps its cells' evidence in a temporary file (read it with
+// Cell.EvidenceOf): Close it once the reports are written.
 type Result struct {
 	Schema string `json:"schema"`
 	Tool   Tool   `json:"tool"`
@@ -62,6 +64,9 @@ type Result struct {
 	// policy rules that match nothing…).
 	Warnings []string `json:"warnings"`
 	Summary  Summary  `json:"summary"`
+
+	// spill holds the cells' evidence of a live scan (see Close).
+	spill *evidenceSpill
 }
 
 // Tool identifies the scanner that wrote the report.
@@ -137,8 +142,15 @@ type Cell struct {
 	// Attempts is how many requests the probe took (retries, renewals).
 	Attempts int `json:"attempts"`
 	// DurationMS is the time of the last attempt, in milliseconds.
-	DurationMS int64     `json:"duration_ms"`
-	Evidence   *Evidence `json:"evidence,omitempty"`
+	DurationMS int64 `json:"duration_ms"`
+	// Evidence is what was sent and received; nil when the probe was not
+	// sent, and also when a live scan keeps it in its spill file: read it
+	// with EvidenceOf, which finds it in either place.
+	Evidence *Evidence `json:"evidence,omitempty"`
+
+	// ev locates the evidence in the scan's spill file when Evidence is
+	// nil.
+	ev evidenceRef
 }
 
 // Finding is one problem: a broken or locked-out cell, or a status-code

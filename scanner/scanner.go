@@ -493,25 +493,35 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	var mu sync.Mutex
 	done := 0
 	red := newRedaction(s.set)
+	// Cell evidence goes to a temporary file as it is built, so the scan
+	// holds none of it; without one (no writable temporary folder) it
+	// stays in memory.
+	spill, spillErr := newEvidenceSpill("")
 	// cellEv[i] is probe i's cell evidence, built as its observation comes
 	// when that outcome can raise no finding whatever the other probes
 	// find: the observation is then cut to what the judge reads, so the
 	// scan does not hold every response until the end.
-	cellEv := make([]*Evidence, len(probes))
+	cellEv := make([]keptEvidence, len(probes))
 	eng.Run(runCtx, jobs, func(o engine.Observation) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
 		mu.Lock()
+		var ev *Evidence
 		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
-			ev := red.evidence(&o, CellExcerpt)
-			cellEv[o.Index] = &ev
+			e := red.evidence(&o, CellExcerpt)
+			ev = &e
 			compact(&o)
 		}
 		obs[o.Index] = &o
 		done++
 		n := done
 		mu.Unlock()
+		if ev != nil {
+			// Each index is written by its own callback only, and read
+			// after eng.Run returns.
+			cellEv[o.Index] = keepEvidence(spill, ev)
+		}
 		if s.opts.progress != nil {
 			s.opts.progress(n, len(probes))
 		}
@@ -528,7 +538,14 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 	}
-	res := s.assemble(obs, cellEv, red, started, notSent)
+	res := s.assemble(obs, cellEv, spill, red, started, notSent)
+	res.spill = spill
+	switch {
+	case spillErr != nil:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the cells' evidence was kept in memory, which a large scan may not have: %v; set TMPDIR to a writable folder", spillErr))
+	case spill.failed() != nil:
+		res.Warnings = append(res.Warnings, fmt.Sprintf("some cells' evidence was kept in memory, which a large scan may not have: %v; free disk space in the temporary folder or set TMPDIR", spill.failed()))
+	}
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
@@ -597,9 +614,12 @@ func (s *Scanner) mayFind(p *Probe, o *engine.Observation, red *redaction) bool 
 func compact(o *engine.Observation) {
 	o.Header, o.Body, o.Excerpt, o.URL = nil, nil, nil, ""
 	if o.RespHeader != nil {
-		keep := http.Header{}
+		var keep http.Header // nil, not an empty map, when neither is set
 		for _, name := range []string{"Location", "WWW-Authenticate"} {
 			if v := o.RespHeader.Values(name); v != nil {
+				if keep == nil {
+					keep = http.Header{}
+				}
 				keep[http.CanonicalHeaderKey(name)] = v
 			}
 		}
@@ -607,10 +627,31 @@ func compact(o *engine.Observation) {
 	}
 }
 
+// keptEvidence is where a cell's evidence is: in the spill, or in memory
+// (no spill, or a write failed); neither before it is built.
+type keptEvidence struct {
+	mem *Evidence
+	ref evidenceRef
+}
+
+func (k keptEvidence) built() bool { return k.mem != nil || k.ref.spill != nil }
+
+// keepEvidence puts ev in spill, or keeps it in memory when there is no
+// spill (a spill that cannot write keeps its tail in memory itself, and
+// failed says why).
+func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
+	if spill != nil {
+		if ref, err := spill.put(ev); err == nil {
+			return keptEvidence{ref: ref}
+		}
+	}
+	return keptEvidence{mem: ev}
+}
+
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
-// set, is its cell's evidence, built already.
-func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *redaction, now time.Time, notSent string) *Result {
+// built, is its cell's evidence; the others' evidence goes to spill.
+func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string) *Result {
 	probes := s.plan.Probes
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -668,13 +709,10 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
-	type judged struct {
-		cell   Cell
-		issues []judge.Issue
-		probe  *Probe
-		obs    *engine.Observation
-	}
-	all := make([]judged, len(probes))
+	// The cells in probe order; issues[i] are probe i's. obs[i] is kept
+	// only for a probe with issues: its finding's evidence.
+	cells := make([]Cell, len(probes))
+	issuesOf := make([][]judge.Issue, len(probes))
 	for i, p := range probes {
 		rel := p.Relation()
 		class := judge.Classify(responses[i], s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
@@ -696,23 +734,32 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 		}
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
-			if cell.Evidence = cellEv[i]; cell.Evidence == nil {
+			k := cellEv[i]
+			if !k.built() {
 				ev := red.evidence(o, CellExcerpt)
-				cell.Evidence = &ev
+				k = keepEvidence(spill, &ev)
 			}
+			cell.Evidence, cell.ev = k.mem, k.ref
+			cellEv[i] = keptEvidence{}
 		} else {
 			cell.Reason = notSent
 		}
 		cell.Reason = red.intern(cell.Reason)
-		all[i] = judged{cell, issues, p, obs[i]}
+		cells[i], issuesOf[i] = cell, issues
 		if len(issues) == 0 {
 			// Only findings need the observation again: let the rest go
 			// now, so a large scan does not hold every response twice.
-			obs[i], all[i].obs = nil, nil
+			obs[i] = nil
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i].probe, all[j].probe
+	// The report's order, as probe indices: sorting them, not the cells,
+	// and then moving the cells in place keeps one matrix in memory.
+	order := make([]int, len(probes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := probes[order[i]], probes[order[j]]
 		if opIndex[a.Op] != opIndex[b.Op] {
 			return opIndex[a.Op] < opIndex[b.Op]
 		}
@@ -724,26 +771,25 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
 	fingerprints := map[string]bool{}
-	res.Cells = make([]Cell, 0, len(all))
-	for _, j := range all {
-		res.Cells = append(res.Cells, j.cell)
-		res.Summary.Verdicts[j.cell.Verdict]++
-		for _, is := range j.issues {
+	for _, i := range order {
+		cell := &cells[i]
+		res.Summary.Verdicts[cell.Verdict]++
+		for _, is := range issuesOf[i] {
 			f := Finding{
 				Kind: is.Kind, Severity: is.Severity, Confidence: is.Confidence,
-				Method: j.cell.Method, Path: j.cell.Path, Operation: j.cell.Operation,
-				Profile: j.cell.Profile, Object: j.cell.Object, Status: j.cell.Status,
-				Message: s.set.Redactor().Redact(is.Message), Rule: j.cell.Rule, Line: j.probe.Op.Line,
+				Method: cell.Method, Path: cell.Path, Operation: cell.Operation,
+				Profile: cell.Profile, Object: cell.Object, Status: cell.Status,
+				Message: s.set.Redactor().Redact(is.Message), Rule: cell.Rule, Line: probes[i].Op.Line,
 			}
 			f.Fingerprint = Fingerprint(f.Kind, f.Method, f.Path, f.Profile, f.Object)
 			if fingerprints[f.Fingerprint] {
 				continue
 			}
 			fingerprints[f.Fingerprint] = true
-			if j.obs != nil {
-				f.Evidence = red.evidence(j.obs, FindingExcerpt)
+			if obs[i] != nil {
+				f.Evidence = red.evidence(obs[i], FindingExcerpt)
 			}
-			f.Suppression = sup.apply(&f, ruleTarget(j.probe.Op))
+			f.Suppression = sup.apply(&f, ruleTarget(probes[i].Op))
 			res.Findings = append(res.Findings, f)
 			if f.Suppression != nil {
 				res.Summary.Suppressed++
@@ -755,6 +801,8 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
 	})
+	permute(cells, order)
+	res.Cells = cells
 	res.Warnings = append(res.Warnings, sup.warnings()...)
 	res.Summary.Probes = len(probes)
 	res.Summary.Cells = len(res.Cells)
@@ -763,6 +811,29 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []*Evidence, red *r
 		res.Summary.Operations.Skipped[sk.Reason]++
 	}
 	return res
+}
+
+// permute rearranges cells in place so that cells[k] is the cell that was
+// at order[k], following each cycle of the permutation once; order is
+// used up (every entry set to -1).
+func permute(cells []Cell, order []int) {
+	for k := range cells {
+		if order[k] < 0 {
+			continue
+		}
+		first := cells[k]
+		j := k
+		for {
+			next := order[j]
+			order[j] = -1
+			if next == k {
+				cells[j] = first
+				break
+			}
+			cells[j] = cells[next]
+			j = next
+		}
+	}
 }
 
 func toResponse(o *engine.Observation, notSent string) judge.Response {

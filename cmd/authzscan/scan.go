@@ -264,6 +264,7 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
 		return incompleteError(err)
 	}
+	defer res.Close() // the cells' evidence spill file
 	if errors.Is(err, scanner.ErrBudgetReached) {
 		fmt.Fprintf(a.stderr, "authzscan: stopped: %s\n", res.Incomplete)
 	}
