@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -152,7 +153,7 @@ func htmlCellValid(c *scanner.Cell) bool {
 			return false
 		}
 	}
-	e := c.Evidence
+	e := htmlEvidenceOf(c)
 	if e == nil {
 		return true
 	}
@@ -290,12 +291,7 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 			if i == 0 {
 				prefix = ""
 			}
-			c := d.Cells[i]
-			if c.Evidence == nil && c.src != nil {
-				ev := d.in.evidence(c.src)
-				c.Evidence = &ev
-			}
-			if err := put(prefix, &c); err != nil {
+			if err := put(prefix, &d.Cells[i]); err != nil {
 				return err
 			}
 		}
@@ -307,8 +303,95 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 	if err := put(`,"absent":`, d.Absent); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, `}`)
+	io.WriteString(w, `,"ev":"`)
+	if err := d.writeEvidence(w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, `"}`)
 	return err
+}
+
+// htmlEvBlock is the evidence of every cell, finding and absent finding,
+// in the order of the data block's lists (a cell without evidence is
+// null). Header lines and bodies are indices into Strings, which holds
+// each once: a scan repeats them across cells (the same headers per
+// profile, the same refusal body for every refused probe).
+//
+// It is most of a report's bytes and none of what the matrix needs, so
+// the page carries it gzip-compressed and base64-encoded as the data
+// block's "ev" string: the browser reads the short rest of the block at
+// once, and inflates the evidence (DecompressionStream) after the matrix
+// is shown, before anyone clicks.
+type htmlEvBlock struct {
+	Cells    []*htmlEvData `json:"cells"`
+	Findings []*htmlEvData `json:"findings"`
+	Absent   []*htmlEvData `json:"absent"`
+	Strings  []string      `json:"s"`
+}
+
+// htmlEvLevel is the gzip level of the evidence block: the fastest, as
+// the writer's time counts (the target is HTML, SARIF and JSON of 20,000
+// cells in under 2 s) and interning has already removed most repeats.
+const htmlEvLevel = gzip.BestSpeed
+
+// htmlEvidenceOf is where the writer reads a cell's evidence, the one
+// place (the round-trip check aside), one cell at a time.
+func htmlEvidenceOf(c *scanner.Cell) *scanner.Evidence { return c.Evidence }
+
+// writeEvidence writes the htmlEvBlock as base64 of gzip of its JSON,
+// building each cell's evidence as it goes, so it is never held whole.
+func (d *htmlData) writeEvidence(w io.Writer) error {
+	b64 := base64.NewEncoder(base64.StdEncoding, w)
+	gz, err := gzip.NewWriterLevel(b64, htmlEvLevel)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(gz, 32<<10)
+	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
+	list := func(key string, n int, ev func(i int) *scanner.Evidence) error {
+		bw.WriteString(key)
+		for i := range n {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			e := ev(i)
+			if e == nil {
+				bw.WriteString("null")
+				continue
+			}
+			b, err := json.Marshal(in.evidence(e))
+			if err != nil {
+				return err
+			}
+			bw.Write(b)
+		}
+		bw.WriteByte(']')
+		return nil
+	}
+	r := d.r
+	if err := list(`{"cells":[`, len(r.Cells), func(i int) *scanner.Evidence { return htmlEvidenceOf(&r.Cells[i]) }); err != nil {
+		return err
+	}
+	if err := list(`,"findings":[`, len(r.Findings), func(i int) *scanner.Evidence { return &r.Findings[i].Evidence }); err != nil {
+		return err
+	}
+	if err := list(`,"absent":[`, len(r.Absent), func(i int) *scanner.Evidence { return &r.Absent[i].Evidence }); err != nil {
+		return err
+	}
+	b, err := json.Marshal(in.strings)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`,"s":`)
+	bw.Write(b)
+	bw.WriteByte('}')
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := gz.Close(); err != nil {
+		return err
+	}
+	return b64.Close()
 }
 
 // htmlSplice passes the page through to w, writing the data block where
@@ -443,8 +526,10 @@ type htmlData struct {
 	Cells    []htmlCellData    `json:"cells"`
 	Findings []htmlFindingData `json:"findings"`
 	Absent   []htmlFindingData `json:"absent"`
-	// in builds the cells' evidence as writeJSON writes them.
-	in *htmlInterner
+	// Ev is the htmlEvBlock, compressed (see there). The writer streams
+	// it from r; the field is for reading a page back.
+	Ev string `json:"ev"`
+	r  *scanner.Result
 }
 
 type htmlRowData struct {
@@ -458,22 +543,18 @@ type htmlRowData struct {
 }
 
 type htmlCellData struct {
-	Row        int         `json:"r"`
-	Profile    int         `json:"pi"`
-	Verdict    string      `json:"v"`
-	Object     string      `json:"object"`
-	Expected   string      `json:"expected"`
-	Observed   string      `json:"observed"`
-	Status     int         `json:"status"`
-	Reason     int         `json:"reason"` // into Strings
-	Rule       int         `json:"rule"`   // into Strings
-	Attempts   int         `json:"attempts"`
-	DurationMS int64       `json:"duration_ms"`
-	Evidence   *htmlEvData `json:"evidence,omitempty"`
-	// src is the cell's evidence when Evidence is left to writeJSON, which
-	// builds it cell by cell (its strings are interned already).
-	src      *scanner.Evidence
-	Findings []int `json:"findings,omitempty"`
+	Row        int    `json:"r"`
+	Profile    int    `json:"pi"`
+	Verdict    string `json:"v"`
+	Object     string `json:"object"`
+	Expected   string `json:"expected"`
+	Observed   string `json:"observed"`
+	Status     int    `json:"status"`
+	Reason     int    `json:"reason"` // into Strings
+	Rule       int    `json:"rule"`   // into Strings
+	Attempts   int    `json:"attempts"`
+	DurationMS int64  `json:"duration_ms"`
+	Findings   []int  `json:"findings,omitempty"`
 }
 
 type htmlFindingData struct {
@@ -494,7 +575,6 @@ type htmlFindingData struct {
 	Fingerprint string       `json:"fingerprint"`
 	Baseline    string       `json:"baseline,omitempty"`
 	Suppression *htmlSupData `json:"suppression,omitempty"`
-	Evidence    htmlEvData   `json:"evidence"`
 	Cell        int          `json:"cell"` // index of its cell, -1 when none
 }
 
@@ -515,7 +595,7 @@ type htmlReqData struct {
 	Method  string   `json:"method"`
 	URL     string   `json:"url"`
 	Headers [][2]int `json:"headers"` // name and value, into Strings
-	Body    string   `json:"body,omitempty"`
+	Body    int      `json:"body"`    // into Strings
 	// Cut says this page shows less of the body than the report holds.
 	Cut bool `json:"cut,omitempty"`
 }
@@ -523,7 +603,7 @@ type htmlReqData struct {
 type htmlRespData struct {
 	Status    int      `json:"status"`
 	Headers   [][2]int `json:"headers"` // name and value, into Strings
-	Body      string   `json:"body"`
+	Body      int      `json:"body"`    // into Strings
 	Truncated bool     `json:"truncated"`
 	Bytes     int64    `json:"bytes"`
 	// Shown is the excerpt's length in bytes, when it is not the whole body.
@@ -917,12 +997,6 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			Status: c.Status, Reason: in.add(htmlCapText(c.Reason)), Rule: in.add(htmlCapText(c.Rule)),
 			Attempts: c.Attempts, DurationMS: c.DurationMS,
 		}
-		if c.Evidence != nil {
-			// Intern its strings now, build it when written: a large
-			// report's evidence is not held twice.
-			in.evidence(c.Evidence)
-			cd.src = c.Evidence
-		}
 		m.data.Cells[i] = cd
 	}
 	tagsOf := func(method, path string) []string {
@@ -951,7 +1025,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			ProfName: htmlCapText(f.Profile), Object: htmlCapText(f.Object), Status: f.Status,
 			Message: htmlCapText(f.Message), Rule: htmlCapText(f.Rule), Line: f.Line,
 			Fingerprint: htmlCapText(f.Fingerprint), Baseline: htmlCapText(f.Baseline),
-			Evidence: in.evidence(&f.Evidence), Cell: -1,
+			Cell: -1,
 		}
 		if s := f.Suppression; s != nil {
 			fd.Suppression = &htmlSupData{Rule: htmlCapText(s.Rule), Reason: htmlCapText(s.Reason), Expires: htmlCapText(s.Expires)}
@@ -973,7 +1047,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		m.data.Absent = append(m.data.Absent, finding(&r.Absent[i]))
 	}
 	m.data.Strings = in.strings
-	m.data.in = in
+	m.data.r = r
 	return m
 }
 
@@ -1024,8 +1098,8 @@ func htmlMethodRank(m string) int {
 	return 8
 }
 
-func (in *htmlInterner) evidence(e *scanner.Evidence) htmlEvData {
-	ev := htmlEvData{
+func (in *htmlInterner) evidence(e *scanner.Evidence) *htmlEvData {
+	ev := &htmlEvData{
 		Request: htmlReqData{
 			Method:  htmlCapText(e.Request.Method),
 			URL:     htmlCapText(e.Request.URL),
@@ -1034,12 +1108,15 @@ func (in *htmlInterner) evidence(e *scanner.Evidence) htmlEvData {
 		Error: htmlCapText(e.Error),
 		Curl:  htmlCapBytes(e.Curl, HTMLMaxBody),
 	}
-	ev.Request.Body, ev.Request.Cut = htmlCapBody(e.Request.Body)
+	var body string
+	body, ev.Request.Cut = htmlCapBody(e.Request.Body)
+	ev.Request.Body = in.add(body)
 	if resp := e.Response; resp != nil {
 		rd := &htmlRespData{Status: resp.Status, Headers: in.headers(resp.Headers), Truncated: resp.Truncated, Bytes: resp.Bytes}
-		rd.Body, rd.Cut = htmlCapBody(resp.Body)
+		body, rd.Cut = htmlCapBody(resp.Body)
+		rd.Body = in.add(body)
 		if rd.Truncated || rd.Cut || int64(len(resp.Body)) != resp.Bytes {
-			rd.Shown = len(rd.Body)
+			rd.Shown = len(body)
 		}
 		ev.Response = rd
 	}

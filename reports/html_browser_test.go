@@ -202,6 +202,26 @@ func eval[T any](t testing.TB, tb *tab, expr string) T {
 	return v
 }
 
+// waitEvidence waits until the page has inflated its evidence block, which
+// it does after the matrix is shown (data-evidence is "1", or "error").
+func waitEvidence(t testing.TB, tb *tab) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		switch got := eval[string](t, tb, `document.documentElement.dataset.evidence || ''`); got {
+		case "1":
+			return
+		case "":
+			if time.Now().After(deadline) {
+				t.Fatal("the page never read its evidence block")
+			}
+			time.Sleep(10 * time.Millisecond)
+		default:
+			t.Fatalf("the page could not read its evidence block (data-evidence = %q): %s", got, eval[string](t, tb, `document.getElementById('detail-body').textContent`))
+		}
+	}
+}
+
 // writeReport renders r into a fresh folder and returns its file:// URL.
 func writeReport(t testing.TB, r *scanner.Result) (string, []byte) {
 	t.Helper()
@@ -245,6 +265,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("empty", func(t *testing.T) {
 		url, _ := writeReport(t, &scanner.Result{})
 		tb := openTab(t, browserCtx, url)
+		waitEvidence(t, tb)
 		if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 			t.Errorf("the page script did not finish on an empty report")
 		}
@@ -256,6 +277,7 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 	r := demoResult(t)
 	url, _ := writeReport(t, r)
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 
 	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
@@ -571,6 +593,7 @@ func testXSSInBrowser(t *testing.T, browserCtx context.Context) {
 		t.Errorf("the HTML holds markup from the target")
 	}
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
 	}
@@ -668,6 +691,7 @@ func testIncompleteInBrowser(t *testing.T, browserCtx context.Context) {
 	big.Body, big.Truncated, big.Bytes = strings.Repeat("x", 512), true, 9<<20
 	url, _ := writeReport(t, r)
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 	tb.do(t, scrollTo(`#matrix button[data-c="0"]`), chromedp.Click(chromedp.CSS(`#matrix button[data-c="0"]`)))
 	if note := eval[string](t, tb, `document.querySelector('#detail .note.warn').textContent`); !strings.Contains(note, "9437184 bytes read; truncated: the excerpt below is the first 512 bytes") {
 		t.Errorf("the truncation note reads %q", note)

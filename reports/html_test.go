@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -155,9 +156,10 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
 		t.Fatalf("the data block is not JSON: %v", err)
 	}
+	ev := pageEvidence(t, data)
 	found := false
-	for _, c := range data.Cells {
-		if c.Evidence != nil && c.Evidence.Response != nil && strings.Contains(c.Evidence.Response.Body, xssBreakout[:9]) {
+	for _, c := range ev.Cells {
+		if c != nil && c.Response != nil && strings.Contains(ev.Strings[c.Response.Body], xssBreakout[:9]) {
 			found = true
 		}
 	}
@@ -191,18 +193,20 @@ func TestHTMLCaps(t *testing.T) {
 		t.Errorf("the page is %d bytes for one cell and one finding", len(page))
 	}
 	data := pageData(t, page)
-	c := data.Cells[0].Evidence
-	if len(c.Response.Body) > HTMLMaxBody+3 || !c.Response.Cut || !c.Request.Cut || len(c.Request.Body) > HTMLMaxBody+3 {
-		t.Errorf("body caps: response %d bytes (cut %v), request %d bytes (cut %v)", len(c.Response.Body), c.Response.Cut, len(c.Request.Body), c.Request.Cut)
+	evb := pageEvidence(t, data)
+	c := evb.Cells[0]
+	respBody, reqBody := evb.Strings[c.Response.Body], evb.Strings[c.Request.Body]
+	if len(respBody) > HTMLMaxBody+3 || !c.Response.Cut || !c.Request.Cut || len(reqBody) > HTMLMaxBody+3 {
+		t.Errorf("body caps: response %d bytes (cut %v), request %d bytes (cut %v)", len(respBody), c.Response.Cut, len(reqBody), c.Request.Cut)
 	}
-	hv, reason := data.Strings[c.Response.Headers[0][1]], data.Strings[data.Cells[0].Reason]
+	hv, reason := evb.Strings[c.Response.Headers[0][1]], data.Strings[data.Cells[0].Reason]
 	if len(c.Response.Headers) != HTMLMaxHeaders+1 || len(hv) > HTMLMaxHeaderValue+3 {
 		t.Errorf("header caps: %d headers, first value %d bytes", len(c.Response.Headers), len(hv))
 	}
 	if len(reason) > HTMLMaxText+3 || len(data.Findings[0].Message) > HTMLMaxText+3 || len(data.Rows[0].Path) > HTMLMaxText+3 {
 		t.Error("text is not capped")
 	}
-	for _, s := range []string{c.Response.Body, reason, hv} {
+	for _, s := range []string{respBody, reason, hv} {
 		if !strings.HasSuffix(s, "é…") {
 			t.Errorf("a cap cut a rune or left no mark: …%q", s[len(s)-8:])
 		}
@@ -222,6 +226,29 @@ func pageData(t *testing.T, page []byte) htmlData {
 	return data
 }
 
+// pageEvidence reads the evidence block of a page's data as the page's
+// script does: base64, then gzip, then JSON.
+func pageEvidence(t *testing.T, data htmlData) htmlEvBlock {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(data.Ev)
+	if err != nil {
+		t.Fatalf("the evidence block is not base64: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the evidence block is not gzip: %v", err)
+	}
+	var ev htmlEvBlock
+	if err := json.NewDecoder(zr).Decode(&ev); err != nil {
+		t.Fatalf("the evidence block is not JSON: %v", err)
+	}
+	if len(ev.Cells) != len(data.Cells) || len(ev.Findings) != len(data.Findings) || len(ev.Absent) != len(data.Absent) {
+		t.Fatalf("the evidence block has %d cells, %d findings, %d absent; the data block %d, %d, %d",
+			len(ev.Cells), len(ev.Findings), len(ev.Absent), len(data.Cells), len(data.Findings), len(data.Absent))
+	}
+	return ev
+}
+
 // TestHTMLEmpty: an empty or minimal report still renders.
 func TestHTMLEmpty(t *testing.T) {
 	page := string(renderHTML(t, &scanner.Result{}))
@@ -231,6 +258,7 @@ func TestHTMLEmpty(t *testing.T) {
 		}
 	}
 	data := pageData(t, []byte(page))
+	pageEvidence(t, data)
 	if data.Strings == nil || data.Profiles == nil || data.Rows == nil || data.Cells == nil || data.Findings == nil || data.Absent == nil {
 		t.Errorf("empty data: %+v", data)
 	}

@@ -38,6 +38,7 @@ func TestHTMLLargeInBrowser(t *testing.T) {
 	url, _ := writeReport(t, r)
 	start = time.Now()
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 	wall := time.Since(start)
 	nav := eval[[]float64](t, tb, `(() => { const n = performance.getEntriesByType('navigation')[0]; return [n.responseEnd, n.domInteractive, n.domContentLoadedEventEnd, n.loadEventEnd]; })()`)
 	t.Logf("load: navigate returned after %v; file read %.0f ms, DOM interactive %.0f ms, script done (DOMContentLoaded end) %.0f ms, load event end %.0f ms",

@@ -7,7 +7,10 @@
   'use strict';
 
   var data = JSON.parse(document.getElementById('authzscan-data').textContent);
-  var S = data.s; // shared strings: header lines, rules, reasons
+  var S = data.s; // shared strings: rules, reasons
+  // The evidence (see loadEvidence): null until inflated; then its lists
+  // and its own shared strings (header lines, bodies).
+  var EV = null, evError = '';
   var VERDICTS = ['broken', 'lockout', 'inconclusive', 'unknown', 'pass'];
   var STYLE = {
     broken: ['v-broken', '\u2717', 'BROKEN'],
@@ -223,39 +226,49 @@
     return object === profile ? 'own object (' + object + "'s)" : object + "'s object";
   }
 
-  function headersTable(headers) {
+  function headersTable(headers, ES) {
     if (!headers || !headers.length) return el('p', 'note', 'No headers.');
     var t = el('table', 'hdrs');
     var tb = add(t, el('tbody'));
     headers.forEach(function (h) {
       var tr = add(tb, el('tr'));
-      add(tr, el('th', '', S[h[0]]));
-      add(tr, el('td', '', S[h[1]]));
+      add(tr, el('th', '', ES[h[0]]));
+      add(tr, el('td', '', ES[h[1]]));
     });
     return t;
   }
 
   function byteCount(n) { return n === 1 ? '1 byte' : n + ' bytes'; }
 
-  function evidence(body, ev) {
+  // evidence shows item i of the evidence list ('cells', 'findings' or
+  // 'absent'); until the evidence is inflated it says so, and open shows
+  // the item again once it is.
+  function evidence(body, list, i) {
+    if (!EV) {
+      if (evError) add(body, el('p', 'note warn', 'The evidence could not be read: ' + evError + '.'));
+      else add(body, el('p', 'note pending', 'Reading the evidence\u2026'));
+      return;
+    }
+    var ES = EV.s;
+    var ev = EV[list][i];
     if (!ev) { add(body, el('p', 'note', 'No evidence was recorded.')); return; }
     var rq = ev.request || {};
     add(body, el('h3', '', 'Request'));
     var dl = add(body, el('dl', 'kv'));
     kv(dl, 'Method', rq.method);
     kv(dl, 'URL', rq.url);
-    add(body, headersTable(rq.headers));
-    if (rq.body) {
+    add(body, headersTable(rq.headers, ES));
+    if (ES[rq.body]) {
       add(body, el('p', 'note', 'Body' + (rq.cut ? ' (cut to 64 KiB in this page)' : '') + ':'));
-      add(body, el('pre', 'req-body', rq.body));
+      add(body, el('pre', 'req-body', ES[rq.body]));
     }
     add(body, el('h3', '', 'Response'));
     var rs = ev.response;
     if (rs) {
       var dl2 = add(body, el('dl', 'kv'));
       kv(dl2, 'Status', String(rs.status));
-      add(body, headersTable(rs.headers));
-      var excerpt = rs.body || '';
+      add(body, headersTable(rs.headers, ES));
+      var excerpt = ES[rs.body] || '';
       var note = 'Body: ' + byteCount(rs.bytes) + ' read';
       if (rs.truncated || rs.cut || rs.shown) note += '; truncated: the excerpt below is the first ' + byteCount(rs.shown || 0);
       if (rs.truncated && !rs.cut) note += ' (the scanner keeps an excerpt)';
@@ -351,11 +364,12 @@
     kv(dl, 'Attempts', String(c.attempts));
     kv(dl, 'Duration', c.duration_ms + ' ms');
     findingList(body, c.findings);
-    evidence(body, c.evidence);
+    evidence(body, 'cells', i);
     return body;
   }
 
-  function showFinding(f, absent) {
+  function showFinding(i, absent) {
+    var f = absent ? data.absent[i] : data.findings[i];
     panelTitle.textContent = f.method + ' ' + f.path;
     var body = el('div');
     var p = add(body, el('p'));
@@ -381,16 +395,17 @@
       kv(dl, 'Classification', S[c.reason]);
       kv(dl, 'Attempts', String(c.attempts));
     }
-    evidence(body, f.evidence);
+    evidence(body, absent ? 'absent' : 'findings', i);
     return body;
   }
 
+  function render(kind, i) {
+    if (kind === 'c') return showCell(i);
+    return showFinding(i, kind === 'a');
+  }
+
   function open(kind, i, from) {
-    var body;
-    if (kind === 'c') body = showCell(i);
-    else if (kind === 'f') body = showFinding(data.findings[i], false);
-    else body = showFinding(data.absent[i], true);
-    panelBody.replaceChildren(body);
+    panelBody.replaceChildren(render(kind, i));
     panel.setAttribute('data-kind', kind);
     panel.setAttribute('data-index', String(i));
     if (selected) selected.classList.remove('sel');
@@ -435,6 +450,39 @@
     if (e.key === 'Escape' && !panel.hidden) { e.preventDefault(); close(); }
   });
 
+  // ---- the evidence, inflated after the matrix is shown ----
+  // data.ev is the evidence block: gzip, base64-encoded. Reading it is
+  // left until the first frame is painted, so the page is usable first.
+  function evidenceDone(ev, err) {
+    EV = ev; evError = err;
+    document.documentElement.setAttribute('data-evidence', ev ? '1' : 'error');
+    if (!panel.hidden) {
+      panelBody.replaceChildren(render(panel.getAttribute('data-kind'), +panel.getAttribute('data-index')));
+    }
+  }
+  function loadEvidence() {
+    var b64 = data.ev;
+    data.ev = null;
+    if (typeof DecompressionStream !== 'function') {
+      evidenceDone(null, 'this browser cannot inflate it (no DecompressionStream; any current browser can)');
+      return;
+    }
+    try {
+      var bin = atob(b64 || '');
+      var bytes = new Uint8Array(bin.length);
+      for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+      bin = null;
+      new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse).then(function (ev) {
+        evidenceDone(ev, '');
+      }, function (e) {
+        evidenceDone(null, 'it is damaged (' + String(e && e.message || e) + ')');
+      });
+    } catch (e) {
+      evidenceDone(null, 'it is damaged (' + String(e && e.message || e) + ')');
+    }
+  }
+
   apply();
   document.documentElement.setAttribute('data-ready', '1');
+  requestAnimationFrame(function () { setTimeout(loadEvidence, 0); });
 })();
