@@ -273,29 +273,14 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 		_, err = w.Write(b)
 		return err
 	}
-	if err := put(`{"s":`, d.Strings); err != nil {
-		return err
-	}
-	if err := put(`,"profiles":`, d.Profiles); err != nil {
+	if err := put(`{"profiles":`, d.Profiles); err != nil {
 		return err
 	}
 	if err := put(`,"rows":`, d.Rows); err != nil {
 		return err
 	}
-	if d.Cells == nil {
-		io.WriteString(w, `,"cells":null`)
-	} else {
-		io.WriteString(w, `,"cells":[`)
-		for i := range d.Cells {
-			prefix := ","
-			if i == 0 {
-				prefix = ""
-			}
-			if err := put(prefix, &d.Cells[i]); err != nil {
-				return err
-			}
-		}
-		io.WriteString(w, `]`)
+	if err := put(`,"cv":`, d.Verdicts); err != nil {
+		return err
 	}
 	if err := put(`,"findings":`, d.Findings); err != nil {
 		return err
@@ -311,22 +296,23 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 	return err
 }
 
-// htmlEvBlock is the evidence of every cell, finding and absent finding,
-// in the order of the data block's lists (a cell without evidence is
-// null). Header lines and bodies are indices into Strings, which holds
-// each once: a scan repeats them across cells (the same headers per
-// profile, the same refusal body for every refused probe).
+// htmlEvBlock is what only the evidence panel needs: every cell's details
+// and evidence, and every finding's and absent finding's evidence, in the
+// order of Result's lists. Reasons, rules, header lines and bodies are
+// indices into Strings, which holds each once: a scan repeats them across
+// cells (the same headers per profile, the same refusal body for every
+// refused probe).
 //
-// It is most of a report's bytes and none of what the matrix needs, so
-// the page carries it gzip-compressed and base64-encoded as the data
-// block's "ev" string: the browser reads the short rest of the block at
-// once, and inflates the evidence (DecompressionStream) after the matrix
-// is shown, before anyone clicks.
+// It is most of a report's bytes and none of what the matrix and the
+// filters need, so the page carries it gzip-compressed and base64-encoded
+// as the data block's "ev" string: the browser parses the short rest of
+// the block at once, and inflates this (DecompressionStream) after the
+// matrix is shown, before anyone clicks.
 type htmlEvBlock struct {
-	Cells    []*htmlEvData `json:"cells"`
-	Findings []*htmlEvData `json:"findings"`
-	Absent   []*htmlEvData `json:"absent"`
-	Strings  []string      `json:"s"`
+	Cells    []htmlCellData `json:"cells"`
+	Findings []*htmlEvData  `json:"findings"`
+	Absent   []*htmlEvData  `json:"absent"`
+	Strings  []string       `json:"s"`
 }
 
 // htmlEvLevel is the gzip level of the evidence block: the fastest, as
@@ -348,30 +334,41 @@ func (d *htmlData) writeEvidence(w io.Writer) error {
 	}
 	bw := bufio.NewWriterSize(gz, 32<<10)
 	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
+	item := func(i int, v any) error {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		b, err := json.Marshal(v)
+		bw.Write(b)
+		return err
+	}
 	list := func(key string, n int, ev func(i int) *scanner.Evidence) error {
 		bw.WriteString(key)
 		for i := range n {
-			if i > 0 {
-				bw.WriteByte(',')
+			var v *htmlEvData
+			if e := ev(i); e != nil {
+				v = in.evidence(e)
 			}
-			e := ev(i)
-			if e == nil {
-				bw.WriteString("null")
-				continue
-			}
-			b, err := json.Marshal(in.evidence(e))
-			if err != nil {
+			if err := item(i, v); err != nil {
 				return err
 			}
-			bw.Write(b)
 		}
 		bw.WriteByte(']')
 		return nil
 	}
 	r := d.r
-	if err := list(`{"cells":[`, len(r.Cells), func(i int) *scanner.Evidence { return htmlEvidenceOf(&r.Cells[i]) }); err != nil {
-		return err
+	bw.WriteString(`{"cells":[`)
+	for i := range d.cells {
+		c := d.cells[i]
+		c.Reason, c.Rule = in.add(c.reason), in.add(c.rule)
+		if e := htmlEvidenceOf(&r.Cells[i]); e != nil {
+			c.Evidence = in.evidence(e)
+		}
+		if err := item(i, &c); err != nil {
+			return err
+		}
 	}
+	bw.WriteByte(']')
 	if err := list(`,"findings":[`, len(r.Findings), func(i int) *scanner.Evidence { return &r.Findings[i].Evidence }); err != nil {
 		return err
 	}
@@ -513,23 +510,24 @@ type htmlFindingView struct {
 	Suppression                string
 }
 
-// htmlData is the JSON data block: everything the script needs and the
-// HTML does not already say. Keys are short where they repeat per cell;
-// a cell's operation, method and path are its row's, its profile is
-// profiles[pi]; header lines, rules and reasons are indices into Strings,
-// which holds each such string once (a large scan repeats them thousands
-// of times).
+// htmlData is the JSON data block: what the script needs and the HTML
+// does not already say. The filters need little per cell (its row and
+// column are its place in the matrix, its verdict a letter of Verdicts);
+// everything else of a cell is in the compressed evidence block, Ev, so
+// that the browser has few bytes to parse before the matrix works.
 type htmlData struct {
-	Strings  []string          `json:"s"`
-	Profiles []string          `json:"profiles"`
-	Rows     []htmlRowData     `json:"rows"`
-	Cells    []htmlCellData    `json:"cells"`
+	Profiles []string      `json:"profiles"`
+	Rows     []htmlRowData `json:"rows"`
+	// Verdicts has a letter per cell, in Result.Cells order: the first
+	// of its verdict key (b, l, i, u or p).
+	Verdicts string            `json:"cv"`
 	Findings []htmlFindingData `json:"findings"`
 	Absent   []htmlFindingData `json:"absent"`
 	// Ev is the htmlEvBlock, compressed (see there). The writer streams
-	// it from r; the field is for reading a page back.
-	Ev string `json:"ev"`
-	r  *scanner.Result
+	// it from cells and r; the field is for reading a page back.
+	Ev    string `json:"ev"`
+	cells []htmlCellData
+	r     *scanner.Result
 }
 
 type htmlRowData struct {
@@ -550,11 +548,15 @@ type htmlCellData struct {
 	Expected   string `json:"expected"`
 	Observed   string `json:"observed"`
 	Status     int    `json:"status"`
-	Reason     int    `json:"reason"` // into Strings
-	Rule       int    `json:"rule"`   // into Strings
+	Reason     int    `json:"reason"` // into htmlEvBlock.Strings
+	Rule       int    `json:"rule"`   // into htmlEvBlock.Strings
 	Attempts   int    `json:"attempts"`
 	DurationMS int64  `json:"duration_ms"`
 	Findings   []int  `json:"findings,omitempty"`
+	// Evidence is null when the cell has none.
+	Evidence *htmlEvData `json:"evidence"`
+	// reason and rule are Reason's and Rule's text, interned as written.
+	reason, rule string
 }
 
 type htmlFindingData struct {
@@ -797,7 +799,7 @@ type htmlMatrix struct {
 // method (GET, HEAD, OPTIONS, TRACE, POST, PUT, PATCH, DELETE, others),
 // path, then object (none first, then profile order).
 func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
-	m := &htmlMatrix{data: htmlData{Strings: []string{}, Profiles: []string{}, Rows: []htmlRowData{}}}
+	m := &htmlMatrix{data: htmlData{Profiles: []string{}, Rows: []htmlRowData{}}}
 	profIndex := map[string]int{}
 	addProfile := func(name, role string, anon bool, auth []string, extra bool) {
 		profIndex[name] = len(m.profiles)
@@ -986,18 +988,19 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			cellAt[k] = i
 		}
 	}
-	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
-	m.data.Cells = make([]htmlCellData, len(r.Cells))
+	m.data.cells = make([]htmlCellData, len(r.Cells))
+	verdicts := make([]byte, len(r.Cells))
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		cd := htmlCellData{
 			Row: cellRow[i], Profile: profIndex[c.Profile], Verdict: htmlVerdictKey(c.Verdict),
 			Object:   htmlCapText(c.Object),
 			Expected: htmlCapText(string(c.Expected)), Observed: htmlCapText(string(c.Observed)),
-			Status: c.Status, Reason: in.add(htmlCapText(c.Reason)), Rule: in.add(htmlCapText(c.Rule)),
+			Status: c.Status, reason: htmlCapText(c.Reason), rule: htmlCapText(c.Rule),
 			Attempts: c.Attempts, DurationMS: c.DurationMS,
 		}
-		m.data.Cells[i] = cd
+		m.data.cells[i] = cd
+		verdicts[i] = cd.Verdict[0]
 	}
 	tagsOf := func(method, path string) []string {
 		out := []string{}
@@ -1038,7 +1041,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		fd := finding(f)
 		if ci, ok := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ok {
 			fd.Cell = ci
-			m.data.Cells[ci].Findings = append(m.data.Cells[ci].Findings, i)
+			m.data.cells[ci].Findings = append(m.data.cells[ci].Findings, i)
 		}
 		m.data.Findings = append(m.data.Findings, fd)
 	}
@@ -1046,7 +1049,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for i := range r.Absent {
 		m.data.Absent = append(m.data.Absent, finding(&r.Absent[i]))
 	}
-	m.data.Strings = in.strings
+	m.data.Verdicts = string(verdicts)
 	m.data.r = r
 	return m
 }

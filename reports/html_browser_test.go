@@ -121,12 +121,24 @@ type tab struct {
 // openTab opens url in a new tab of the browser.
 func openTab(t testing.TB, browserCtx context.Context, url string) *tab {
 	t.Helper()
+	return openTabWith(t, browserCtx, url, "")
+}
+
+// openTabWith opens url in a new tab that runs initJS, when not empty, in
+// every new document before the page's own scripts.
+func openTabWith(t testing.TB, browserCtx context.Context, url, initJS string) *tab {
+	t.Helper()
 	tb := &tab{}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(tb.listen))
 	tb.ctx = ctx
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, bound to ctx
 		t.Fatalf("opening a tab: %v", err)
+	}
+	if initJS != "" {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: initJS}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tb.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url))
 	return tb
@@ -262,6 +274,8 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("xss", func(t *testing.T) { testXSSInBrowser(t, browserCtx) })
 	t.Run("xss-probe-works", func(t *testing.T) { testXSSProbeWorks(t, browserCtx) })
 	t.Run("incomplete", func(t *testing.T) { testIncompleteInBrowser(t, browserCtx) })
+	t.Run("evidence-later", func(t *testing.T) { testEvidenceLater(t, browserCtx) })
+	t.Run("evidence-unreadable", func(t *testing.T) { testEvidenceUnreadable(t, browserCtx) })
 	t.Run("empty", func(t *testing.T) {
 		url, _ := writeReport(t, &scanner.Result{})
 		tb := openTab(t, browserCtx, url)
@@ -706,6 +720,87 @@ func testIncompleteInBrowser(t *testing.T, browserCtx context.Context) {
 	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
 	if !strings.Contains(body, "not sent") || !strings.Contains(body, "No evidence was recorded.") {
 		t.Errorf("a cell never sent shows:\n%s", body)
+	}
+	tb.clean(t)
+}
+
+// testEvidenceLater: a cell clicked before the page has inflated its
+// evidence block shows what the matrix knows and says the evidence is
+// coming, then shows the evidence in place once it is read. The test holds
+// the inflating back until it has clicked.
+func testEvidenceLater(t *testing.T, browserCtx context.Context) {
+	r := demoResult(t)
+	url, _ := writeReport(t, r)
+	tb := openTabWith(t, browserCtx, url, `(() => {
+	  const text = Response.prototype.text;
+	  let release;
+	  const held = new Promise(r => { release = r; });
+	  window.__releaseEvidence = release;
+	  Response.prototype.text = function () { return held.then(() => text.call(this)); };
+	})()`)
+	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
+		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
+	}
+	if got := eval[string](t, tb, `document.documentElement.dataset.evidence || ''`); got != "" {
+		t.Fatalf("data-evidence = %q before the evidence was let through", got)
+	}
+	c := r.Cells[0]
+	sel := `#matrix button[data-c="0"]`
+	tb.do(t, scrollTo(sel), chromedp.Click(chromedp.CSS(sel)))
+	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
+	for _, want := range []string{c.Method + " " + c.Path, "as " + c.Profile, "Reading the evidence…"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("before the evidence is read, the panel lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Reproduce") {
+		t.Errorf("the panel shows evidence that was not read yet:\n%s", body)
+	}
+	// The filters work meanwhile.
+	tb.do(t, chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+	if status := eval[string](t, tb, `document.getElementById('f-status').textContent`); strings.HasPrefix(status, fmt.Sprintf("%d of %d", len(r.Cells), len(r.Cells))) {
+		t.Errorf("hiding pass cells left the status at %q", status)
+	}
+	tb.do(t, chromedp.Evaluate[chromedp.Void](`window.__releaseEvidence()`))
+	waitEvidence(t, tb)
+	body = eval[string](t, tb, `document.getElementById('detail').textContent`)
+	for _, want := range []string{c.Method + " " + c.Path, "Classification", "Reproduce", c.Evidence.Curl} {
+		if !strings.Contains(body, want) {
+			t.Errorf("once the evidence is read, the open panel lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Reading the evidence") {
+		t.Errorf("the panel still says the evidence is coming:\n%s", body)
+	}
+	tb.clean(t)
+}
+
+// testEvidenceUnreadable: in a browser that cannot inflate the evidence
+// block, the matrix and filters still work and the panel says why the
+// evidence is missing, without a script error.
+func testEvidenceUnreadable(t *testing.T, browserCtx context.Context) {
+	r := demoResult(t)
+	url, _ := writeReport(t, r)
+	tb := openTabWith(t, browserCtx, url, `delete window.DecompressionStream`)
+	deadline := time.Now().Add(10 * time.Second)
+	for eval[string](t, tb, `document.documentElement.dataset.evidence || ''`) == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("the page never gave up on its evidence")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := eval[string](t, tb, `document.documentElement.dataset.evidence`); got != "error" {
+		t.Fatalf("data-evidence = %q without DecompressionStream; want error", got)
+	}
+	sel := `#matrix button[data-c="0"]`
+	tb.do(t, scrollTo(sel), chromedp.Click(chromedp.CSS(sel)))
+	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
+	if !strings.Contains(body, "The evidence could not be read: this browser cannot inflate it") || !strings.Contains(body, r.Cells[0].Path) {
+		t.Errorf("the panel reads:\n%s", body)
+	}
+	tb.do(t, chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+	if status := eval[string](t, tb, `document.getElementById('f-status').textContent`); strings.HasPrefix(status, fmt.Sprintf("%d of %d", len(r.Cells), len(r.Cells))) {
+		t.Errorf("hiding pass cells left the status at %q", status)
 	}
 	tb.clean(t)
 }

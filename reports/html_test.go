@@ -159,7 +159,7 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	ev := pageEvidence(t, data)
 	found := false
 	for _, c := range ev.Cells {
-		if c != nil && c.Response != nil && strings.Contains(ev.Strings[c.Response.Body], xssBreakout[:9]) {
+		if e := c.Evidence; e != nil && e.Response != nil && strings.Contains(ev.Strings[e.Response.Body], xssBreakout[:9]) {
 			found = true
 		}
 	}
@@ -194,12 +194,12 @@ func TestHTMLCaps(t *testing.T) {
 	}
 	data := pageData(t, page)
 	evb := pageEvidence(t, data)
-	c := evb.Cells[0]
+	c := evb.Cells[0].Evidence
 	respBody, reqBody := evb.Strings[c.Response.Body], evb.Strings[c.Request.Body]
 	if len(respBody) > HTMLMaxBody+3 || !c.Response.Cut || !c.Request.Cut || len(reqBody) > HTMLMaxBody+3 {
 		t.Errorf("body caps: response %d bytes (cut %v), request %d bytes (cut %v)", len(respBody), c.Response.Cut, len(reqBody), c.Request.Cut)
 	}
-	hv, reason := evb.Strings[c.Response.Headers[0][1]], data.Strings[data.Cells[0].Reason]
+	hv, reason := evb.Strings[c.Response.Headers[0][1]], evb.Strings[evb.Cells[0].Reason]
 	if len(c.Response.Headers) != HTMLMaxHeaders+1 || len(hv) > HTMLMaxHeaderValue+3 {
 		t.Errorf("header caps: %d headers, first value %d bytes", len(c.Response.Headers), len(hv))
 	}
@@ -242,9 +242,14 @@ func pageEvidence(t *testing.T, data htmlData) htmlEvBlock {
 	if err := json.NewDecoder(zr).Decode(&ev); err != nil {
 		t.Fatalf("the evidence block is not JSON: %v", err)
 	}
-	if len(ev.Cells) != len(data.Cells) || len(ev.Findings) != len(data.Findings) || len(ev.Absent) != len(data.Absent) {
+	if len(ev.Cells) != len(data.Verdicts) || len(ev.Findings) != len(data.Findings) || len(ev.Absent) != len(data.Absent) {
 		t.Fatalf("the evidence block has %d cells, %d findings, %d absent; the data block %d, %d, %d",
-			len(ev.Cells), len(ev.Findings), len(ev.Absent), len(data.Cells), len(data.Findings), len(data.Absent))
+			len(ev.Cells), len(ev.Findings), len(ev.Absent), len(data.Verdicts), len(data.Findings), len(data.Absent))
+	}
+	for i, c := range ev.Cells {
+		if c.Verdict == "" || c.Verdict[0] != data.Verdicts[i] {
+			t.Fatalf("cell %d: verdict %q in the evidence block, %q in the data block", i, c.Verdict, data.Verdicts[i])
+		}
 	}
 	return ev
 }
@@ -258,9 +263,9 @@ func TestHTMLEmpty(t *testing.T) {
 		}
 	}
 	data := pageData(t, []byte(page))
-	pageEvidence(t, data)
-	if data.Strings == nil || data.Profiles == nil || data.Rows == nil || data.Cells == nil || data.Findings == nil || data.Absent == nil {
-		t.Errorf("empty data: %+v", data)
+	ev := pageEvidence(t, data)
+	if data.Profiles == nil || data.Rows == nil || data.Findings == nil || data.Absent == nil || ev.Cells == nil || ev.Strings == nil || ev.Findings == nil || ev.Absent == nil {
+		t.Errorf("empty data: %+v, %+v", data, ev)
 	}
 }
 
@@ -343,7 +348,7 @@ func TestHTMLMatrixLayout(t *testing.T) {
 			t.Errorf("row %d tags = %v", i, row.Tags)
 		}
 	}
-	for i, c := range m.data.Cells {
+	for i, c := range m.data.cells {
 		if c.Row < 0 || c.Row >= len(m.data.Rows) || m.data.Rows[c.Row].Path != r.Cells[i].Path {
 			t.Errorf("cell %d points at row %d", i, c.Row)
 		}
@@ -381,8 +386,9 @@ func TestHTMLFindingsAndBaseline(t *testing.T) {
 		}
 	}
 	data := pageData(t, []byte(page))
+	ev := pageEvidence(t, data)
 	for i, f := range data.Findings {
-		if f.Cell < 0 || !containsInt(data.Cells[f.Cell].Findings, i) {
+		if f.Cell < 0 || !containsInt(ev.Cells[f.Cell].Findings, i) {
 			t.Errorf("finding %d and its cell do not point at each other", i)
 		}
 	}

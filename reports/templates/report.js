@@ -7,10 +7,14 @@
   'use strict';
 
   var data = JSON.parse(document.getElementById('authzscan-data').textContent);
-  var S = data.s; // shared strings: rules, reasons
-  // The evidence (see loadEvidence): null until inflated; then its lists
-  // and its own shared strings (header lines, bodies).
+  // The evidence block (see loadEvidence): null until inflated; then each
+  // cell's details and evidence, each finding's evidence, and the strings
+  // they share (s: reasons, rules, header lines, bodies).
   var EV = null, evError = '';
+  var VKEY = { b: 'broken', l: 'lockout', i: 'inconclusive', u: 'unknown', p: 'pass' };
+  var totalCells = data.cv.length;
+  // Each cell's row and column, from its place in the matrix.
+  var cellRow = new Int32Array(totalCells), cellCol = new Int32Array(totalCells);
   var VERDICTS = ['broken', 'lockout', 'inconclusive', 'unknown', 'pass'];
   var STYLE = {
     broken: ['v-broken', '\u2717', 'BROKEN'],
@@ -51,7 +55,8 @@
     groups[gi].chunks.push(chunk);
     Array.prototype.forEach.call(tb.rows, function (tr) {
       if (!tr.hasAttribute('data-r')) return;
-      var rd = data.rows[+tr.getAttribute('data-r')];
+      var ri = +tr.getAttribute('data-r');
+      var rd = data.rows[ri];
       var row = {
         el: tr, m: rd.m, tags: rd.tags,
         text: lower([rd.m, rd.p, rd.op, rd.sum, rd.tags.join(' '), rd.obj ? rd.obj + "'s object" : ''].join(' ')),
@@ -61,14 +66,14 @@
         var td = tr.cells[k];
         var btn = td.firstElementChild;
         var ci = btn && btn.hasAttribute('data-c') ? +btn.getAttribute('data-c') : -1;
-        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? data.cells[ci].v : '', off: false, hid: false });
+        if (ci >= 0) { cellRow[ci] = ri; cellCol[ci] = k - 1; }
+        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? VKEY[data.cv.charAt(ci)] : '', off: false, hid: false });
       }
       chunk.rows.push(row);
       rows.push(row);
     });
   });
   groups = groups.filter(Boolean);
-  var totalCells = data.cells.length;
 
   var findingRows = [];
   var findingsTable = document.getElementById('findings');
@@ -250,7 +255,7 @@
       return;
     }
     var ES = EV.s;
-    var ev = EV[list][i];
+    var ev = list === 'cells' ? EV.cells[i].evidence : EV[list][i];
     if (!ev) { add(body, el('p', 'note', 'No evidence was recorded.')); return; }
     var rq = ev.request || {};
     add(body, el('h3', '', 'Request'));
@@ -342,20 +347,23 @@
     return { critical: 'sev-critical', high: 'sev-high', medium: 'sev-medium' }[s] || 'sev-low';
   }
 
+  // showCell shows what the matrix knows of cell i at once, the rest
+  // once the evidence block is inflated.
   function showCell(i) {
-    var c = data.cells[i];
-    var row = data.rows[c.r];
-    var profile = data.profiles[c.pi];
+    var row = data.rows[cellRow[i]];
+    var profile = data.profiles[cellCol[i]];
     panelTitle.textContent = row.m + ' ' + row.p;
     var body = el('div');
     var p = add(body, el('p'));
-    p.appendChild(verdictBadge(c.v));
+    p.appendChild(verdictBadge(VKEY[data.cv.charAt(i)]));
     var who = 'as ' + profile;
-    if (c.object) who += ' on ' + objectText(c.object, profile);
+    if (row.obj) who += ' on ' + objectText(row.obj, profile);
     add(p, document.createTextNode(who));
     var dl = add(body, el('dl', 'kv'));
     kv(dl, 'Operation', row.op);
     kv(dl, 'Spec line', row.line ? String(row.line) : '');
+    if (!EV) { evidence(body, 'cells', i); return body; }
+    var S = EV.s, c = EV.cells[i];
     kv(dl, 'Status', c.status ? String(c.status) : (c.observed === 'skipped' ? 'not sent' : 'no response'));
     kv(dl, 'Expected', c.expected);
     kv(dl, 'Observed', c.observed);
@@ -390,9 +398,9 @@
       var s = f.suppression;
       kv(dl, 'Suppressed by', s.rule + (s.reason ? ': ' + s.reason : '') + (s.expires ? ' (until ' + s.expires + ')' : ''));
     }
-    if (!absent && f.cell >= 0) {
-      var c = data.cells[f.cell];
-      kv(dl, 'Classification', S[c.reason]);
+    if (!absent && f.cell >= 0 && EV) {
+      var c = EV.cells[f.cell];
+      kv(dl, 'Classification', EV.s[c.reason]);
       kv(dl, 'Attempts', String(c.attempts));
     }
     evidence(body, absent ? 'absent' : 'findings', i);
