@@ -78,7 +78,7 @@
   var findingRows = [];
   var findingsTable = document.getElementById('findings');
   if (findingsTable) {
-    Array.prototype.forEach.call(findingsTable.tBodies[0].rows, function (tr) {
+    Array.prototype.forEach.call(findingsTable.querySelectorAll('tbody > tr[data-f]'), function (tr) {
       var f = data.findings[+tr.getAttribute('data-f')];
       findingRows.push({ el: tr, f: f, text: findingText(f), shown: true });
     });
@@ -86,7 +86,7 @@
   var absentRows = [];
   var absentTable = document.getElementById('absent');
   if (absentTable) {
-    Array.prototype.forEach.call(absentTable.tBodies[0].rows, function (tr) {
+    Array.prototype.forEach.call(absentTable.querySelectorAll('tbody > tr[data-a]'), function (tr) {
       var f = data.absent[+tr.getAttribute('data-a')];
       absentRows.push({ el: tr, f: f, text: findingText(f), shown: true });
     });
