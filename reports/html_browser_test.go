@@ -478,6 +478,40 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 		tb.clean(t)
 	})
 
+	// Rows hidden by one filter and shown again by another come back up to
+	// date: the page leaves a hidden row's cells as they were.
+	t.Run("filter-hidden-rows", func(t *testing.T) {
+		search := func(q string) {
+			tb.do(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`{ const s = document.getElementById('f-search'); s.value = %q; s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); }`, q)))
+		}
+		search("/support/")
+		tb.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=profile][value="%d"]`, bob))), chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+		search("")
+		cells := eval[[]visibleCell](t, tb, jsVisibleCells)
+		want := 0
+		for _, c := range r.Cells {
+			if c.Profile != "bob" && c.Verdict != judge.Pass {
+				want++
+			}
+		}
+		if len(cells) != want || want == 0 {
+			t.Errorf("without bob and pass, %d cells show; want %d", len(cells), want)
+		}
+		for _, c := range cells {
+			if c.Col == bob+1 || strings.Contains(c.Cls, "v-pass") {
+				t.Errorf("without bob and pass, %q (%s) shows in column %d of %q", c.Text, c.Cls, c.Col, c.Row)
+			}
+		}
+		if n := eval[int](t, tb, fmt.Sprintf(`[...document.querySelectorAll('#matrix tbody tr[data-r]')].filter(tr => tr.checkVisibility() && tr.cells[%d].checkVisibility()).length`, bob+1)); n != 0 {
+			t.Errorf("%d shown rows still show bob's column", n)
+		}
+		tb.do(t, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		if n := len(eval[[]visibleCell](t, tb, jsVisibleCells)); n != len(r.Cells) {
+			t.Errorf("after Reset %d cells are visible; want %d", n, len(r.Cells))
+		}
+		tb.clean(t)
+	})
+
 	t.Run("screenshot", func(t *testing.T) {
 		box := eval[[]float64](t, tb, `(() => { document.getElementById('matrix-wrap').scrollTo(0, 0); document.getElementById('matrix-section').scrollIntoView(); const e = document.getElementById('matrix'); const r = e.getBoundingClientRect(); return [r.width, r.height, e.checkVisibility() ? 1 : 0]; })()`)
 		if len(box) != 3 || box[0] < 400 || box[1] < 200 || box[2] != 1 {

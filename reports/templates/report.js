@@ -67,7 +67,7 @@
         var btn = td.firstElementChild;
         var ci = btn && btn.hasAttribute('data-c') ? +btn.getAttribute('data-c') : -1;
         if (ci >= 0) { cellRow[ci] = ri; cellCol[ci] = k - 1; }
-        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? VKEY[data.cv.charAt(ci)] : '', off: false, hid: false });
+        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? VKEY[data.cv.charAt(ci)] : '', on: true, off: false, hid: false });
       }
       chunk.rows.push(row);
       rows.push(row);
@@ -145,9 +145,7 @@
           var any = false, empty = true;
           for (var ci = 0; ci < row.cells.length; ci++) {
             var c = row.cells[ci];
-            var hid = colHidden[c.p];
-            if (c.hid !== hid) { c.hid = hid; c.td.hidden = hid; }
-            var match = base && !hid;
+            var match = base && !colHidden[c.p];
             for (var l = 0; match && l < left.length; l++) if (!profTerm[c.p][left[l]]) match = false;
             var on = false;
             if (c.ci >= 0) {
@@ -155,12 +153,24 @@
               if (match) { vcount[c.v]++; on = state.verdicts[c.v] === true; }
             }
             if (on) { any = true; shownCells++; }
-            var off = c.ci >= 0 && !on;
-            if (c.off !== off) { c.off = off; c.td.classList.toggle('off', off); }
+            c.on = on;
           }
           // A row without any probe stays while nothing filters it out.
           if (empty) any = base && left.length === 0 && VERDICTS.every(function (v) { return state.verdicts[v]; });
           if (row.shown !== any) { row.shown = any; row.el.hidden = !any; }
+          // Only a row on screen has its cells brought up to date: a hidden
+          // row's are left as they are (c.hid and c.off say how), so a
+          // filter touches only what shows, and a reset only what it shows
+          // again.
+          if (any) {
+            for (ci = 0; ci < row.cells.length; ci++) {
+              c = row.cells[ci];
+              var hid = colHidden[c.p];
+              if (c.hid !== hid) { c.hid = hid; c.td.hidden = hid; }
+              var off = c.ci >= 0 && !c.on;
+              if (c.off !== off) { c.off = off; c.td.classList.toggle('off', off); }
+            }
+          }
           if (any) { cshown++; shownRows++; }
         }
         chunk.shown = cshown;
