@@ -73,9 +73,14 @@ func htmlCspHash(s string) string {
 // HTML writes report.html: one self-contained page (no external script,
 // style, font or image) with the summary, the access matrix, the findings
 // and, on a click, the evidence of any cell or finding. The matrix and the
-// tables are rendered here, escaped by html/template; the evidence and
-// what the filters need are embedded as JSON in a data block that the
-// page's script reads with JSON.parse and shows with textContent only.
+// tables are rendered here, escaped by html/template; what the filters
+// need is embedded as JSON in a data block that the page's script reads
+// with JSON.parse, and the evidence (most of a report's bytes) as one
+// gzip-compressed string in it that the script inflates after the matrix
+// is shown (htmlEvBlock); it shows all of it with textContent only.
+//
+// gzip output is fixed for a given Go release (compress/flate), so the
+// page is too.
 //
 // The output is a pure function of the report: r goes through its JSON
 // form first, so a live scan and `authzscan report report.json --format
