@@ -487,6 +487,18 @@ func (p *htmlPage) Chunks() []htmlChunk {
 	return out
 }
 
+// FindingChunks splits the findings table's rows into <tbody> chunks of
+// htmlChunkRows, which the browser lays out only when scrolled near, as
+// the matrix's: a table of 2,000 findings laid out whole costs a second
+// whenever a filter shows its rows again.
+func (p *htmlPage) FindingChunks() [][]htmlFindingView {
+	var out [][]htmlFindingView
+	for i := 0; i < len(p.Findings); i += htmlChunkRows {
+		out = append(out, p.Findings[i:min(i+htmlChunkRows, len(p.Findings))])
+	}
+	return out
+}
+
 type htmlRowView struct {
 	Index                     int
 	Method, Path, Op, Summary string

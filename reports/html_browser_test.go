@@ -386,7 +386,7 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 		tb.do(t, chromedp.KeyEvent(kb.Escape))
 
 		// A finding opens its evidence too.
-		tb.do(t, chromedp.Click(chromedp.CSS(`#findings button[data-f="0"]`)))
+		tb.do(t, scrollTo(`#findings button[data-f="0"]`), chromedp.Click(chromedp.CSS(`#findings button[data-f="0"]`)))
 		body = eval[string](t, tb, `document.getElementById('detail').textContent`)
 		if f := r.Findings[0]; !strings.Contains(body, f.Message) || !strings.Contains(body, f.Fingerprint) {
 			t.Errorf("the evidence of finding 0 lacks its message or fingerprint:\n%s", body)

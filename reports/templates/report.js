@@ -197,7 +197,7 @@
   }
 
   function filterFindings(list, kcount) {
-    var shown = 0;
+    var shown = 0, perChunk = new Map();
     for (var i = 0; i < list.length; i++) {
       var fr = list[i], f = fr.f;
       var ok = profileOK(f.pi) && methodOK(f.method) && tagOK(f.tags);
@@ -206,7 +206,12 @@
       ok = ok && state.kinds[f.kind] === true;
       if (fr.shown !== ok) { fr.shown = ok; fr.el.hidden = !ok; }
       if (ok) shown++;
+      var tb = fr.el.parentNode;
+      perChunk.set(tb, (perChunk.get(tb) || 0) + (ok ? 1 : 0));
     }
+    // A chunk with no row shown is hidden, or it would keep its estimated
+    // height while out of view.
+    perChunk.forEach(function (n, tb) { setHidden(tb, n === 0); });
     return shown;
   }
 
