@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -72,9 +73,14 @@ func htmlCspHash(s string) string {
 // HTML writes report.html: one self-contained page (no external script,
 // style, font or image) with the summary, the access matrix, the findings
 // and, on a click, the evidence of any cell or finding. The matrix and the
-// tables are rendered here, escaped by html/template; the evidence and
-// what the filters need are embedded as JSON in a data block that the
-// page's script reads with JSON.parse and shows with textContent only.
+// tables are rendered here, escaped by html/template; what the filters
+// need is embedded as JSON in a data block that the page's script reads
+// with JSON.parse, and the evidence (most of a report's bytes) as one
+// gzip-compressed string in it that the script inflates after the matrix
+// is shown (htmlEvBlock); it shows all of it with textContent only.
+//
+// gzip output is fixed for a given Go release (compress/flate), so the
+// page is too.
 //
 // The output is a pure function of the report: r goes through its JSON
 // form first, so a live scan and `authzscan report report.json --format
@@ -152,6 +158,8 @@ func htmlCellValid(c *scanner.Cell) bool {
 			return false
 		}
 	}
+	// Evidence kept in the scan's spill file comes back as report.json
+	// gives it (Cell.EvidenceOf) and need not be read here.
 	e := c.Evidence
 	if e == nil {
 		return true
@@ -263,9 +271,6 @@ func (htmlDataMark) MarshalJSON() ([]byte, error) { return []byte(htmlDataMarker
 
 // writeJSON writes json.Marshal(d), cells one at a time.
 func (d *htmlData) writeJSON(w io.Writer) error {
-	if d.err != nil {
-		return d.err
-	}
 	put := func(prefix string, v any) error {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -275,38 +280,14 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 		_, err = w.Write(b)
 		return err
 	}
-	if err := put(`{"s":`, d.Strings); err != nil {
-		return err
-	}
-	if err := put(`,"profiles":`, d.Profiles); err != nil {
+	if err := put(`{"profiles":`, d.Profiles); err != nil {
 		return err
 	}
 	if err := put(`,"rows":`, d.Rows); err != nil {
 		return err
 	}
-	if d.Cells == nil {
-		io.WriteString(w, `,"cells":null`)
-	} else {
-		io.WriteString(w, `,"cells":[`)
-		for i := range d.Cells {
-			prefix := ","
-			if i == 0 {
-				prefix = ""
-			}
-			c := d.Cells[i]
-			if c.Evidence == nil && c.src != nil {
-				src, err := c.src.EvidenceOf()
-				if err != nil {
-					return err
-				}
-				ev := d.in.evidence(src)
-				c.Evidence = &ev
-			}
-			if err := put(prefix, &c); err != nil {
-				return err
-			}
-		}
-		io.WriteString(w, `]`)
+	if err := put(`,"cv":`, d.Verdicts); err != nil {
+		return err
 	}
 	if err := put(`,"findings":`, d.Findings); err != nil {
 		return err
@@ -314,8 +295,112 @@ func (d *htmlData) writeJSON(w io.Writer) error {
 	if err := put(`,"absent":`, d.Absent); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, `}`)
+	io.WriteString(w, `,"ev":"`)
+	if err := d.writeEvidence(w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, `"}`)
 	return err
+}
+
+// htmlEvBlock is what only the evidence panel needs: every cell's details
+// and evidence, and every finding's and absent finding's evidence, in the
+// order of Result's lists. Reasons, rules, header lines and bodies are
+// indices into Strings, which holds each once: a scan repeats them across
+// cells (the same headers per profile, the same refusal body for every
+// refused probe).
+//
+// It is most of a report's bytes and none of what the matrix and the
+// filters need, so the page carries it gzip-compressed and base64-encoded
+// as the data block's "ev" string: the browser parses the short rest of
+// the block at once, and inflates this (DecompressionStream) after the
+// matrix is shown, before anyone clicks.
+type htmlEvBlock struct {
+	Cells    []htmlCellData `json:"cells"`
+	Findings []*htmlEvData  `json:"findings"`
+	Absent   []*htmlEvData  `json:"absent"`
+	Strings  []string       `json:"s"`
+}
+
+// htmlEvLevel is the gzip level of the evidence block: the fastest, as
+// the writer's time counts (the target is HTML, SARIF and JSON of 20,000
+// cells in under 2 s) and interning has already removed most repeats.
+const htmlEvLevel = gzip.BestSpeed
+
+// htmlEvidenceOf is where the writer reads a cell's evidence, the one
+// place (the round-trip check aside), one cell at a time: from memory or,
+// for a live scan, from its spill file.
+func htmlEvidenceOf(c *scanner.Cell) (*scanner.Evidence, error) { return c.EvidenceOf() }
+
+// writeEvidence writes the htmlEvBlock as base64 of gzip of its JSON,
+// building each cell's evidence as it goes, so it is never held whole.
+func (d *htmlData) writeEvidence(w io.Writer) error {
+	b64 := base64.NewEncoder(base64.StdEncoding, w)
+	gz, err := gzip.NewWriterLevel(b64, htmlEvLevel)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(gz, 32<<10)
+	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
+	item := func(i int, v any) error {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		b, err := json.Marshal(v)
+		bw.Write(b)
+		return err
+	}
+	list := func(key string, n int, ev func(i int) *scanner.Evidence) error {
+		bw.WriteString(key)
+		for i := range n {
+			var v *htmlEvData
+			if e := ev(i); e != nil {
+				v = in.evidence(e)
+			}
+			if err := item(i, v); err != nil {
+				return err
+			}
+		}
+		bw.WriteByte(']')
+		return nil
+	}
+	r := d.r
+	bw.WriteString(`{"cells":[`)
+	for i := range d.cells {
+		c := d.cells[i]
+		c.Reason, c.Rule = in.add(c.reason), in.add(c.rule)
+		e, err := htmlEvidenceOf(&r.Cells[i])
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			c.Evidence = in.evidence(e)
+		}
+		if err := item(i, &c); err != nil {
+			return err
+		}
+	}
+	bw.WriteByte(']')
+	if err := list(`,"findings":[`, len(r.Findings), func(i int) *scanner.Evidence { return &r.Findings[i].Evidence }); err != nil {
+		return err
+	}
+	if err := list(`,"absent":[`, len(r.Absent), func(i int) *scanner.Evidence { return &r.Absent[i].Evidence }); err != nil {
+		return err
+	}
+	b, err := json.Marshal(in.strings)
+	if err != nil {
+		return err
+	}
+	bw.WriteString(`,"s":`)
+	bw.Write(b)
+	bw.WriteByte('}')
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := gz.Close(); err != nil {
+		return err
+	}
+	return b64.Close()
 }
 
 // htmlSplice passes the page through to w, writing the data block where
@@ -409,6 +494,18 @@ func (p *htmlPage) Chunks() []htmlChunk {
 	return out
 }
 
+// FindingChunks splits the findings table's rows into <tbody> chunks of
+// htmlChunkRows, which the browser lays out only when scrolled near, as
+// the matrix's: a table of 2,000 findings laid out whole costs a second
+// whenever a filter shows its rows again.
+func (p *htmlPage) FindingChunks() [][]htmlFindingView {
+	var out [][]htmlFindingView
+	for i := 0; i < len(p.Findings); i += htmlChunkRows {
+		out = append(out, p.Findings[i:min(i+htmlChunkRows, len(p.Findings))])
+	}
+	return out
+}
+
 type htmlRowView struct {
 	Index                     int
 	Method, Path, Op, Summary string
@@ -437,23 +534,24 @@ type htmlFindingView struct {
 	Suppression                string
 }
 
-// htmlData is the JSON data block: everything the script needs and the
-// HTML does not already say. Keys are short where they repeat per cell;
-// a cell's operation, method and path are its row's, its profile is
-// profiles[pi]; header lines, rules and reasons are indices into Strings,
-// which holds each such string once (a large scan repeats them thousands
-// of times).
+// htmlData is the JSON data block: what the script needs and the HTML
+// does not already say. The filters need little per cell (its row and
+// column are its place in the matrix, its verdict a letter of Verdicts);
+// everything else of a cell is in the compressed evidence block, Ev, so
+// that the browser has few bytes to parse before the matrix works.
 type htmlData struct {
-	Strings  []string          `json:"s"`
-	Profiles []string          `json:"profiles"`
-	Rows     []htmlRowData     `json:"rows"`
-	Cells    []htmlCellData    `json:"cells"`
+	Profiles []string      `json:"profiles"`
+	Rows     []htmlRowData `json:"rows"`
+	// Verdicts has a letter per cell, in Result.Cells order: the first
+	// of its verdict key (b, l, i, u or p).
+	Verdicts string            `json:"cv"`
 	Findings []htmlFindingData `json:"findings"`
 	Absent   []htmlFindingData `json:"absent"`
-	// in builds the cells' evidence as writeJSON writes them.
-	in *htmlInterner
-	// err is the first cell evidence that could not be read.
-	err error
+	// Ev is the htmlEvBlock, compressed (see there). The writer streams
+	// it from cells and r; the field is for reading a page back.
+	Ev    string `json:"ev"`
+	cells []htmlCellData
+	r     *scanner.Result
 }
 
 type htmlRowData struct {
@@ -467,22 +565,22 @@ type htmlRowData struct {
 }
 
 type htmlCellData struct {
-	Row        int         `json:"r"`
-	Profile    int         `json:"pi"`
-	Verdict    string      `json:"v"`
-	Object     string      `json:"object"`
-	Expected   string      `json:"expected"`
-	Observed   string      `json:"observed"`
-	Status     int         `json:"status"`
-	Reason     int         `json:"reason"` // into Strings
-	Rule       int         `json:"rule"`   // into Strings
-	Attempts   int         `json:"attempts"`
-	DurationMS int64       `json:"duration_ms"`
-	Evidence   *htmlEvData `json:"evidence,omitempty"`
-	// src is the cell whose evidence writeJSON reads and builds when
-	// Evidence is left to it (its strings are interned already).
-	src      *scanner.Cell
-	Findings []int `json:"findings,omitempty"`
+	Row        int    `json:"r"`
+	Profile    int    `json:"pi"`
+	Verdict    string `json:"v"`
+	Object     string `json:"object"`
+	Expected   string `json:"expected"`
+	Observed   string `json:"observed"`
+	Status     int    `json:"status"`
+	Reason     int    `json:"reason"` // into htmlEvBlock.Strings
+	Rule       int    `json:"rule"`   // into htmlEvBlock.Strings
+	Attempts   int    `json:"attempts"`
+	DurationMS int64  `json:"duration_ms"`
+	Findings   []int  `json:"findings,omitempty"`
+	// Evidence is null when the cell has none.
+	Evidence *htmlEvData `json:"evidence"`
+	// reason and rule are Reason's and Rule's text, interned as written.
+	reason, rule string
 }
 
 type htmlFindingData struct {
@@ -503,7 +601,6 @@ type htmlFindingData struct {
 	Fingerprint string       `json:"fingerprint"`
 	Baseline    string       `json:"baseline,omitempty"`
 	Suppression *htmlSupData `json:"suppression,omitempty"`
-	Evidence    htmlEvData   `json:"evidence"`
 	Cell        int          `json:"cell"` // index of its cell, -1 when none
 }
 
@@ -524,7 +621,7 @@ type htmlReqData struct {
 	Method  string   `json:"method"`
 	URL     string   `json:"url"`
 	Headers [][2]int `json:"headers"` // name and value, into Strings
-	Body    string   `json:"body,omitempty"`
+	Body    int      `json:"body"`    // into Strings
 	// Cut says this page shows less of the body than the report holds.
 	Cut bool `json:"cut,omitempty"`
 }
@@ -532,7 +629,7 @@ type htmlReqData struct {
 type htmlRespData struct {
 	Status    int      `json:"status"`
 	Headers   [][2]int `json:"headers"` // name and value, into Strings
-	Body      string   `json:"body"`
+	Body      int      `json:"body"`    // into Strings
 	Truncated bool     `json:"truncated"`
 	Bytes     int64    `json:"bytes"`
 	// Shown is the excerpt's length in bytes, when it is not the whole body.
@@ -726,7 +823,7 @@ type htmlMatrix struct {
 // method (GET, HEAD, OPTIONS, TRACE, POST, PUT, PATCH, DELETE, others),
 // path, then object (none first, then profile order).
 func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
-	m := &htmlMatrix{data: htmlData{Strings: []string{}, Profiles: []string{}, Rows: []htmlRowData{}}}
+	m := &htmlMatrix{data: htmlData{Profiles: []string{}, Rows: []htmlRowData{}}}
 	profIndex := map[string]int{}
 	addProfile := func(name, role string, anon bool, auth []string, extra bool) {
 		profIndex[name] = len(m.profiles)
@@ -915,31 +1012,19 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			cellAt[k] = i
 		}
 	}
-	in := &htmlInterner{index: map[string]int{}, strings: []string{}}
-	m.data.Cells = make([]htmlCellData, len(r.Cells))
+	m.data.cells = make([]htmlCellData, len(r.Cells))
+	verdicts := make([]byte, len(r.Cells))
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		cd := htmlCellData{
 			Row: cellRow[i], Profile: profIndex[c.Profile], Verdict: htmlVerdictKey(c.Verdict),
 			Object:   htmlCapText(c.Object),
 			Expected: htmlCapText(string(c.Expected)), Observed: htmlCapText(string(c.Observed)),
-			Status: c.Status, Reason: in.add(htmlCapText(c.Reason)), Rule: in.add(htmlCapText(c.Rule)),
+			Status: c.Status, reason: htmlCapText(c.Reason), rule: htmlCapText(c.Rule),
 			Attempts: c.Attempts, DurationMS: c.DurationMS,
 		}
-		if c.HasEvidence() {
-			// Intern its strings now, build it when written: a large
-			// report's evidence is not held twice (nor at all when the
-			// scan keeps it on disk: it is read again then).
-			ev, err := c.EvidenceOf()
-			if err != nil && m.data.err == nil {
-				m.data.err = err
-			}
-			if ev != nil {
-				in.evidence(ev)
-			}
-			cd.src = c
-		}
-		m.data.Cells[i] = cd
+		m.data.cells[i] = cd
+		verdicts[i] = cd.Verdict[0]
 	}
 	tagsOf := func(method, path string) []string {
 		out := []string{}
@@ -967,7 +1052,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			ProfName: htmlCapText(f.Profile), Object: htmlCapText(f.Object), Status: f.Status,
 			Message: htmlCapText(f.Message), Rule: htmlCapText(f.Rule), Line: f.Line,
 			Fingerprint: htmlCapText(f.Fingerprint), Baseline: htmlCapText(f.Baseline),
-			Evidence: in.evidence(&f.Evidence), Cell: -1,
+			Cell: -1,
 		}
 		if s := f.Suppression; s != nil {
 			fd.Suppression = &htmlSupData{Rule: htmlCapText(s.Rule), Reason: htmlCapText(s.Reason), Expires: htmlCapText(s.Expires)}
@@ -980,7 +1065,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		fd := finding(f)
 		if ci, ok := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ok {
 			fd.Cell = ci
-			m.data.Cells[ci].Findings = append(m.data.Cells[ci].Findings, i)
+			m.data.cells[ci].Findings = append(m.data.cells[ci].Findings, i)
 		}
 		m.data.Findings = append(m.data.Findings, fd)
 	}
@@ -988,8 +1073,8 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for i := range r.Absent {
 		m.data.Absent = append(m.data.Absent, finding(&r.Absent[i]))
 	}
-	m.data.Strings = in.strings
-	m.data.in = in
+	m.data.Verdicts = string(verdicts)
+	m.data.r = r
 	return m
 }
 
@@ -1040,8 +1125,8 @@ func htmlMethodRank(m string) int {
 	return 8
 }
 
-func (in *htmlInterner) evidence(e *scanner.Evidence) htmlEvData {
-	ev := htmlEvData{
+func (in *htmlInterner) evidence(e *scanner.Evidence) *htmlEvData {
+	ev := &htmlEvData{
 		Request: htmlReqData{
 			Method:  htmlCapText(e.Request.Method),
 			URL:     htmlCapText(e.Request.URL),
@@ -1050,12 +1135,15 @@ func (in *htmlInterner) evidence(e *scanner.Evidence) htmlEvData {
 		Error: htmlCapText(e.Error),
 		Curl:  htmlCapBytes(e.Curl, HTMLMaxBody),
 	}
-	ev.Request.Body, ev.Request.Cut = htmlCapBody(e.Request.Body)
+	var body string
+	body, ev.Request.Cut = htmlCapBody(e.Request.Body)
+	ev.Request.Body = in.add(body)
 	if resp := e.Response; resp != nil {
 		rd := &htmlRespData{Status: resp.Status, Headers: in.headers(resp.Headers), Truncated: resp.Truncated, Bytes: resp.Bytes}
-		rd.Body, rd.Cut = htmlCapBody(resp.Body)
+		body, rd.Cut = htmlCapBody(resp.Body)
+		rd.Body = in.add(body)
 		if rd.Truncated || rd.Cut || int64(len(resp.Body)) != resp.Bytes {
-			rd.Shown = len(rd.Body)
+			rd.Shown = len(body)
 		}
 		ev.Response = rd
 	}

@@ -121,12 +121,24 @@ type tab struct {
 // openTab opens url in a new tab of the browser.
 func openTab(t testing.TB, browserCtx context.Context, url string) *tab {
 	t.Helper()
+	return openTabWith(t, browserCtx, url, "")
+}
+
+// openTabWith opens url in a new tab that runs initJS, when not empty, in
+// every new document before the page's own scripts.
+func openTabWith(t testing.TB, browserCtx context.Context, url, initJS string) *tab {
+	t.Helper()
 	tb := &tab{}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithListener(tb.listen))
 	tb.ctx = ctx
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, bound to ctx
 		t.Fatalf("opening a tab: %v", err)
+	}
+	if initJS != "" {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: initJS}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tb.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url))
 	return tb
@@ -202,6 +214,26 @@ func eval[T any](t testing.TB, tb *tab, expr string) T {
 	return v
 }
 
+// waitEvidence waits until the page has inflated its evidence block, which
+// it does after the matrix is shown (data-evidence is "1", or "error").
+func waitEvidence(t testing.TB, tb *tab) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		switch got := eval[string](t, tb, `document.documentElement.dataset.evidence || ''`); got {
+		case "1":
+			return
+		case "":
+			if time.Now().After(deadline) {
+				t.Fatal("the page never read its evidence block")
+			}
+			time.Sleep(10 * time.Millisecond)
+		default:
+			t.Fatalf("the page could not read its evidence block (data-evidence = %q): %s", got, eval[string](t, tb, `document.getElementById('detail-body').textContent`))
+		}
+	}
+}
+
 // writeReport renders r into a fresh folder and returns its file:// URL.
 func writeReport(t testing.TB, r *scanner.Result) (string, []byte) {
 	t.Helper()
@@ -242,9 +274,12 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("xss", func(t *testing.T) { testXSSInBrowser(t, browserCtx) })
 	t.Run("xss-probe-works", func(t *testing.T) { testXSSProbeWorks(t, browserCtx) })
 	t.Run("incomplete", func(t *testing.T) { testIncompleteInBrowser(t, browserCtx) })
+	t.Run("evidence-later", func(t *testing.T) { testEvidenceLater(t, browserCtx) })
+	t.Run("evidence-unreadable", func(t *testing.T) { testEvidenceUnreadable(t, browserCtx) })
 	t.Run("empty", func(t *testing.T) {
 		url, _ := writeReport(t, &scanner.Result{})
 		tb := openTab(t, browserCtx, url)
+		waitEvidence(t, tb)
 		if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 			t.Errorf("the page script did not finish on an empty report")
 		}
@@ -256,6 +291,7 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 	r := demoResult(t)
 	url, _ := writeReport(t, r)
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 
 	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
@@ -350,7 +386,7 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 		tb.do(t, chromedp.KeyEvent(kb.Escape))
 
 		// A finding opens its evidence too.
-		tb.do(t, chromedp.Click(chromedp.CSS(`#findings button[data-f="0"]`)))
+		tb.do(t, scrollTo(`#findings button[data-f="0"]`), chromedp.Click(chromedp.CSS(`#findings button[data-f="0"]`)))
 		body = eval[string](t, tb, `document.getElementById('detail').textContent`)
 		if f := r.Findings[0]; !strings.Contains(body, f.Message) || !strings.Contains(body, f.Fingerprint) {
 			t.Errorf("the evidence of finding 0 lacks its message or fingerprint:\n%s", body)
@@ -439,6 +475,40 @@ func testDemoInBrowser(t *testing.T, browserCtx context.Context) {
 			t.Error("search 'statements bob' shows nothing")
 		}
 		tb.do(t, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		tb.clean(t)
+	})
+
+	// Rows hidden by one filter and shown again by another come back up to
+	// date: the page leaves a hidden row's cells as they were.
+	t.Run("filter-hidden-rows", func(t *testing.T) {
+		search := func(q string) {
+			tb.do(t, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`{ const s = document.getElementById('f-search'); s.value = %q; s.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); }`, q)))
+		}
+		search("/support/")
+		tb.do(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=profile][value="%d"]`, bob))), chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+		search("")
+		cells := eval[[]visibleCell](t, tb, jsVisibleCells)
+		want := 0
+		for _, c := range r.Cells {
+			if c.Profile != "bob" && c.Verdict != judge.Pass {
+				want++
+			}
+		}
+		if len(cells) != want || want == 0 {
+			t.Errorf("without bob and pass, %d cells show; want %d", len(cells), want)
+		}
+		for _, c := range cells {
+			if c.Col == bob+1 || strings.Contains(c.Cls, "v-pass") {
+				t.Errorf("without bob and pass, %q (%s) shows in column %d of %q", c.Text, c.Cls, c.Col, c.Row)
+			}
+		}
+		if n := eval[int](t, tb, fmt.Sprintf(`[...document.querySelectorAll('#matrix tbody tr[data-r]')].filter(tr => tr.checkVisibility() && tr.cells[%d].checkVisibility()).length`, bob+1)); n != 0 {
+			t.Errorf("%d shown rows still show bob's column", n)
+		}
+		tb.do(t, chromedp.Click(chromedp.CSS(`#f-reset`)))
+		if n := len(eval[[]visibleCell](t, tb, jsVisibleCells)); n != len(r.Cells) {
+			t.Errorf("after Reset %d cells are visible; want %d", n, len(r.Cells))
+		}
 		tb.clean(t)
 	})
 
@@ -571,6 +641,7 @@ func testXSSInBrowser(t *testing.T, browserCtx context.Context) {
 		t.Errorf("the HTML holds markup from the target")
 	}
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
 		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
 	}
@@ -668,6 +739,7 @@ func testIncompleteInBrowser(t *testing.T, browserCtx context.Context) {
 	big.Body, big.Truncated, big.Bytes = strings.Repeat("x", 512), true, 9<<20
 	url, _ := writeReport(t, r)
 	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
 	tb.do(t, scrollTo(`#matrix button[data-c="0"]`), chromedp.Click(chromedp.CSS(`#matrix button[data-c="0"]`)))
 	if note := eval[string](t, tb, `document.querySelector('#detail .note.warn').textContent`); !strings.Contains(note, "9437184 bytes read; truncated: the excerpt below is the first 512 bytes") {
 		t.Errorf("the truncation note reads %q", note)
@@ -682,6 +754,87 @@ func testIncompleteInBrowser(t *testing.T, browserCtx context.Context) {
 	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
 	if !strings.Contains(body, "not sent") || !strings.Contains(body, "No evidence was recorded.") {
 		t.Errorf("a cell never sent shows:\n%s", body)
+	}
+	tb.clean(t)
+}
+
+// testEvidenceLater: a cell clicked before the page has inflated its
+// evidence block shows what the matrix knows and says the evidence is
+// coming, then shows the evidence in place once it is read. The test holds
+// the inflating back until it has clicked.
+func testEvidenceLater(t *testing.T, browserCtx context.Context) {
+	r := demoResult(t)
+	url, _ := writeReport(t, r)
+	tb := openTabWith(t, browserCtx, url, `(() => {
+	  const text = Response.prototype.text;
+	  let release;
+	  const held = new Promise(r => { release = r; });
+	  window.__releaseEvidence = release;
+	  Response.prototype.text = function () { return held.then(() => text.call(this)); };
+	})()`)
+	if ready := eval[string](t, tb, `document.documentElement.dataset.ready || ''`); ready != "1" {
+		t.Fatalf("the page script did not finish (data-ready = %q)", ready)
+	}
+	if got := eval[string](t, tb, `document.documentElement.dataset.evidence || ''`); got != "" {
+		t.Fatalf("data-evidence = %q before the evidence was let through", got)
+	}
+	c := r.Cells[0]
+	sel := `#matrix button[data-c="0"]`
+	tb.do(t, scrollTo(sel), chromedp.Click(chromedp.CSS(sel)))
+	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
+	for _, want := range []string{c.Method + " " + c.Path, "as " + c.Profile, "Reading the evidence…"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("before the evidence is read, the panel lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Reproduce") {
+		t.Errorf("the panel shows evidence that was not read yet:\n%s", body)
+	}
+	// The filters work meanwhile.
+	tb.do(t, chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+	if status := eval[string](t, tb, `document.getElementById('f-status').textContent`); strings.HasPrefix(status, fmt.Sprintf("%d of %d", len(r.Cells), len(r.Cells))) {
+		t.Errorf("hiding pass cells left the status at %q", status)
+	}
+	tb.do(t, chromedp.Evaluate[chromedp.Void](`window.__releaseEvidence()`))
+	waitEvidence(t, tb)
+	body = eval[string](t, tb, `document.getElementById('detail').textContent`)
+	for _, want := range []string{c.Method + " " + c.Path, "Classification", "Reproduce", c.Evidence.Curl} {
+		if !strings.Contains(body, want) {
+			t.Errorf("once the evidence is read, the open panel lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Reading the evidence") {
+		t.Errorf("the panel still says the evidence is coming:\n%s", body)
+	}
+	tb.clean(t)
+}
+
+// testEvidenceUnreadable: in a browser that cannot inflate the evidence
+// block, the matrix and filters still work and the panel says why the
+// evidence is missing, without a script error.
+func testEvidenceUnreadable(t *testing.T, browserCtx context.Context) {
+	r := demoResult(t)
+	url, _ := writeReport(t, r)
+	tb := openTabWith(t, browserCtx, url, `delete window.DecompressionStream`)
+	deadline := time.Now().Add(10 * time.Second)
+	for eval[string](t, tb, `document.documentElement.dataset.evidence || ''`) == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("the page never gave up on its evidence")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := eval[string](t, tb, `document.documentElement.dataset.evidence`); got != "error" {
+		t.Fatalf("data-evidence = %q without DecompressionStream; want error", got)
+	}
+	sel := `#matrix button[data-c="0"]`
+	tb.do(t, scrollTo(sel), chromedp.Click(chromedp.CSS(sel)))
+	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
+	if !strings.Contains(body, "The evidence could not be read: this browser cannot inflate it") || !strings.Contains(body, r.Cells[0].Path) {
+		t.Errorf("the panel reads:\n%s", body)
+	}
+	tb.do(t, chromedp.Click(chromedp.CSS(`input[name=verdict][value=pass]`)))
+	if status := eval[string](t, tb, `document.getElementById('f-status').textContent`); strings.HasPrefix(status, fmt.Sprintf("%d of %d", len(r.Cells), len(r.Cells))) {
+		t.Errorf("hiding pass cells left the status at %q", status)
 	}
 	tb.clean(t)
 }

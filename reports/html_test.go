@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -155,9 +156,10 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
 		t.Fatalf("the data block is not JSON: %v", err)
 	}
+	ev := pageEvidence(t, data)
 	found := false
-	for _, c := range data.Cells {
-		if c.Evidence != nil && c.Evidence.Response != nil && strings.Contains(c.Evidence.Response.Body, xssBreakout[:9]) {
+	for _, c := range ev.Cells {
+		if e := c.Evidence; e != nil && e.Response != nil && strings.Contains(ev.Strings[e.Response.Body], xssBreakout[:9]) {
 			found = true
 		}
 	}
@@ -191,18 +193,20 @@ func TestHTMLCaps(t *testing.T) {
 		t.Errorf("the page is %d bytes for one cell and one finding", len(page))
 	}
 	data := pageData(t, page)
-	c := data.Cells[0].Evidence
-	if len(c.Response.Body) > HTMLMaxBody+3 || !c.Response.Cut || !c.Request.Cut || len(c.Request.Body) > HTMLMaxBody+3 {
-		t.Errorf("body caps: response %d bytes (cut %v), request %d bytes (cut %v)", len(c.Response.Body), c.Response.Cut, len(c.Request.Body), c.Request.Cut)
+	evb := pageEvidence(t, data)
+	c := evb.Cells[0].Evidence
+	respBody, reqBody := evb.Strings[c.Response.Body], evb.Strings[c.Request.Body]
+	if len(respBody) > HTMLMaxBody+3 || !c.Response.Cut || !c.Request.Cut || len(reqBody) > HTMLMaxBody+3 {
+		t.Errorf("body caps: response %d bytes (cut %v), request %d bytes (cut %v)", len(respBody), c.Response.Cut, len(reqBody), c.Request.Cut)
 	}
-	hv, reason := data.Strings[c.Response.Headers[0][1]], data.Strings[data.Cells[0].Reason]
+	hv, reason := evb.Strings[c.Response.Headers[0][1]], evb.Strings[evb.Cells[0].Reason]
 	if len(c.Response.Headers) != HTMLMaxHeaders+1 || len(hv) > HTMLMaxHeaderValue+3 {
 		t.Errorf("header caps: %d headers, first value %d bytes", len(c.Response.Headers), len(hv))
 	}
 	if len(reason) > HTMLMaxText+3 || len(data.Findings[0].Message) > HTMLMaxText+3 || len(data.Rows[0].Path) > HTMLMaxText+3 {
 		t.Error("text is not capped")
 	}
-	for _, s := range []string{c.Response.Body, reason, hv} {
+	for _, s := range []string{respBody, reason, hv} {
 		if !strings.HasSuffix(s, "é…") {
 			t.Errorf("a cap cut a rune or left no mark: …%q", s[len(s)-8:])
 		}
@@ -222,6 +226,34 @@ func pageData(t *testing.T, page []byte) htmlData {
 	return data
 }
 
+// pageEvidence reads the evidence block of a page's data as the page's
+// script does: base64, then gzip, then JSON.
+func pageEvidence(t *testing.T, data htmlData) htmlEvBlock {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(data.Ev)
+	if err != nil {
+		t.Fatalf("the evidence block is not base64: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the evidence block is not gzip: %v", err)
+	}
+	var ev htmlEvBlock
+	if err := json.NewDecoder(zr).Decode(&ev); err != nil {
+		t.Fatalf("the evidence block is not JSON: %v", err)
+	}
+	if len(ev.Cells) != len(data.Verdicts) || len(ev.Findings) != len(data.Findings) || len(ev.Absent) != len(data.Absent) {
+		t.Fatalf("the evidence block has %d cells, %d findings, %d absent; the data block %d, %d, %d",
+			len(ev.Cells), len(ev.Findings), len(ev.Absent), len(data.Verdicts), len(data.Findings), len(data.Absent))
+	}
+	for i, c := range ev.Cells {
+		if c.Verdict == "" || c.Verdict[0] != data.Verdicts[i] {
+			t.Fatalf("cell %d: verdict %q in the evidence block, %q in the data block", i, c.Verdict, data.Verdicts[i])
+		}
+	}
+	return ev
+}
+
 // TestHTMLEmpty: an empty or minimal report still renders.
 func TestHTMLEmpty(t *testing.T) {
 	page := string(renderHTML(t, &scanner.Result{}))
@@ -231,8 +263,9 @@ func TestHTMLEmpty(t *testing.T) {
 		}
 	}
 	data := pageData(t, []byte(page))
-	if data.Strings == nil || data.Profiles == nil || data.Rows == nil || data.Cells == nil || data.Findings == nil || data.Absent == nil {
-		t.Errorf("empty data: %+v", data)
+	ev := pageEvidence(t, data)
+	if data.Profiles == nil || data.Rows == nil || data.Findings == nil || data.Absent == nil || ev.Cells == nil || ev.Strings == nil || ev.Findings == nil || ev.Absent == nil {
+		t.Errorf("empty data: %+v, %+v", data, ev)
 	}
 }
 
@@ -315,7 +348,7 @@ func TestHTMLMatrixLayout(t *testing.T) {
 			t.Errorf("row %d tags = %v", i, row.Tags)
 		}
 	}
-	for i, c := range m.data.Cells {
+	for i, c := range m.data.cells {
 		if c.Row < 0 || c.Row >= len(m.data.Rows) || m.data.Rows[c.Row].Path != r.Cells[i].Path {
 			t.Errorf("cell %d points at row %d", i, c.Row)
 		}
@@ -353,8 +386,9 @@ func TestHTMLFindingsAndBaseline(t *testing.T) {
 		}
 	}
 	data := pageData(t, []byte(page))
+	ev := pageEvidence(t, data)
 	for i, f := range data.Findings {
-		if f.Cell < 0 || !containsInt(data.Cells[f.Cell].Findings, i) {
+		if f.Cell < 0 || !containsInt(ev.Cells[f.Cell].Findings, i) {
 			t.Errorf("finding %d and its cell do not point at each other", i)
 		}
 	}

@@ -7,7 +7,14 @@
   'use strict';
 
   var data = JSON.parse(document.getElementById('authzscan-data').textContent);
-  var S = data.s; // shared strings: header lines, rules, reasons
+  // The evidence block (see loadEvidence): null until inflated; then each
+  // cell's details and evidence, each finding's evidence, and the strings
+  // they share (s: reasons, rules, header lines, bodies).
+  var EV = null, evError = '';
+  var VKEY = { b: 'broken', l: 'lockout', i: 'inconclusive', u: 'unknown', p: 'pass' };
+  var totalCells = data.cv.length;
+  // Each cell's row and column, from its place in the matrix.
+  var cellRow = new Int32Array(totalCells), cellCol = new Int32Array(totalCells);
   var VERDICTS = ['broken', 'lockout', 'inconclusive', 'unknown', 'pass'];
   var STYLE = {
     broken: ['v-broken', '\u2717', 'BROKEN'],
@@ -48,7 +55,8 @@
     groups[gi].chunks.push(chunk);
     Array.prototype.forEach.call(tb.rows, function (tr) {
       if (!tr.hasAttribute('data-r')) return;
-      var rd = data.rows[+tr.getAttribute('data-r')];
+      var ri = +tr.getAttribute('data-r');
+      var rd = data.rows[ri];
       var row = {
         el: tr, m: rd.m, tags: rd.tags,
         text: lower([rd.m, rd.p, rd.op, rd.sum, rd.tags.join(' '), rd.obj ? rd.obj + "'s object" : ''].join(' ')),
@@ -58,19 +66,19 @@
         var td = tr.cells[k];
         var btn = td.firstElementChild;
         var ci = btn && btn.hasAttribute('data-c') ? +btn.getAttribute('data-c') : -1;
-        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? data.cells[ci].v : '', off: false, hid: false });
+        if (ci >= 0) { cellRow[ci] = ri; cellCol[ci] = k - 1; }
+        row.cells.push({ td: td, ci: ci, p: k - 1, v: ci >= 0 ? VKEY[data.cv.charAt(ci)] : '', on: true, off: false, hid: false });
       }
       chunk.rows.push(row);
       rows.push(row);
     });
   });
   groups = groups.filter(Boolean);
-  var totalCells = data.cells.length;
 
   var findingRows = [];
   var findingsTable = document.getElementById('findings');
   if (findingsTable) {
-    Array.prototype.forEach.call(findingsTable.tBodies[0].rows, function (tr) {
+    Array.prototype.forEach.call(findingsTable.querySelectorAll('tbody > tr[data-f]'), function (tr) {
       var f = data.findings[+tr.getAttribute('data-f')];
       findingRows.push({ el: tr, f: f, text: findingText(f), shown: true });
     });
@@ -78,7 +86,7 @@
   var absentRows = [];
   var absentTable = document.getElementById('absent');
   if (absentTable) {
-    Array.prototype.forEach.call(absentTable.tBodies[0].rows, function (tr) {
+    Array.prototype.forEach.call(absentTable.querySelectorAll('tbody > tr[data-a]'), function (tr) {
       var f = data.absent[+tr.getAttribute('data-a')];
       absentRows.push({ el: tr, f: f, text: findingText(f), shown: true });
     });
@@ -137,9 +145,7 @@
           var any = false, empty = true;
           for (var ci = 0; ci < row.cells.length; ci++) {
             var c = row.cells[ci];
-            var hid = colHidden[c.p];
-            if (c.hid !== hid) { c.hid = hid; c.td.hidden = hid; }
-            var match = base && !hid;
+            var match = base && !colHidden[c.p];
             for (var l = 0; match && l < left.length; l++) if (!profTerm[c.p][left[l]]) match = false;
             var on = false;
             if (c.ci >= 0) {
@@ -147,12 +153,24 @@
               if (match) { vcount[c.v]++; on = state.verdicts[c.v] === true; }
             }
             if (on) { any = true; shownCells++; }
-            var off = c.ci >= 0 && !on;
-            if (c.off !== off) { c.off = off; c.td.classList.toggle('off', off); }
+            c.on = on;
           }
           // A row without any probe stays while nothing filters it out.
           if (empty) any = base && left.length === 0 && VERDICTS.every(function (v) { return state.verdicts[v]; });
           if (row.shown !== any) { row.shown = any; row.el.hidden = !any; }
+          // Only a row on screen has its cells brought up to date: a hidden
+          // row's are left as they are (c.hid and c.off say how), so a
+          // filter touches only what shows, and a reset only what it shows
+          // again.
+          if (any) {
+            for (ci = 0; ci < row.cells.length; ci++) {
+              c = row.cells[ci];
+              var hid = colHidden[c.p];
+              if (c.hid !== hid) { c.hid = hid; c.td.hidden = hid; }
+              var off = c.ci >= 0 && !c.on;
+              if (c.off !== off) { c.off = off; c.td.classList.toggle('off', off); }
+            }
+          }
           if (any) { cshown++; shownRows++; }
         }
         chunk.shown = cshown;
@@ -179,7 +197,7 @@
   }
 
   function filterFindings(list, kcount) {
-    var shown = 0;
+    var shown = 0, perChunk = new Map();
     for (var i = 0; i < list.length; i++) {
       var fr = list[i], f = fr.f;
       var ok = profileOK(f.pi) && methodOK(f.method) && tagOK(f.tags);
@@ -188,7 +206,12 @@
       ok = ok && state.kinds[f.kind] === true;
       if (fr.shown !== ok) { fr.shown = ok; fr.el.hidden = !ok; }
       if (ok) shown++;
+      var tb = fr.el.parentNode;
+      perChunk.set(tb, (perChunk.get(tb) || 0) + (ok ? 1 : 0));
     }
+    // A chunk with no row shown is hidden, or it would keep its estimated
+    // height while out of view.
+    perChunk.forEach(function (n, tb) { setHidden(tb, n === 0); });
     return shown;
   }
 
@@ -223,39 +246,49 @@
     return object === profile ? 'own object (' + object + "'s)" : object + "'s object";
   }
 
-  function headersTable(headers) {
+  function headersTable(headers, ES) {
     if (!headers || !headers.length) return el('p', 'note', 'No headers.');
     var t = el('table', 'hdrs');
     var tb = add(t, el('tbody'));
     headers.forEach(function (h) {
       var tr = add(tb, el('tr'));
-      add(tr, el('th', '', S[h[0]]));
-      add(tr, el('td', '', S[h[1]]));
+      add(tr, el('th', '', ES[h[0]]));
+      add(tr, el('td', '', ES[h[1]]));
     });
     return t;
   }
 
   function byteCount(n) { return n === 1 ? '1 byte' : n + ' bytes'; }
 
-  function evidence(body, ev) {
+  // evidence shows item i of the evidence list ('cells', 'findings' or
+  // 'absent'); until the evidence is inflated it says so, and open shows
+  // the item again once it is.
+  function evidence(body, list, i) {
+    if (!EV) {
+      if (evError) add(body, el('p', 'note warn', 'The evidence could not be read: ' + evError + '.'));
+      else add(body, el('p', 'note pending', 'Reading the evidence\u2026'));
+      return;
+    }
+    var ES = EV.s;
+    var ev = list === 'cells' ? EV.cells[i].evidence : EV[list][i];
     if (!ev) { add(body, el('p', 'note', 'No evidence was recorded.')); return; }
     var rq = ev.request || {};
     add(body, el('h3', '', 'Request'));
     var dl = add(body, el('dl', 'kv'));
     kv(dl, 'Method', rq.method);
     kv(dl, 'URL', rq.url);
-    add(body, headersTable(rq.headers));
-    if (rq.body) {
+    add(body, headersTable(rq.headers, ES));
+    if (ES[rq.body]) {
       add(body, el('p', 'note', 'Body' + (rq.cut ? ' (cut to 64 KiB in this page)' : '') + ':'));
-      add(body, el('pre', 'req-body', rq.body));
+      add(body, el('pre', 'req-body', ES[rq.body]));
     }
     add(body, el('h3', '', 'Response'));
     var rs = ev.response;
     if (rs) {
       var dl2 = add(body, el('dl', 'kv'));
       kv(dl2, 'Status', String(rs.status));
-      add(body, headersTable(rs.headers));
-      var excerpt = rs.body || '';
+      add(body, headersTable(rs.headers, ES));
+      var excerpt = ES[rs.body] || '';
       var note = 'Body: ' + byteCount(rs.bytes) + ' read';
       if (rs.truncated || rs.cut || rs.shown) note += '; truncated: the excerpt below is the first ' + byteCount(rs.shown || 0);
       if (rs.truncated && !rs.cut) note += ' (the scanner keeps an excerpt)';
@@ -329,20 +362,23 @@
     return { critical: 'sev-critical', high: 'sev-high', medium: 'sev-medium' }[s] || 'sev-low';
   }
 
+  // showCell shows what the matrix knows of cell i at once, the rest
+  // once the evidence block is inflated.
   function showCell(i) {
-    var c = data.cells[i];
-    var row = data.rows[c.r];
-    var profile = data.profiles[c.pi];
+    var row = data.rows[cellRow[i]];
+    var profile = data.profiles[cellCol[i]];
     panelTitle.textContent = row.m + ' ' + row.p;
     var body = el('div');
     var p = add(body, el('p'));
-    p.appendChild(verdictBadge(c.v));
+    p.appendChild(verdictBadge(VKEY[data.cv.charAt(i)]));
     var who = 'as ' + profile;
-    if (c.object) who += ' on ' + objectText(c.object, profile);
+    if (row.obj) who += ' on ' + objectText(row.obj, profile);
     add(p, document.createTextNode(who));
     var dl = add(body, el('dl', 'kv'));
     kv(dl, 'Operation', row.op);
     kv(dl, 'Spec line', row.line ? String(row.line) : '');
+    if (!EV) { evidence(body, 'cells', i); return body; }
+    var S = EV.s, c = EV.cells[i];
     kv(dl, 'Status', c.status ? String(c.status) : (c.observed === 'skipped' ? 'not sent' : 'no response'));
     kv(dl, 'Expected', c.expected);
     kv(dl, 'Observed', c.observed);
@@ -351,11 +387,12 @@
     kv(dl, 'Attempts', String(c.attempts));
     kv(dl, 'Duration', c.duration_ms + ' ms');
     findingList(body, c.findings);
-    evidence(body, c.evidence);
+    evidence(body, 'cells', i);
     return body;
   }
 
-  function showFinding(f, absent) {
+  function showFinding(i, absent) {
+    var f = absent ? data.absent[i] : data.findings[i];
     panelTitle.textContent = f.method + ' ' + f.path;
     var body = el('div');
     var p = add(body, el('p'));
@@ -376,21 +413,22 @@
       var s = f.suppression;
       kv(dl, 'Suppressed by', s.rule + (s.reason ? ': ' + s.reason : '') + (s.expires ? ' (until ' + s.expires + ')' : ''));
     }
-    if (!absent && f.cell >= 0) {
-      var c = data.cells[f.cell];
-      kv(dl, 'Classification', S[c.reason]);
+    if (!absent && f.cell >= 0 && EV) {
+      var c = EV.cells[f.cell];
+      kv(dl, 'Classification', EV.s[c.reason]);
       kv(dl, 'Attempts', String(c.attempts));
     }
-    evidence(body, f.evidence);
+    evidence(body, absent ? 'absent' : 'findings', i);
     return body;
   }
 
+  function render(kind, i) {
+    if (kind === 'c') return showCell(i);
+    return showFinding(i, kind === 'a');
+  }
+
   function open(kind, i, from) {
-    var body;
-    if (kind === 'c') body = showCell(i);
-    else if (kind === 'f') body = showFinding(data.findings[i], false);
-    else body = showFinding(data.absent[i], true);
-    panelBody.replaceChildren(body);
+    panelBody.replaceChildren(render(kind, i));
     panel.setAttribute('data-kind', kind);
     panel.setAttribute('data-index', String(i));
     if (selected) selected.classList.remove('sel');
@@ -435,6 +473,39 @@
     if (e.key === 'Escape' && !panel.hidden) { e.preventDefault(); close(); }
   });
 
+  // ---- the evidence, inflated after the matrix is shown ----
+  // data.ev is the evidence block: gzip, base64-encoded. Reading it is
+  // left until the first frame is painted, so the page is usable first.
+  function evidenceDone(ev, err) {
+    EV = ev; evError = err;
+    document.documentElement.setAttribute('data-evidence', ev ? '1' : 'error');
+    if (!panel.hidden) {
+      panelBody.replaceChildren(render(panel.getAttribute('data-kind'), +panel.getAttribute('data-index')));
+    }
+  }
+  function loadEvidence() {
+    var b64 = data.ev;
+    data.ev = null;
+    if (typeof DecompressionStream !== 'function') {
+      evidenceDone(null, 'this browser cannot inflate it (no DecompressionStream; any current browser can)');
+      return;
+    }
+    try {
+      var bin = atob(b64 || '');
+      var bytes = new Uint8Array(bin.length);
+      for (var k = 0; k < bin.length; k++) bytes[k] = bin.charCodeAt(k);
+      bin = null;
+      new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse).then(function (ev) {
+        evidenceDone(ev, '');
+      }, function (e) {
+        evidenceDone(null, 'it is damaged (' + String(e && e.message || e) + ')');
+      });
+    } catch (e) {
+      evidenceDone(null, 'it is damaged (' + String(e && e.message || e) + ')');
+    }
+  }
+
   apply();
   document.documentElement.setAttribute('data-ready', '1');
+  requestAnimationFrame(function () { setTimeout(loadEvidence, 0); });
 })();
