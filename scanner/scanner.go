@@ -49,6 +49,7 @@ type options struct {
 	client   *http.Client
 	version  string
 	progress func(done, total int)
+	observer func(ProbeDone)
 }
 
 // WithEnv sets where ${VAR}s are looked up; default: no variable is set.
@@ -502,6 +503,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
+		pd := s.probeDone(probes[o.Index], &o, red) // observe.go
 		mu.Lock()
 		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
 			ev := red.evidence(&o, CellExcerpt)
@@ -512,9 +514,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		done++
 		n := done
 		mu.Unlock()
-		if s.opts.progress != nil {
-			s.opts.progress(n, len(probes))
-		}
+		s.notify(pd, n, len(probes))
 	})
 	budget := ctx.Err() == nil && eng.BudgetSpent()
 	notSent := "not sent: the scan was interrupted"
