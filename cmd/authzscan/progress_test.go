@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/creack/pty"
+
+	"github.com/authzscan/authzscan/reports"
+	"github.com/authzscan/authzscan/scanner/scantest"
+)
+
+// colourCode matches an ANSI SGR sequence: what sets colours and styles.
+var colourCode = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// runPTY runs the binary in dir with stderr on a pseudo-terminal, and
+// stdout too when bothOnPTY (else on a pipe). term is everything the
+// terminal received; stdout is what the pipe received.
+func runPTY(t *testing.T, dir string, env []string, bothOnPTY bool, args ...string) (code int, term, stdout string) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal on this machine: %v", err)
+	}
+	defer ptmx.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 200}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=xterm"}, env...)
+	var out bytes.Buffer
+	cmd.Stderr, cmd.Stdout = tty, &out
+	if bothOnPTY {
+		cmd.Stdout = tty
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close() // the child holds its own copies
+	var got bytes.Buffer
+	read := make(chan error, 1)
+	go func() { _, err := io.Copy(&got, ptmx); read <- err }()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	<-read // EIO once the child's copies are closed
+	return code, got.String(), out.String()
+}
+
+// reportProbes reads how many probes the report in out says the scan had.
+func reportProbes(t *testing.T, out string) int {
+	t.Helper()
+	f, err := os.Open(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Probes < 10 {
+		t.Fatalf("only %d probes: too few to watch progress", res.Summary.Probes)
+	}
+	return res.Summary.Probes
+}
+
+// TestProgressBarOnTerminal: with stderr on a terminal the scan draws a
+// bar that counts probes up to the total and shows provisional findings;
+// the matrix on a pipe stays plain.
+func TestProgressBarOnTerminal(t *testing.T) {
+	out := t.TempDir()
+	code, term, stdout := runPTY(t, t.TempDir(), nil, false, "demo", "--rate", "200", "--out", out, "--format", "terminal,json")
+	if code != ExitFindings {
+		t.Fatalf("demo: exit %d, want 1\n%s", code, term)
+	}
+	total := reportProbes(t, out)
+	for _, want := range []string{fmt.Sprintf("(0/%d", total), fmt.Sprintf("(%d/%d", total, total), "probes/s", "findings so far (provisional): ", "bola ", "\r"} {
+		if !strings.Contains(term, want) {
+			t.Errorf("the terminal lacks %q:\n%q", want, term)
+		}
+	}
+	if strings.Contains(term, "progress: ") {
+		t.Errorf("plain progress lines on a terminal:\n%q", term)
+	}
+	if !colourCode.MatchString(term) {
+		t.Errorf("no colour in the bar on a terminal without NO_COLOR:\n%q", term)
+	}
+	if strings.Contains(stdout, "\x1b") || strings.Contains(stdout, "\r") || !strings.Contains(stdout, "BROKEN") {
+		t.Errorf("the matrix on a pipe has escape codes or carriage returns, or is missing:\n%q", stdout)
+	}
+}
+
+// TestProgressPlainOnPipe: with stderr on a pipe (a CI log) the scan
+// prints a plain line every --progress-interval and a final one, with no
+// carriage return and no escape code.
+func TestProgressPlainOnPipe(t *testing.T) {
+	out := t.TempDir()
+	r := runCLI(t, t.TempDir(), nil, "demo", "--rate", "100", "--progress-interval", "100ms", "--out", out, "--format", "terminal,json")
+	if r.code != ExitFindings {
+		t.Fatalf("demo: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	total := reportProbes(t, out)
+	if strings.ContainsAny(r.stderr+r.stdout, "\r\x1b") {
+		t.Errorf("carriage returns or escape codes in a log:\n%q", r.stderr)
+	}
+	var lines []string
+	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(l, "progress: ") {
+			lines = append(lines, l)
+		}
+	}
+	// About 1.2 s of scan at 100 requests/s: several periodic lines and a
+	// final one.
+	if len(lines) < 3 {
+		t.Fatalf("%d progress lines, want several:\n%s", len(lines), r.stderr)
+	}
+	last := lines[len(lines)-1]
+	if want := fmt.Sprintf("progress: %d/%d probes (100%%)", total, total); !strings.HasPrefix(last, want) || !strings.Contains(last, "took ") || !strings.Contains(last, "bola ") {
+		t.Errorf("final line %q, want it to start %q and say how long it took and what it found", last, want)
+	}
+	if !strings.Contains(lines[0], "ETA ") && !strings.Contains(lines[0], fmt.Sprintf("0/%d", total)) {
+		t.Errorf("first periodic line %q gives no estimate", lines[0])
+	}
+}
+
+// TestQuiet: --quiet prints no progress in either mode and no report
+// paths; the matrix still goes to stdout.
+func TestQuiet(t *testing.T) {
+	r := runCLI(t, t.TempDir(), nil, "demo", "--rate", "0", "-q", "--progress-interval", "1ms", "--out", t.TempDir(), "--format", "terminal,json")
+	if r.code != ExitFindings || r.stderr != "" || !strings.Contains(r.stdout, "BROKEN") {
+		t.Errorf("demo -q on a pipe: exit %d, stderr %q, want it empty and the matrix on stdout", r.code, r.stderr)
+	}
+	code, term, stdout := runPTY(t, t.TempDir(), nil, false, "demo", "--rate", "0", "--quiet", "--out", t.TempDir(), "--format", "terminal,json")
+	if code != ExitFindings || term != "" || !strings.Contains(stdout, "BROKEN") {
+		t.Errorf("demo --quiet on a terminal: exit %d, terminal %q, want nothing on it", code, term)
+	}
+	r = runCLI(t, t.TempDir(), nil, "demo", "-q", "-v")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "--quiet and --verbose contradict each other") {
+		t.Errorf("-q -v: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runCLI(t, t.TempDir(), nil, "scan", "--log-format", "yaml")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `--log-format "yaml" is not one of text, json`) {
+		t.Errorf("--log-format yaml: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestNoColorOnTerminal: NO_COLOR leaves colour out of the matrix and the
+// bar even on a terminal, while without it the same run is coloured.
+func TestNoColorOnTerminal(t *testing.T) {
+	for _, noColor := range []bool{false, true} {
+		var env []string
+		if noColor {
+			env = []string{"NO_COLOR=1"}
+		}
+		code, term, _ := runPTY(t, t.TempDir(), env, true, "demo", "--rate", "0", "--out", t.TempDir(), "--format", "terminal")
+		if code != ExitFindings || !strings.Contains(term, "BROKEN") {
+			t.Fatalf("NO_COLOR %v: exit %d\n%s", noColor, code, term)
+		}
+		if got := colourCode.FindString(term); noColor && got != "" {
+			t.Errorf("NO_COLOR=1: colour code %q on the terminal:\n%q", got, term)
+		} else if !noColor && got == "" {
+			t.Errorf("no colour on a terminal without NO_COLOR:\n%q", term)
+		}
+	}
+}
+
+// TestVerboseJSONLog: --verbose --log-format json writes one JSON object
+// per line for every probe, with the request's fields and every secret
+// redacted, against a target with every auth kind, secrets in query
+// strings included.
+func TestVerboseJSONLog(t *testing.T) {
+	srv, err := scantest.Start(scantest.Options{ExpireAfter: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	if err := srv.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for k, v := range srv.Env() {
+		env = append(env, k+"="+v)
+	}
+	out := filepath.Join(dir, "out")
+	r := runCLI(t, dir, env, "scan", "--unsafe", "--out", out, "--format", "json", "--fail-on", "none", "-v", "--log-format", "json")
+	if r.code != ExitOK {
+		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
+	}
+	total := reportProbes(t, out)
+	requests, started, finished := 0, 0, 0
+	urls := ""
+	sc := bufio.NewScanner(strings.NewReader(r.stderr))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "{") {
+			if !strings.HasPrefix(line, "progress: ") && !strings.HasPrefix(line, "report: ") && !strings.HasPrefix(line, "warning: ") {
+				t.Errorf("stderr line is neither a log record nor a known message: %q", line)
+			}
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("not one JSON object: %v: %q", err, line)
+			continue
+		}
+		switch rec["msg"] {
+		case "scan started":
+			started++
+			if rec["probes"] != float64(total) {
+				t.Errorf("scan started record says %v probes, the report %d", rec["probes"], total)
+			}
+		case "scan finished":
+			finished++
+		case "request":
+			requests++
+			for _, field := range []string{"time", "level", "method", "url", "operation", "profile", "status", "duration_ms", "attempts"} {
+				if _, ok := rec[field]; !ok {
+					t.Errorf("request record lacks %q: %s", field, line)
+				}
+			}
+			if u, _ := rec["url"].(string); !strings.HasPrefix(u, srv.URL) {
+				t.Errorf("request url %q is not under the target %s", u, srv.URL)
+			} else {
+				urls += u + "\n"
+			}
+		default:
+			t.Errorf("unexpected record: %s", line)
+		}
+	}
+	if requests != total || started != 1 || finished != 1 {
+		t.Errorf("%d request records for %d probes, %d started, %d finished records", requests, total, started, finished)
+	}
+	// Query-string credentials show as placeholders, not as values.
+	if !strings.Contains(urls, "${ST_QUERY_KEY}") {
+		t.Errorf("no ${ST_QUERY_KEY} placeholder in any logged URL:\n%s", urls)
+	}
+	secrets := append(srv.Secrets(), "admin:"+srv.Env()["ST_ADMIN_PASSWORD"])
+	for _, s := range secrets {
+		for _, form := range encodings(s) {
+			if len(form) >= 8 && (strings.Contains(r.stderr, form) || strings.Contains(r.stdout, form)) {
+				t.Errorf("the log contains a secret (%d bytes, starting %q)", len(form), form[:4])
+			}
+		}
+	}
+}
