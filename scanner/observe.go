@@ -1,8 +1,11 @@
 package scanner
 
 import (
+	"net/http"
 	"slices"
 	"time"
+
+	"github.com/authzscan/authzscan/profiles"
 
 	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/judge"
@@ -53,6 +56,51 @@ type ProbeDone struct {
 // budget). It must be safe for concurrent use and quick: workers wait for
 // it.
 func WithObserver(fn func(ProbeDone)) Option { return func(o *options) { o.observer = fn } }
+
+// StartRequest is a request a profile sent before the first probe: a
+// login (several requests for a form with a CSRF token, or a token
+// endpoint) or its session check. Renewals during the scan are not
+// reported here; ProbeDone.Renewed marks the probes that caused one.
+type StartRequest struct {
+	Profile string
+	// Method and URL are the request's, the URL redacted.
+	Method, URL string
+	// Status is the response's, 0 when none came; Err, redacted, says why.
+	Status int
+	Err    string
+	// Duration is the time to the response's headers.
+	Duration time.Duration
+}
+
+// WithStartObserver is called after each request of a profile's login or
+// session check before the scan's first probe, from the goroutine that
+// runs the scan.
+func WithStartObserver(fn func(StartRequest)) Option {
+	return func(o *options) { o.startObserver = fn }
+}
+
+// startDoer is the Doer profile p starts with: d itself, or d reporting
+// each request to WithStartObserver.
+func (s *Scanner) startDoer(d profiles.Doer, p *profiles.Profile) profiles.Doer {
+	fn := s.opts.startObserver
+	if fn == nil {
+		return d
+	}
+	red := newRedaction(s.set)
+	return profiles.DoerFunc(func(req *http.Request) (*http.Response, error) {
+		began := time.Now()
+		resp, err := d.Do(req)
+		ev := StartRequest{Profile: p.Name, Method: req.Method, URL: red.url(req.URL.String()), Duration: time.Since(began)}
+		if resp != nil {
+			ev.Status = resp.StatusCode
+		}
+		if err != nil {
+			ev.Err = s.set.Redactor().Redact(err.Error())
+		}
+		fn(ev)
+		return resp, err
+	})
+}
 
 // probeDone builds the observer's event for probe p's outcome o, before
 // Run compacts o; nil without an observer. Safe for concurrent use: it

@@ -9,6 +9,7 @@ import (
 	"github.com/authzscan/authzscan/demo"
 	"github.com/authzscan/authzscan/scanner"
 	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/scantest"
 )
 
 // TestObserverSeesEveryProbe scans the demo API with an observer and
@@ -85,5 +86,56 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 	// Findings that need no other probe are known as they happen.
 	if likely[judge.KindBOLA] != res.Summary.Findings[judge.KindBOLA] || likely[judge.KindBFLA] != res.Summary.Findings[judge.KindBFLA] {
 		t.Errorf("provisional %v, final %v: the BOLA and BFLA counts should match", likely, res.Summary.Findings)
+	}
+}
+
+// TestStartObserverSeesLogins: every profile that logs in or checks its
+// session reports those requests, redacted, before the first probe.
+func TestStartObserverSeesLogins(t *testing.T) {
+	var mu sync.Mutex
+	var starts []scanner.StartRequest
+	probes := 0
+	s, srv := newScantestScan(t, scantest.Options{}, nil,
+		scanner.WithStartObserver(func(r scanner.StartRequest) {
+			mu.Lock()
+			defer mu.Unlock()
+			if probes > 0 {
+				t.Errorf("start request %s %s after the first probe", r.Method, r.URL)
+			}
+			starts = append(starts, r)
+		}),
+		scanner.WithObserver(func(scanner.ProbeDone) { mu.Lock(); probes++; mu.Unlock() }))
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byProfile := map[string]int{}
+	for _, r := range starts {
+		byProfile[r.Profile]++
+		onTarget := strings.HasPrefix(r.URL, srv.URL+"/") || strings.HasPrefix(r.URL, srv.IdPURL+"/")
+		if r.Method == "" || !onTarget || (r.Status == 0 && r.Err == "") {
+			t.Errorf("start request lacks its request or outcome: %+v", r)
+		}
+		for _, secret := range srv.Secrets() {
+			if len(secret) >= 8 && (strings.Contains(r.URL, secret) || strings.Contains(r.Err, secret)) {
+				t.Errorf("start request of %s shows a secret in %q", r.Profile, r.URL)
+			}
+		}
+	}
+	// Profiles with a login or a session check: each sent at least one.
+	logins := 0
+	for _, p := range res.Profiles {
+		for _, a := range p.Auth {
+			if strings.Contains(a, "login") || strings.Contains(a, "oauth2") {
+				logins++
+				if byProfile[p.Name] == 0 {
+					t.Errorf("profile %s (%v) reported no start request", p.Name, p.Auth)
+				}
+				break
+			}
+		}
+	}
+	if logins < 2 {
+		t.Errorf("only %d profiles log in: the target should have several (auth kinds %v)", logins, res.Profiles)
 	}
 }

@@ -50,6 +50,8 @@ type options struct {
 	version  string
 	progress func(done, total int)
 	observer func(ProbeDone)
+	// startObserver: see WithStartObserver (observe.go).
+	startObserver func(StartRequest)
 }
 
 // WithEnv sets where ${VAR}s are looked up; default: no variable is set.
@@ -468,7 +470,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if eng.BudgetSpent() {
 			break
 		}
-		if err := p.Start(ctx, eng, s.base); err != nil && !eng.BudgetSpent() {
+		if err := p.Start(ctx, s.startDoer(eng, p), s.base); err != nil && !eng.BudgetSpent() {
 			problems = append(problems, fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line))
 		}
 	}
