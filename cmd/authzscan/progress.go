@@ -33,7 +33,7 @@ type watchFlags struct {
 func (w *watchFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVarP(&w.quiet, "quiet", "q", false, "print no progress and no report paths on stderr; warnings and errors still print")
-	fl.BoolVarP(&w.verbose, "verbose", "v", false, "log every probe's request on stderr (method, redacted URL, profile, status, duration, attempts)")
+	fl.BoolVarP(&w.verbose, "verbose", "v", false, "log every probe's request, and the profiles' logins, on stderr (method, redacted URL, profile, status, duration, attempts)")
 	fl.StringVar(&w.logFormat, "log-format", "text", "format of the --verbose log: text or json (one JSON object per line)")
 	fl.DurationVar(&w.interval, "progress-interval", DefaultProgressInterval, "how often a progress line is printed when stderr is not a terminal (CI logs)")
 	_ = cmd.RegisterFlagCompletionFunc("log-format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -173,6 +173,24 @@ func (w *watcher) observe(ev scanner.ProbeDone) {
 		}
 		_ = w.bar.Set(w.done)
 	}
+}
+
+// options are the scanner options that feed the watcher.
+func (w *watcher) options() []scanner.Option {
+	return []scanner.Option{scanner.WithObserver(w.observe), scanner.WithStartObserver(w.started)}
+}
+
+// started logs a request of a profile's login or session check, sent
+// before the first probe (--verbose).
+func (w *watcher) started(r scanner.StartRequest) {
+	if w.log == nil {
+		return
+	}
+	attrs := []any{"profile", r.Profile, "method", r.Method, "url", r.URL, "status", r.Status, "duration_ms", float64(r.Duration.Microseconds()) / 1000}
+	if r.Err != "" {
+		attrs = append(attrs, "error", r.Err)
+	}
+	w.log.Info("login", attrs...)
 }
 
 // logProbe writes the --verbose record of one probe. Everything in ev is

@@ -204,7 +204,7 @@ func TestVerboseJSONLog(t *testing.T) {
 		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
 	}
 	total := reportProbes(t, out)
-	requests, started, finished := 0, 0, 0
+	requests, logins, started, finished := 0, 0, 0, 0
 	urls := ""
 	sc := bufio.NewScanner(strings.NewReader(r.stderr))
 	for sc.Scan() {
@@ -228,6 +228,13 @@ func TestVerboseJSONLog(t *testing.T) {
 			}
 		case "scan finished":
 			finished++
+		case "login":
+			logins++
+			for _, field := range []string{"profile", "method", "url", "status", "duration_ms"} {
+				if _, ok := rec[field]; !ok {
+					t.Errorf("login record lacks %q: %s", field, line)
+				}
+			}
 		case "request":
 			requests++
 			for _, field := range []string{"time", "level", "method", "url", "operation", "profile", "status", "duration_ms", "attempts"} {
@@ -244,8 +251,8 @@ func TestVerboseJSONLog(t *testing.T) {
 			t.Errorf("unexpected record: %s", line)
 		}
 	}
-	if requests != total || started != 1 || finished != 1 {
-		t.Errorf("%d request records for %d probes, %d started, %d finished records", requests, total, started, finished)
+	if requests != total || started != 1 || finished != 1 || logins < 2 {
+		t.Errorf("%d request records for %d probes, %d logins, %d started, %d finished records", requests, total, logins, started, finished)
 	}
 	// Query-string credentials show as placeholders, not as values.
 	if !strings.Contains(urls, "${ST_QUERY_KEY}") {

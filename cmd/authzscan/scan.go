@@ -250,7 +250,7 @@ the access matrix and writes the reports to --out.`,
 // demo.
 func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string, w *watcher) error {
 	a.quiet = w.flags.quiet
-	s, err := scanner.New(ctx, cfg, scanner.WithEnv(env), scanner.WithVersion(Version()), scanner.WithObserver(w.observe))
+	s, err := scanner.New(ctx, cfg, append(w.options(), scanner.WithEnv(env), scanner.WithVersion(Version()))...)
 	if err != nil {
 		return usageError(err)
 	}
