@@ -156,6 +156,9 @@ func (s *Scanner) likelyKinds(p *Probe, o *engine.Observation, red *redaction) [
 		for _, is := range issues {
 			raised[i][is.Kind] = true
 		}
+		if len(issues) == 0 {
+			return nil // most probes: the intersection is empty already
+		}
 	}
 	var out []Kind
 	for k := range raised[0] {
