@@ -104,6 +104,10 @@ func (l logWriter) Write(p []byte) (int, error) {
 	return l.w.out.Write(p)
 }
 
+// writer is where other messages go while the scan runs, so that they
+// do not tear the bar.
+func (w *watcher) writer() io.Writer { return logWriter{w} }
+
 // redraw draws the bar again after something else was written; w.mu is
 // held.
 func (w *watcher) redraw() {

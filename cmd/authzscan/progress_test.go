@@ -12,11 +12,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 
 	"github.com/authzscan/authzscan/reports"
+	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
 	"github.com/authzscan/authzscan/scanner/scantest"
 )
 
@@ -271,6 +276,47 @@ func TestVerboseJSONLog(t *testing.T) {
 			if len(form) >= 8 && (strings.Contains(r.stderr, form) || strings.Contains(r.stdout, form)) {
 				t.Errorf("the log contains a secret (%d bytes, starting %q)", len(form), form[:4])
 			}
+		}
+	}
+}
+
+// TestWatcherConcurrent drives a watcher from many goroutines, as the
+// scan's workers do, in both modes with the log on: under -race this
+// checks that the bar, the ticker and the log share the output safely.
+func TestWatcherConcurrent(t *testing.T) {
+	const workers, each = 8, 50
+	for _, tty := range []bool{true, false} {
+		var buf bytes.Buffer
+		w := newWatcher(&buf, watchFlags{verbose: true, logFormat: "json", interval: time.Millisecond}, tty, tty)
+		w.begin(workers*each, "http://127.0.0.1:1")
+		var done atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					n := int(done.Add(1))
+					ev := scanner.ProbeDone{Done: n, Total: workers * each, Method: "GET", URL: "http://127.0.0.1:1/x", Profile: "p", Status: 200, Attempts: 1}
+					if n%10 == 0 {
+						ev.Likely = []scanner.Kind{judge.KindBOLA}
+					}
+					w.observe(ev)
+				}
+			}()
+		}
+		wg.Wait()
+		w.end(&scanner.Result{Complete: true})
+		out := buf.String()
+		want := fmt.Sprintf("(%d/%d", workers*each, workers*each)
+		if !tty {
+			want = fmt.Sprintf("progress: %d/%d probes (100%%)", workers*each, workers*each)
+		}
+		if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("bola %d", workers*each/10)) {
+			t.Errorf("tty %v: the output lacks %q or the count of bola:\n%s", tty, want, out)
+		}
+		if got := strings.Count(out, `"msg":"request"`); got != workers*each {
+			t.Errorf("tty %v: %d request records, want %d", tty, got, workers*each)
 		}
 	}
 }

@@ -262,7 +262,7 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 	go func() {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(a.stderr, "\ninterrupted: finishing the requests in flight and writing the reports (press Ctrl-C again to quit at once)")
+			fmt.Fprintln(w.writer(), "\ninterrupted: finishing the requests in flight and writing the reports (press Ctrl-C again to quit at once)")
 		case <-stopNotice:
 		}
 	}()
