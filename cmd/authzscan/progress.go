@@ -109,11 +109,14 @@ func (l logWriter) Write(p []byte) (int, error) {
 func (w *watcher) writer() io.Writer { return logWriter{w} }
 
 // redraw draws the bar again after something else was written; w.mu is
-// held.
+// held. A finished bar no longer renders itself: its last frame is
+// written again.
 func (w *watcher) redraw() {
 	if w.done < w.total {
 		_ = w.bar.RenderBlank()
+		return
 	}
+	_, _ = io.WriteString(w.out, w.bar.String())
 }
 
 // begin starts showing a scan of total probes; target is the redacted

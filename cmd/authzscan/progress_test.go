@@ -315,8 +315,35 @@ func TestWatcherConcurrent(t *testing.T) {
 		if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("bola %d", workers*each/10)) {
 			t.Errorf("tty %v: the output lacks %q or the count of bola:\n%s", tty, want, out)
 		}
+		if tty {
+			// The finished bar stands on its own line just before the
+			// last record, however the records and the bar interleaved.
+			before := out[:strings.LastIndex(out, `{"time"`)]
+			frame := before[strings.LastIndex(before, "\r")+1:]
+			if !strings.Contains(frame, want) || !strings.HasSuffix(frame, "\n") {
+				t.Errorf("the last frame before the final record is %q, want the finished bar", frame)
+			}
+		}
 		if got := strings.Count(out, `"msg":"request"`); got != workers*each {
 			t.Errorf("tty %v: %d request records, want %d", tty, got, workers*each)
 		}
+	}
+}
+
+// TestBarSurvivesLateMessage: a message written after the bar finished
+// (a worker's last log record, the interrupt notice) erases the bar to
+// print, then the finished bar is drawn again below it.
+func TestBarSurvivesLateMessage(t *testing.T) {
+	var buf bytes.Buffer
+	w := newWatcher(&buf, watchFlags{logFormat: "text", interval: time.Hour}, true, false)
+	w.begin(2, "http://127.0.0.1:1")
+	w.observe(scanner.ProbeDone{Done: 1, Total: 2})
+	w.observe(scanner.ProbeDone{Done: 2, Total: 2})
+	fmt.Fprintln(w.writer(), "late message")
+	w.end(&scanner.Result{Complete: true})
+	out := buf.String()
+	after := out[strings.Index(out, "late message\n")+len("late message\n"):]
+	if !strings.Contains(after, "(2/2") || !strings.HasSuffix(after, "\n") {
+		t.Errorf("after the late message: %q, want the finished bar again on its own line", after)
 	}
 }
