@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -34,7 +35,7 @@ func (w *watchFlags) bind(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVarP(&w.quiet, "quiet", "q", false, "print no progress and no report paths on stderr; warnings and errors still print")
 	fl.BoolVarP(&w.verbose, "verbose", "v", false, "log every probe's request, and the profiles' logins, on stderr (method, redacted URL, profile, status, duration, attempts)")
-	fl.StringVar(&w.logFormat, "log-format", "text", "format of the --verbose log: text or json (one JSON object per line)")
+	fl.StringVar(&w.logFormat, "log-format", "text", "format of the --verbose log, and of the progress lines when stderr is not a terminal: text or json (one JSON object per line)")
 	fl.DurationVar(&w.interval, "progress-interval", DefaultProgressInterval, "how often a progress line is printed when stderr is not a terminal (CI logs)")
 	_ = cmd.RegisterFlagCompletionFunc("log-format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp
@@ -62,7 +63,9 @@ type watcher struct {
 	flags watchFlags
 	tty   bool // stderr is a terminal: a bar, else plain lines
 	color bool // the bar may use colour
-	log   *slog.Logger
+	// log takes the --verbose records, nil without; jsonLog, set with
+	// --log-format json, also takes the plain progress lines as records.
+	log, jsonLog *slog.Logger
 
 	mu    sync.Mutex // guards what follows and every write to out
 	bar   *progressbar.ProgressBar
@@ -79,13 +82,15 @@ type watcher struct {
 // no NO_COLOR).
 func newWatcher(stderr io.Writer, flags watchFlags, tty, color bool) *watcher {
 	w := &watcher{out: stderr, flags: flags, tty: tty, color: color && tty, kinds: map[scanner.Kind]int{}}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if flags.logFormat == "json" {
+		w.jsonLog = slog.New(slog.NewJSONHandler(logWriter{w}, opts))
+	}
 	if flags.verbose {
-		opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-		var h slog.Handler = slog.NewTextHandler(logWriter{w}, opts)
-		if flags.logFormat == "json" {
-			h = slog.NewJSONHandler(logWriter{w}, opts)
+		w.log = w.jsonLog
+		if w.log == nil {
+			w.log = slog.New(slog.NewTextHandler(logWriter{w}, opts))
 		}
-		w.log = slog.New(h)
 	}
 	return w
 }
@@ -249,36 +254,61 @@ func (w *watcher) tick() {
 	for {
 		select {
 		case <-t.C:
-			w.mu.Lock()
-			fmt.Fprintln(w.out, w.line(false))
-			w.mu.Unlock()
+			w.progress(false)
 		case <-w.stop:
 			return
 		}
 	}
 }
 
-// line is one plain progress line; w.mu is held. final marks the last
-// one, which gives the elapsed time instead of an estimate.
-func (w *watcher) line(final bool) string {
+// progress prints one plain progress line, or with --log-format json one
+// "progress" record. final marks the last one, which gives the elapsed
+// time instead of an estimate.
+func (w *watcher) progress(final bool) {
+	w.mu.Lock()
 	elapsed := time.Since(w.start)
+	done, total := w.done, w.total
 	rate := 0.0
 	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(w.done) / s
+		rate = float64(done) / s
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "progress: %d/%d probes (%d%%), %.1f probes/s", w.done, w.total, w.done*100/w.total, rate)
+	var eta time.Duration
+	if rate > 0 {
+		eta = time.Duration(float64(total-done) / rate * float64(time.Second))
+	}
+	if w.flags.logFormat != "json" {
+		var b strings.Builder
+		fmt.Fprintf(&b, "progress: %d/%d probes (%d%%), %.1f probes/s", done, total, done*100/total, rate)
+		switch {
+		case final:
+			fmt.Fprintf(&b, ", took %s", roughly(elapsed))
+		case rate > 0:
+			fmt.Fprintf(&b, ", ETA %s", roughly(eta))
+		}
+		fmt.Fprintf(&b, "; %s\n", w.findings())
+		_, _ = io.WriteString(w.out, b.String())
+		w.mu.Unlock()
+		return
+	}
+	kinds := map[string]int{}
+	for k, n := range w.kinds {
+		kinds[string(k)] = n
+	}
+	w.mu.Unlock()
+	attrs := []any{"done", done, "total", total, "probes_per_s", round2(rate)}
 	switch {
 	case final:
-		fmt.Fprintf(&b, ", took %s", roughly(elapsed))
+		attrs = append(attrs, "elapsed_s", round2(elapsed.Seconds()))
 	case rate > 0:
-		eta := time.Duration(float64(w.total-w.done) / rate * float64(time.Second))
-		fmt.Fprintf(&b, ", ETA %s", roughly(eta))
+		attrs = append(attrs, "eta_s", round2(eta.Seconds()))
 	}
-	b.WriteString("; ")
-	b.WriteString(w.findings())
-	return b.String()
+	attrs = append(attrs, "findings_provisional", kinds)
+	w.jsonLog.Info("progress", attrs...)
 }
+
+// round2 rounds x to two decimals, for records read by machines and
+// people alike.
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // roughly rounds d for a person: tenths of a second under a minute,
 // seconds above.
@@ -305,11 +335,12 @@ func (w *watcher) end(res *scanner.Result) {
 	case w.bar != nil:
 		_ = w.bar.Set(w.done)
 		fmt.Fprintln(w.out)
-	case w.stop != nil && res != nil:
-		fmt.Fprintln(w.out, w.line(true))
 	}
 	w.bar = nil
 	w.mu.Unlock()
+	if w.stop != nil && res != nil {
+		w.progress(true)
+	}
 	if w.log != nil && res != nil {
 		w.log.Info("scan finished", "probes", res.Summary.Probes, "requests", res.Summary.Requests,
 			"duration_s", res.Summary.DurationSeconds, "complete", res.Complete)

@@ -218,12 +218,13 @@ func TestVerboseJSONLog(t *testing.T) {
 	}
 	total := reportProbes(t, out)
 	requests, logins, started, finished := 0, 0, 0, 0
+	var lastProgress map[string]any
 	urls := ""
 	sc := bufio.NewScanner(strings.NewReader(r.stderr))
 	for sc.Scan() {
 		line := sc.Text()
 		if !strings.HasPrefix(line, "{") {
-			if !strings.HasPrefix(line, "progress: ") && !strings.HasPrefix(line, "report: ") && !strings.HasPrefix(line, "warning: ") {
+			if !strings.HasPrefix(line, "report: ") && !strings.HasPrefix(line, "warning: ") {
 				t.Errorf("stderr line is neither a log record nor a known message: %q", line)
 			}
 			continue
@@ -241,6 +242,8 @@ func TestVerboseJSONLog(t *testing.T) {
 			}
 		case "scan finished":
 			finished++
+		case "progress":
+			lastProgress = rec
 		case "login":
 			logins++
 			for _, field := range []string{"profile", "method", "url", "status", "duration_ms"} {
@@ -266,6 +269,12 @@ func TestVerboseJSONLog(t *testing.T) {
 	}
 	if requests != total || started != 1 || finished != 1 || logins < 2 {
 		t.Errorf("%d request records for %d probes, %d logins, %d started, %d finished records", requests, total, logins, started, finished)
+	}
+	// The progress lines are records too; the last says it is done.
+	if lastProgress == nil || lastProgress["done"] != float64(total) || lastProgress["total"] != float64(total) || lastProgress["elapsed_s"] == nil {
+		t.Errorf("last progress record %v, want done = total = %d and elapsed_s", lastProgress, total)
+	} else if _, ok := lastProgress["findings_provisional"].(map[string]any); !ok {
+		t.Errorf("progress record without a findings_provisional object: %v", lastProgress)
 	}
 	// Query-string credentials show as placeholders, not as values.
 	if !strings.Contains(urls, "${ST_QUERY_KEY}") {
@@ -309,11 +318,13 @@ func TestWatcherConcurrent(t *testing.T) {
 		wg.Wait()
 		w.end(&scanner.Result{Complete: true})
 		out := buf.String()
-		want := fmt.Sprintf("(%d/%d", workers*each, workers*each)
+		// On a terminal the bar; elsewhere, with --log-format json, the
+		// progress lines are records.
+		want, bola := fmt.Sprintf("(%d/%d", workers*each, workers*each), fmt.Sprintf("bola %d", workers*each/10)
 		if !tty {
-			want = fmt.Sprintf("progress: %d/%d probes (100%%)", workers*each, workers*each)
+			want, bola = fmt.Sprintf(`"msg":"progress","done":%d,"total":%d`, workers*each, workers*each), fmt.Sprintf(`"bola":%d`, workers*each/10)
 		}
-		if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("bola %d", workers*each/10)) {
+		if !strings.Contains(out, want) || !strings.Contains(out, bola) {
 			t.Errorf("tty %v: the output lacks %q or the count of bola:\n%s", tty, want, out)
 		}
 		if tty {
