@@ -49,6 +49,9 @@ type options struct {
 	client   *http.Client
 	version  string
 	progress func(done, total int)
+	observer func(ProbeDone)
+	// startObserver: see WithStartObserver (observe.go).
+	startObserver func(StartRequest)
 }
 
 // WithEnv sets where ${VAR}s are looked up; default: no variable is set.
@@ -467,7 +470,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if eng.BudgetSpent() {
 			break
 		}
-		if err := p.Start(ctx, eng, s.base); err != nil && !eng.BudgetSpent() {
+		if err := p.Start(ctx, s.startDoer(eng, p), s.base); err != nil && !eng.BudgetSpent() {
 			problems = append(problems, fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line))
 		}
 	}
@@ -506,6 +509,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
+		pd := s.probeDone(probes[o.Index], &o, red) // observe.go
 		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
@@ -522,9 +526,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			// after eng.Run returns.
 			cellEv[o.Index] = keepEvidence(spill, ev)
 		}
-		if s.opts.progress != nil {
-			s.opts.progress(n, len(probes))
-		}
+		s.notify(pd, n, len(probes))
 	})
 	budget := ctx.Err() == nil && eng.BudgetSpent()
 	notSent := "not sent: the scan was interrupted"

@@ -22,6 +22,9 @@ See demo/README.md for its intended policy and the flaws.`,
   authzscan demo --format json --out /tmp/demo-report`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.watch.check(); err != nil {
+				return err
+			}
 			formats, failOn, err := f.outputs(a.stdout)
 			if err != nil {
 				return err
@@ -35,7 +38,9 @@ See demo/README.md for its intended policy and the flaws.`,
 				return incompleteError(fmt.Errorf("cannot start the demo API: %w", err))
 			}
 			defer srv.Close()
-			fmt.Fprintf(a.stderr, "demo API listening on %s\n", srv.URL)
+			if !f.watch.quiet {
+				fmt.Fprintf(a.stderr, "demo API listening on %s\n", srv.URL)
+			}
 			cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
 			if err != nil {
 				return usageError(err)
@@ -47,11 +52,12 @@ See demo/README.md for its intended policy and the flaws.`,
 			}
 			env := demo.Env()
 			lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
-			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out, old, f.baseline)
+			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out, old, f.baseline, f.watcher(a.stderr))
 		},
 	}
 	cmd.Flags().Float64Var(&f.rate, "rate", scanner.DefaultRate, "requests per second (overrides the demo config's scan.rate)")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "requests in flight at most")
 	f.bindOutput(cmd)
+	f.watch.bind(cmd)
 	return cmd
 }

@@ -59,6 +59,7 @@ func (c codeOnly) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 type app struct {
 	stdout, stderr io.Writer
 	env            profiles.Lookup
+	quiet          bool // --quiet: no report paths on stderr
 }
 
 // run executes the command line and returns the exit code. Nothing below

@@ -46,6 +46,7 @@ type scanFlags struct {
 	caFile      string
 	userAgent   string
 	dryRun      bool
+	watch       watchFlags // progress.go
 }
 
 func (f *scanFlags) bindConfig(cmd *cobra.Command) {
@@ -73,7 +74,7 @@ func (f *scanFlags) bindOutput(cmd *cobra.Command) {
 	fl.StringVar(&f.out, "out", DefaultOut, "folder the report files are written to")
 	fl.StringSliceVar(&f.formats, "format", strings.Split(DefaultFormats, ","), "report formats, comma-separated: "+strings.Join(reports.Names(), ", "))
 	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none")
-	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix (also NO_COLOR=1)")
+	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix or the progress bar (also NO_COLOR=1)")
 	fl.StringVar(&f.baseline, "baseline", "", "an earlier report.json: mark findings new, unchanged or absent (fixed since)")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", completeFailOn)
@@ -213,6 +214,9 @@ the access matrix and writes the reports to --out.`,
   authzscan scan -c authzscan.yaml --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.watch.check(); err != nil {
+				return err
+			}
 			formats, failOn, err := f.outputs(a.stdout)
 			if err != nil {
 				return err
@@ -231,20 +235,22 @@ the access matrix and writes the reports to --out.`,
 			if err := f.apply(cmd, cfg); err != nil {
 				return err
 			}
-			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out, old, f.baseline)
+			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out, old, f.baseline, f.watcher(a.stderr))
 		},
 	}
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
 	f.bindOutput(cmd)
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan and send nothing: the same as authzscan plan (needs no secrets)")
+	f.watch.bind(cmd)
 	return cmd
 }
 
 // scan runs a scan and writes its reports; the shared path of scan and
 // demo.
-func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string) error {
-	s, err := scanner.New(ctx, cfg, scanner.WithEnv(env), scanner.WithVersion(Version()))
+func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string, w *watcher) error {
+	a.quiet = w.flags.quiet
+	s, err := scanner.New(ctx, cfg, append(w.options(), scanner.WithEnv(env), scanner.WithVersion(Version()))...)
 	if err != nil {
 		return usageError(err)
 	}
@@ -256,11 +262,13 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 	go func() {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(a.stderr, "\ninterrupted: finishing the requests in flight and writing the reports (press Ctrl-C again to quit at once)")
+			fmt.Fprintln(w.writer(), "\ninterrupted: finishing the requests in flight and writing the reports (press Ctrl-C again to quit at once)")
 		case <-stopNotice:
 		}
 	}()
+	w.begin(len(s.Plan().Probes), s.Profiles().Redactor().Redact(s.Base().String()))
 	res, err := s.Run(ctx)
+	w.end(res)
 	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
 		return incompleteError(err)
 	}
@@ -308,7 +316,9 @@ func (a *app) writeReports(res *scanner.Result, formats []reports.Format, out st
 		files = append(files, path)
 	}
 	for _, p := range files {
-		fmt.Fprintf(a.stderr, "report: %s\n", p)
+		if !a.quiet {
+			fmt.Fprintf(a.stderr, "report: %s\n", p)
+		}
 	}
 	return nil
 }

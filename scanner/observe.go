@@ -1,0 +1,171 @@
+package scanner
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/authzscan/authzscan/profiles"
+
+	"github.com/authzscan/authzscan/scanner/engine"
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
+)
+
+// ProbeDone is what an observer learns when a probe has its outcome: the
+// request that was sent, redacted, and what came back. It carries no
+// secret and no response body, so a caller may log all of it.
+type ProbeDone struct {
+	// Done is how many probes have an outcome, this one included; Total is
+	// how many the plan has. Calls may arrive out of order: a caller that
+	// shows a count keeps the largest Done it has seen.
+	Done, Total int
+	// Operation, Profile and Object name the probe; Object is empty when
+	// the operation takes none.
+	Operation, Profile, Object string
+	// Method and URL are the last request sent; the URL is redacted like
+	// the reports' evidence (credentials show as ${VAR} placeholders).
+	// Both are the planned request's for a probe that was not sent.
+	Method, URL string
+	// Status is the last response's status, 0 when none came.
+	Status int
+	// Err says why no usable response came (network error, timeout,
+	// retries exhausted, interrupted), redacted; empty otherwise.
+	Err string
+	// NotSent says the probe was cut before its first request.
+	NotSent bool
+	// Attempts counts the HTTP requests sent for this probe (retries
+	// included); Renewed says the profile's credential was renewed on the
+	// way.
+	Attempts int
+	Renewed  bool
+	// Duration is the last attempt's time.
+	Duration time.Duration
+	// Likely lists the finding kinds this outcome raises on its own,
+	// whatever the other probes find: the judge is asked with the object
+	// seen and not seen, and only kinds raised both ways are kept. It is
+	// provisional: the final report applies ignore rules and turns refusals
+	// from a session found dead later into skipped cells, so its counts can
+	// be lower; and a 404 that becomes a refusal only once another probe
+	// has seen the object is not counted here.
+	Likely []Kind
+}
+
+// WithObserver is called once per probe, from worker goroutines, as soon
+// as the probe has its outcome (sent or cut by an interrupt or the request
+// budget). It must be safe for concurrent use and quick: workers wait for
+// it.
+func WithObserver(fn func(ProbeDone)) Option { return func(o *options) { o.observer = fn } }
+
+// StartRequest is a request a profile sent before the first probe: a
+// login (several requests for a form with a CSRF token, or a token
+// endpoint) or its session check. Renewals during the scan are not
+// reported here; ProbeDone.Renewed marks the probes that caused one.
+type StartRequest struct {
+	Profile string
+	// Method and URL are the request's, the URL redacted.
+	Method, URL string
+	// Status is the response's, 0 when none came; Err, redacted, says why.
+	Status int
+	Err    string
+	// Duration is the time to the response's headers.
+	Duration time.Duration
+}
+
+// WithStartObserver is called after each request of a profile's login or
+// session check before the scan's first probe, from the goroutine that
+// runs the scan.
+func WithStartObserver(fn func(StartRequest)) Option {
+	return func(o *options) { o.startObserver = fn }
+}
+
+// startDoer is the Doer profile p starts with: d itself, or d reporting
+// each request to WithStartObserver.
+func (s *Scanner) startDoer(d profiles.Doer, p *profiles.Profile) profiles.Doer {
+	fn := s.opts.startObserver
+	if fn == nil {
+		return d
+	}
+	red := newRedaction(s.set)
+	return profiles.DoerFunc(func(req *http.Request) (*http.Response, error) {
+		began := time.Now()
+		resp, err := d.Do(req)
+		ev := StartRequest{Profile: p.Name, Method: req.Method, URL: red.url(req.URL.String()), Duration: time.Since(began)}
+		if resp != nil {
+			ev.Status = resp.StatusCode
+		}
+		if err != nil {
+			ev.Err = s.set.Redactor().Redact(err.Error())
+		}
+		fn(ev)
+		return resp, err
+	})
+}
+
+// probeDone builds the observer's event for probe p's outcome o, before
+// Run compacts o; nil without an observer. Safe for concurrent use: it
+// reads only the scanner's compiled, read-only state and red's URL
+// masking, which keeps no state.
+func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction) *ProbeDone {
+	if s.opts.observer == nil {
+		return nil
+	}
+	ev := &ProbeDone{
+		Operation: p.Op.OperationID, Profile: p.Caller.Name, Object: p.Object,
+		Method: o.Method, URL: red.url(o.URL), Status: o.Status, Err: red.red.Redact(o.Err), NotSent: o.NotSent,
+		Attempts: o.Attempts, Renewed: o.Renewed, Duration: o.Duration,
+	}
+	if ev.Method == "" {
+		ev.Method = p.Op.Method
+	}
+	if !o.NotSent {
+		ev.Likely = s.likelyKinds(p, o, red)
+	}
+	return ev
+}
+
+// notify tells WithProgress and WithObserver that n of total probes are
+// done; ev is probeDone's event for the probe that just finished.
+func (s *Scanner) notify(ev *ProbeDone, n, total int) {
+	if s.opts.progress != nil {
+		s.opts.progress(n, total)
+	}
+	if ev != nil {
+		ev.Done, ev.Total = n, total
+		s.opts.observer(*ev)
+	}
+}
+
+// likelyKinds returns the kinds the judge raises for o both with the
+// object seen and not seen, each once: what this outcome raises whatever
+// the other probes find (see ProbeDone.Likely).
+func (s *Scanner) likelyKinds(p *Probe, o *engine.Observation, red *redaction) []Kind {
+	resp := toResponse(o, "")
+	resp.Location = red.url(resp.Location)
+	rel := p.Relation()
+	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
+	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
+	var raised [2]map[Kind]bool
+	for i, seen := range []bool{false, true} {
+		raised[i] = map[Kind]bool{}
+		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
+		_, issues := judge.Judge(judge.Case{
+			Expectation: exp, Class: class, Response: resp, Caller: caller,
+			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
+		})
+		for _, is := range issues {
+			raised[i][is.Kind] = true
+		}
+		if len(issues) == 0 {
+			return nil // most probes: the intersection is empty already
+		}
+	}
+	var out []Kind
+	for k := range raised[0] {
+		if raised[1][k] {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
