@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"maps"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,8 +19,8 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/authzscan/authzscan/profiles"
-	"github.com/authzscan/authzscan/scanner/configschema"
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/configschema"
 	"github.com/authzscan/authzscan/scanner/initcfg"
 	"github.com/authzscan/authzscan/scanner/spec"
 )
