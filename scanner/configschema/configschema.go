@@ -40,6 +40,10 @@ func Generate(srcDir string) ([]byte, error) {
 		return nil, fmt.Errorf("read the comments of the config types in %q: %w", srcDir, err)
 	}
 	s := r.Reflect(&File{})
+	liftDescriptions(s)
+	for _, d := range s.Definitions {
+		liftDescriptions(d)
+	}
 	s.ID = ID
 	s.Title = "authzscan.yaml"
 	out, err := json.MarshalIndent(s, "", "  ")
@@ -47,6 +51,20 @@ func Generate(srcDir string) ([]byte, error) {
 		return nil, fmt.Errorf("encode the schema: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// liftDescriptions moves the description of a property that may also be
+// null from inside its oneOf to the property, where editors show it.
+func liftDescriptions(s *jsonschema.Schema) {
+	if s.Properties == nil {
+		return
+	}
+	for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+		p := pair.Value
+		if len(p.OneOf) == 2 && p.OneOf[1].Type == "null" && p.Description == "" {
+			p.Description, p.OneOf[0].Description = p.OneOf[0].Description, ""
+		}
+	}
 }
 
 // File is an authzscan.yaml file: what to scan, as whom, and the access

@@ -164,7 +164,7 @@ func TestShippedConfigsPass(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for _, f := range examples {
+	for _, f := range files {
 		data, _ := os.ReadFile(f)
 		if !strings.HasPrefix(string(data), configschema.Modeline+"\n") {
 			t.Errorf("%s: the first line is not %q", f, configschema.Modeline)
