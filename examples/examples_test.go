@@ -1,4 +1,4 @@
-// Package examples_test loads, plans and (for two of them) scans the
+// Package examples_test loads, plans and scans the
 // example configs in this folder, so that they keep working as the config
 // format and the planner change.
 package examples_test
@@ -393,6 +393,137 @@ func TestCookieSessionExampleScan(t *testing.T) {
 	for _, u := range []string{"carol", "dave", "support"} {
 		if p.logins[u] == 0 {
 			t.Errorf("%s never signed in", u)
+		}
+	}
+}
+
+// meteringAPI is the OAuth2 example's API and its token endpoint on one
+// loopback server: clients get tokens with the client credentials grant,
+// and each token acts for its client's tenant (or, for the operator, for
+// every tenant).
+func meteringAPI(t *testing.T, secrets map[string]string) (http.Handler, map[string]int) {
+	clients := map[string]struct{ secret, tenant string }{
+		"acme-backend":   {secrets["ACME_CLIENT_SECRET"], "acme"},
+		"globex-backend": {secrets["GLOBEX_CLIENT_SECRET"], "globex"},
+		"ops-console":    {secrets["OPS_CLIENT_SECRET"], "*"},
+	}
+	invoiceOf := map[string]string{"INV-2026-0042": "acme", "INV-2026-0077": "globex"}
+	var mu sync.Mutex
+	tokens := map[string]string{} // token → tenant
+	grants := map[string]int{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		id, sec, ok := r.BasicAuth()
+		c, known := clients[id]
+		if !ok || !known || sec != c.secret {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"invalid_client"}`)
+			return
+		}
+		if r.PostFormValue("grant_type") != "client_credentials" || r.PostFormValue("audience") != "https://metering.example.com" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"invalid_request"}`)
+			return
+		}
+		tok := secret(t)
+		mu.Lock()
+		tokens[tok] = c.tenant
+		grants[id]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":3600}`, tok)
+	})
+	api := func(h func(w http.ResponseWriter, r *http.Request, tenant string)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			mu.Lock()
+			tenant := tokens[tok]
+			mu.Unlock()
+			if tenant == "" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metering"`)
+				http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
+				return
+			}
+			if want := r.PathValue("tenantId"); want != "" && tenant != "*" && tenant != want {
+				http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
+				return
+			}
+			h(w, r, tenant)
+		}
+	}
+	mux.HandleFunc("GET /v1/tenants/{tenantId}/usage", api(func(w http.ResponseWriter, r *http.Request, _ string) {
+		if r.URL.Query().Get("month") == "" {
+			http.Error(w, `{"error":"month is required"}`, http.StatusBadRequest)
+			return
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	mux.HandleFunc("GET /v1/tenants/{tenantId}/invoices/{invoiceId}", api(func(w http.ResponseWriter, r *http.Request, _ string) {
+		if invoiceOf[r.PathValue("invoiceId")] != r.PathValue("tenantId") {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `{"total":1}`)
+	}))
+	mux.HandleFunc("GET /v1/tenants/{tenantId}/api-keys", api(func(w http.ResponseWriter, _ *http.Request, _ string) {
+		http.Error(w, `{"error":"insufficient_scope"}`, http.StatusForbidden) // nobody here has keys:admin
+	}))
+	mux.HandleFunc("GET /v1/admin/tenants", api(func(w http.ResponseWriter, _ *http.Request, tenant string) {
+		if tenant != "*" {
+			http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
+			return
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	return mux, grants
+}
+
+// TestOAuth2ExampleScan scans a loopback metering API with the OAuth2
+// example, its token URL and target pointed at the loopback server: every
+// client gets a token, and an API that follows the policy passes every
+// cell.
+func TestOAuth2ExampleScan(t *testing.T) {
+	env := map[string]string{"ACME_CLIENT_SECRET": secret(t), "GLOBEX_CLIENT_SECRET": secret(t), "OPS_CLIENT_SECRET": secret(t)}
+	handler, grants := meteringAPI(t, env)
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	cfg, err := scanner.LoadConfig("oauth2-client-credentials/authzscan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Target = srv.URL + "/v1"
+	cfg.Scan.Rate = 0
+	for _, p := range cfg.Profiles {
+		if p.Auth != nil && p.Auth.OAuth2 != nil {
+			p.Auth.OAuth2.TokenURL.Raw = srv.URL + "/oauth2/token"
+		}
+	}
+	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(lookup(env)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete {
+		t.Fatalf("the scan is incomplete: %s", res.Incomplete)
+	}
+	if f := findings(res); len(f) > 0 {
+		t.Errorf("findings on a correct API: %q", f)
+	}
+	allPass(t, res)
+	for _, id := range []string{"acme-backend", "globex-backend", "ops-console"} {
+		if grants[id] == 0 {
+			t.Errorf("%s never got a token", id)
+		}
+	}
+	out, _ := json.Marshal(res)
+	for name, v := range env {
+		if strings.Contains(string(out), v) {
+			t.Errorf("the report shows the value of %s", name)
 		}
 	}
 }
