@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/configschema"
 	"github.com/authzscan/authzscan/scanner/policy"
 	"github.com/authzscan/authzscan/scanner/spec"
 )
@@ -73,6 +74,7 @@ func (g *gen) header() {
 	if title == "" {
 		title = "the API"
 	}
+	g.line(0, "%s", configschema.Modeline)
 	g.line(0, "# authzscan starter config for %s, written by `authzscan init`.", title)
 	g.line(0, "# It loads and plans as is (authzscan plan -c THIS_FILE), but every value")
 	g.line(0, "# marked TODO is a guess: review the profiles, owns and policy before a scan.")
