@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,4 +71,175 @@ func readmeYAML(t *testing.T, heading string) string {
 		t.Fatalf("README's %q section has no YAML example", heading)
 	}
 	return block[1]
+}
+
+// configRefPath is the page that documents every config key.
+const configRefPath = "../../docs/config.md"
+
+// TestConfigReferenceListsEveryKey keeps docs/config.md complete and
+// current: every key the config decoder accepts has a row, and every row
+// names a key the decoder accepts.
+func TestConfigReferenceListsEveryKey(t *testing.T) {
+	keys := configKeys(t)
+	// The discovery itself must work, or the comparison below proves nothing.
+	for _, k := range []string{"spec", "scan.rate", "policy[].allow", "profiles.NAME.auth.login.capture.NAME.json", "ignore[].expires"} {
+		if !slices.Contains(keys, k) {
+			t.Fatalf("key discovery did not find %q (found %d keys: %v)", k, len(keys), keys)
+		}
+	}
+	rows := configRefRows(t)
+	for _, k := range keys {
+		if _, ok := rows[k]; !ok {
+			t.Errorf("docs/config.md does not document %q; add a row with its type, default and meaning", k)
+		}
+	}
+	for k := range rows {
+		if !slices.Contains(keys, k) {
+			t.Errorf("docs/config.md documents %q, which the config decoder does not accept", k)
+		}
+	}
+}
+
+// TestConfigReferenceDefaults checks every default docs/config.md gives for
+// a scan or deny key: written into a config, it decodes to exactly what the
+// scanner uses when the key is left out.
+func TestConfigReferenceDefaults(t *testing.T) {
+	const base = "spec: openapi.yaml\ntarget: http://127.0.0.1:1\nprofiles: {anonymous: {}}\n"
+	want, err := scanner.ParseConfig([]byte(base), "base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for key, row := range configRefRows(t) {
+		block, name, ok := strings.Cut(key, ".")
+		if !ok || (block != "scan" && block != "deny") {
+			continue
+		}
+		def := row[2]
+		if !strings.HasPrefix(def, "`") || !strings.HasSuffix(def, "`") {
+			t.Errorf("docs/config.md: %s has no default in backquotes: %q", key, def)
+			continue
+		}
+		doc := base + block + ":\n  " + name + ": " + strings.Trim(def, "`") + "\n"
+		got, err := scanner.ParseConfig([]byte(doc), "docs/config.md")
+		if err != nil {
+			t.Errorf("docs/config.md: the default of %s, %s, does not decode: %v", key, def, err)
+			continue
+		}
+		got.Scan.Line, got.Scan.CAFileLine, got.Deny.Line = 0, 0, 0
+		if !reflect.DeepEqual(got.Scan, want.Scan) || !reflect.DeepEqual(got.Deny, want.Deny) {
+			t.Errorf("docs/config.md: %s: %s is not the default\n got scan %+v deny %+v\nwant scan %+v deny %+v", key, def, got.Scan, got.Deny, want.Scan, want.Deny)
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Errorf("only %d scan and deny defaults checked; the tables were not found", checked)
+	}
+}
+
+// configRefRows returns docs/config.md's table rows by key: the cells of
+// each row whose first cell is a `key`, with escaped pipes (\|) restored.
+func configRefRows(t *testing.T) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(configRefPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	for i, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		line = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(line), "|"), "|")
+		line = strings.ReplaceAll(line, `\|`, "\x00")
+		cells := strings.Split(line, "|")
+		for j := range cells {
+			cells[j] = strings.ReplaceAll(strings.TrimSpace(cells[j]), "\x00", "|")
+		}
+		if len(cells) != 4 {
+			t.Fatalf("docs/config.md:%d: a row needs 4 cells (key, type, default, what), has %d", i+1, len(cells))
+		}
+		key := strings.Trim(cells[0], "`")
+		if _, dup := rows[key]; dup {
+			t.Errorf("docs/config.md:%d: %s is documented twice", i+1, key)
+		}
+		rows[key] = cells
+	}
+	return rows
+}
+
+// probeKey is a key no config accepts and no known key is close to, so the
+// decoder answers it with the full list of keys it knows at that place.
+const probeKey = "zqxwvkjhgf"
+
+var knownKeysRE = regexp.MustCompile(`unknown key "` + probeKey + `"; known keys: ([a-z0-9_, -]+)`)
+
+// configKeys returns every key authzscan.yaml accepts as a dotted path
+// ("scan.rate", "profiles.NAME.auth.login.request", "policy[].allow"),
+// learnt from scanner.ParseConfig itself: at each place it writes an
+// unknown key and reads the known keys from the error, then tries each
+// known key as a mapping, a list of mappings and a mapping of names to
+// mappings. A key added to the decoder is found without touching this test.
+func configKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	seen := map[string]bool{}
+	var walk func(path []string)
+	walk = func(path []string) {
+		for _, k := range knownKeysAt(path) {
+			p := append(slices.Clone(path), k)
+			name := dottedKey(p)
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			keys = append(keys, name)
+			for _, shape := range [][]string{nil, {"[]"}, {"NAME"}} {
+				if q := append(slices.Clone(p), shape...); knownKeysAt(q) != nil {
+					walk(q)
+				}
+			}
+		}
+	}
+	walk(nil)
+	slices.Sort(keys)
+	return keys
+}
+
+// knownKeysAt returns the keys the decoder lists when path holds an unknown
+// key, or nil when it lists none there. A path segment is a key, "NAME"
+// (any name) or "[]" (a list item).
+func knownKeysAt(path []string) []string {
+	doc := "{" + probeKey + ": 1}"
+	for i := len(path) - 1; i >= 0; i-- {
+		switch path[i] {
+		case "[]":
+			doc = "[" + doc + "]"
+		case "NAME":
+			doc = "{x: " + doc + "}"
+		default:
+			doc = "{" + path[i] + ": " + doc + "}"
+		}
+	}
+	_, err := scanner.ParseConfig([]byte(doc), "probe.yaml")
+	if err == nil {
+		return nil
+	}
+	m := knownKeysRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	return strings.Split(m[1], ", ")
+}
+
+// dottedKey joins a key path: "policy", "[]", "allow" is "policy[].allow".
+func dottedKey(path []string) string {
+	var b strings.Builder
+	for i, s := range path {
+		if s != "[]" && i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
