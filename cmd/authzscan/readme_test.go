@@ -40,7 +40,7 @@ func TestREADMEAuthExample(t *testing.T) {
 // TestREADMEConfigExample keeps the README's config reference valid: the
 // block under "The config file" decodes, with every scan key it shows.
 func TestREADMEConfigExample(t *testing.T) {
-	block := readmeYAML(t, "### The config file")
+	block := readmeYAML(t, "## The config file")
 	cfg, err := scanner.ParseConfig([]byte(block), "README.md")
 	if err != nil {
 		t.Fatalf("the README config example does not decode: %v", err)
@@ -55,22 +55,44 @@ func TestREADMEConfigExample(t *testing.T) {
 	}
 }
 
-// readmeYAML returns the first YAML code block after heading in README.md.
+// readmeYAML returns the first YAML code block of the README section that
+// starts at heading.
 func readmeYAML(t *testing.T, heading string) string {
+	t.Helper()
+	return readmeBlock(t, heading, "yaml")
+}
+
+// readmeBlock returns the first fenced code block of language lang in the
+// README section that starts at heading (a "## " heading; the section ends
+// at the next one).
+func readmeBlock(t *testing.T, heading, lang string) string {
+	t.Helper()
+	section := readmeSection(t, heading)
+	block := regexp.MustCompile("(?s)```" + regexp.QuoteMeta(lang) + "\n(.*?)```").FindStringSubmatch(section)
+	if block == nil {
+		t.Fatalf("README's %q section has no %s block", heading, lang)
+	}
+	return block[1]
+}
+
+// readmeSection returns the README from the line heading to the next
+// second-level heading.
+func readmeSection(t *testing.T, heading string) string {
 	t.Helper()
 	data, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := strings.Index(string(data), heading)
+	text := "\n" + string(data)
+	i := strings.Index(text, "\n"+heading+"\n")
 	if i < 0 {
 		t.Fatalf("README has no %q section", heading)
 	}
-	block := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(string(data[i:]))
-	if block == nil {
-		t.Fatalf("README's %q section has no YAML example", heading)
+	section := text[i+1:]
+	if j := strings.Index(section[len(heading):], "\n## "); j >= 0 {
+		section = section[:len(heading)+j+1]
 	}
-	return block[1]
+	return section
 }
 
 // configRefPath is the page that documents every config key.
