@@ -10,6 +10,8 @@ import (
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
 )
 
 // TestREADMEAuthExample keeps the README's authentication example valid:
@@ -264,4 +266,66 @@ func dottedKey(path []string) string {
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// TestREADMEPolicyExample checks the README's policy example against the
+// policy and the judge: each row of the table under it (who calls what,
+// on whose object) gets the expectation the table gives and, when the API
+// lets a denied probe through, the kind of finding it names.
+func TestREADMEPolicyExample(t *testing.T) {
+	block := readmeYAML(t, "## Policy")
+	cfg, err := scanner.ParseConfig([]byte("spec: openapi.yaml\ntarget: http://127.0.0.1:1\nprofiles: {anonymous: {}}\n"+block), "README.md")
+	if err != nil {
+		t.Fatalf("the README policy example does not decode: %v", err)
+	}
+	pol, err := policy.Compile(cfg.Policy)
+	if err != nil {
+		t.Fatalf("the README policy example does not compile: %v", err)
+	}
+	alice := policy.Caller{Profile: "alice", Role: "user"}
+	bob := policy.Caller{Profile: "bob", Role: "user"}
+	support := policy.Caller{Profile: "support", Role: "staff"}
+	admin := policy.Caller{Profile: "admin", Role: "admin"}
+	anonymous := policy.Caller{Profile: "anonymous", Role: "anonymous", Anonymous: true}
+	op := func(method, path string) policy.Operation {
+		return policy.Operation{Method: method, Path: path, SecurityDeclared: true}
+	}
+	for _, tc := range []struct {
+		caller policy.Caller
+		op     policy.Operation
+		obj    policy.Object
+		want   policy.Expected
+		kind   judge.Kind // when the API answers 200 although denied
+	}{
+		{alice, op("GET", "/users/{userId}"), policy.OwnObject, policy.ExpectAllow, ""},
+		{alice, op("GET", "/users/{userId}"), policy.ForeignObject, policy.ExpectDeny, judge.KindBOLA},
+		{support, op("GET", "/users/{userId}"), policy.ForeignObject, policy.ExpectAllow, ""},
+		{bob, op("GET", "/admin/settings"), policy.NoObject, policy.ExpectDeny, judge.KindBFLA},
+		{anonymous, op("GET", "/admin/settings"), policy.NoObject, policy.ExpectDeny, judge.KindUnauthenticated},
+		{admin, op("DELETE", "/products/{productId}"), policy.NoObject, policy.ExpectDeny, judge.KindBFLA},
+		{anonymous, op("GET", "/products/{productId}"), policy.NoObject, policy.ExpectAllow, ""},
+		{alice, op("GET", "/orders"), policy.NoObject, policy.ExpectUnknown, ""},
+		{anonymous, op("GET", "/orders"), policy.NoObject, policy.ExpectDeny, judge.KindUnauthenticated},
+	} {
+		name := tc.caller.Profile + " " + tc.op.Method + " " + tc.op.Path
+		exp := pol.Expect(tc.op, tc.caller, tc.obj)
+		if exp.Expected != tc.want {
+			t.Errorf("%s (object %d): expected %s, the README says %s (%s)", name, tc.obj, exp.Expected, tc.want, exp.Reason)
+			continue
+		}
+		if tc.kind == "" {
+			continue
+		}
+		verdict, issues := judge.Judge(judge.Case{
+			Expectation: exp,
+			Class:       judge.Classification{Observed: judge.Allowed, Signal: judge.SignalStatus},
+			Response:    judge.Response{Status: 200},
+			Caller:      tc.caller,
+			Method:      tc.op.Method,
+			Path:        tc.op.Path,
+		})
+		if verdict != judge.Broken || len(issues) == 0 || issues[0].Kind != tc.kind {
+			t.Errorf("%s let through: verdict %s, issues %+v; the README says broken, %s", name, verdict, issues, tc.kind)
+		}
+	}
 }
