@@ -329,3 +329,60 @@ func TestREADMEPolicyExample(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEFlagsExist keeps the README's command lines and its flag table
+// honest: every flag an authzscan command line in a sh block passes exists
+// on that command, and every flag in the CLI reference's table exists on
+// scan.
+func TestREADMEFlagsExist(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := (&app{stdout: os.Stdout, stderr: os.Stderr}).rootCommand()
+	block := regexp.MustCompile("(?s)```sh\n(.*?)```")
+	cmdLine := regexp.MustCompile(`(?:^|\s)authzscan (init|scan|plan|report|diff|demo|version)\b((?:\\\n|[^\n#])*)`)
+	flag := regexp.MustCompile(`(?:^|\s)(?:--([a-z][a-z-]*)|-([a-z]))(?:\s|=|$)`)
+	checked := 0
+	for _, b := range block.FindAllStringSubmatch(string(data), -1) {
+		for _, m := range cmdLine.FindAllStringSubmatch(b[1], -1) {
+			sub, _, err := root.Find([]string{m[1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range flag.FindAllStringSubmatch(m[2], -1) {
+				switch {
+				case f[1] != "" && sub.Flags().Lookup(f[1]) == nil:
+					t.Errorf("the README passes --%s to authzscan %s, which has no such flag", f[1], m[1])
+				case f[2] != "" && sub.Flags().ShorthandLookup(f[2]) == nil:
+					t.Errorf("the README passes -%s to authzscan %s, which has no such flag", f[2], m[1])
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 15 {
+		t.Errorf("only %d flags checked in the README's command lines; were the sh blocks found?", checked)
+	}
+
+	scan, _, err := root.Find([]string{"scan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tableFlags := 0
+	for _, line := range strings.Split(readmeSection(t, "## CLI reference"), "\n") {
+		if !strings.HasPrefix(line, "| `-") {
+			continue
+		}
+		first := strings.SplitN(line, "|", 3)[1]
+		for _, f := range regexp.MustCompile("`--([a-z-]+)`").FindAllStringSubmatch(first, -1) {
+			if scan.Flags().Lookup(f[1]) == nil {
+				t.Errorf("the README's CLI reference lists --%s, which authzscan scan does not have", f[1])
+			}
+			tableFlags++
+		}
+	}
+	if tableFlags < 15 {
+		t.Errorf("only %d flags found in the CLI reference's table", tableFlags)
+	}
+}
