@@ -2,11 +2,13 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner"
@@ -385,4 +387,77 @@ func TestREADMEFlagsExist(t *testing.T) {
 	if tableFlags < 15 {
 		t.Errorf("only %d flags found in the CLI reference's table", tableFlags)
 	}
+}
+
+// TestDocsLinks checks every relative link and image in README.md and
+// docs/*.md: the file exists, and an #anchor names a heading of the file
+// it points into (GitHub's heading ids: lowercase, punctuation dropped,
+// spaces as hyphens).
+func TestDocsLinks(t *testing.T) {
+	pages, err := filepath.Glob("../../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, "../../README.md")
+	link := regexp.MustCompile(`\]\(([^)\s]+)\)`)
+	checked := 0
+	for _, page := range pages {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(data), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			file, anchor, _ := strings.Cut(target, "#")
+			path := page
+			if file != "" {
+				path = filepath.Join(filepath.Dir(page), file)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s links to %s, which does not exist", filepath.Base(page), target)
+				continue
+			}
+			if anchor != "" && !slices.Contains(headingIDs(t, path), anchor) {
+				t.Errorf("%s links to %s: %s has no heading with that id", filepath.Base(page), target, filepath.Base(path))
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d links checked", checked)
+	}
+}
+
+// headingIDs returns the ids GitHub gives the Markdown headings of path.
+func headingIDs(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	inFence := false
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+		}
+		if inFence || !strings.HasPrefix(line, "#") {
+			continue
+		}
+		title := strings.TrimSpace(strings.TrimLeft(line, "#"))
+		var b strings.Builder
+		for _, r := range strings.ToLower(title) {
+			switch {
+			case r == ' ':
+				b.WriteByte('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				b.WriteRune(r)
+			}
+		}
+		ids = append(ids, b.String())
+	}
+	return ids
 }
