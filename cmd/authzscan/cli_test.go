@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/authzscan/authzscan/demo"
 	"github.com/authzscan/authzscan/reports"
+	"github.com/authzscan/authzscan/scanner"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -328,4 +331,23 @@ func TestPlanGolden(t *testing.T) {
 		t.Errorf("plan lists %d probes, want 115", n)
 	}
 	golden(t, "plan-demo.golden", r.stdout)
+}
+
+// TestDemoFlagDefaults: the defaults `demo --help` shows for --rate and
+// --concurrency are what the demo scans at when neither is set, the
+// bundled config's.
+func TestDemoFlagDefaults(t *testing.T) {
+	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := (&app{stdout: io.Discard, stderr: io.Discard}).demoCommand()
+	for name, want := range map[string]string{
+		"rate":        strconv.FormatFloat(cfg.Scan.Rate, 'g', -1, 64),
+		"concurrency": strconv.Itoa(cfg.Scan.Concurrency),
+	} {
+		if got := cmd.Flags().Lookup(name).DefValue; got != want {
+			t.Errorf("demo --%s shows default %s; the demo config scans at %s", name, got, want)
+		}
+	}
 }

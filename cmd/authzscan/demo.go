@@ -9,6 +9,13 @@ import (
 	"github.com/authzscan/authzscan/scanner"
 )
 
+// demoRate and demoConcurrency are the demo config's scan.rate and
+// scan.concurrency, the defaults `demo --help` shows.
+const (
+	demoRate        = 50
+	demoConcurrency = 4
+)
+
 func (a *app) demoCommand() *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
@@ -55,8 +62,10 @@ See demo/README.md for its intended policy and the flaws.`,
 			return a.scan(cmd.Context(), cfg, lookup, formats, failOn, f.out, old, f.baseline, f.watcher(a.stderr))
 		},
 	}
-	cmd.Flags().Float64Var(&f.rate, "rate", scanner.DefaultRate, "requests per second (overrides the demo config's scan.rate)")
-	cmd.Flags().IntVar(&f.concurrency, "concurrency", scanner.DefaultConcurrency, "requests in flight at most")
+	// The defaults shown are the demo config's (TestDemoFlagDefaults);
+	// the flags apply only when set.
+	cmd.Flags().Float64Var(&f.rate, "rate", demoRate, "requests per second (overrides the demo config's scan.rate)")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", demoConcurrency, "requests in flight at most (overrides the demo config's scan.concurrency)")
 	f.bindOutput(cmd)
 	f.watch.bind(cmd)
 	return cmd
