@@ -125,15 +125,27 @@ func htmlRoundTrip(r *scanner.Result) (*scanner.Result, error) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		return nil, err
 	}
-	if len(r.Cells) > 0 {
+	// A round trip changes nothing else in a cell (it has no time, no
+	// map, and nil and empty slices come back as they were), and the
+	// writer only reads: when every cell is valid UTF-8, as a scan's are,
+	// the cells are shared rather than copied (a copy is ~200 bytes a
+	// cell, the largest thing the writer would hold).
+	firstInvalid := -1
+	for i := range r.Cells {
+		if !htmlCellValid(&r.Cells[i]) {
+			firstInvalid = i
+			break
+		}
+	}
+	if firstInvalid < 0 {
+		out.Cells = r.Cells
+	} else {
 		out.Cells = make([]scanner.Cell, len(r.Cells))
+		copy(out.Cells, r.Cells[:firstInvalid])
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
-		for i := range r.Cells {
+		for i := firstInvalid; i < len(r.Cells); i++ {
 			if htmlCellValid(&r.Cells[i]) {
-				// A round trip changes nothing else in a cell (it has no
-				// time, no map, and nil and empty slices come back as
-				// they were): share it, the writer only reads.
 				out.Cells[i] = r.Cells[i]
 				continue
 			}
@@ -189,18 +201,31 @@ var (
 // symbol and a label, so it reads without colour too.
 type htmlVerdictStyle struct{ Class, Symbol, Label string }
 
-func htmlStyleOf(v scanner.Verdict) htmlVerdictStyle {
+// htmlStyles are the verdicts' styles, indexed by htmlStyleIndex.
+var htmlStyles = [...]htmlVerdictStyle{
+	{"v-broken", "✗", "BROKEN"},
+	{"v-lockout", "⊘", "LOCKOUT"},
+	{"v-inconclusive", "?", "inconclusive"},
+	{"v-pass", "✓", "pass"},
+	{"v-unknown", "○", "unknown"},
+}
+
+func htmlStyleIndex(v scanner.Verdict) uint8 {
 	switch v {
 	case judge.Broken:
-		return htmlVerdictStyle{"v-broken", "✗", "BROKEN"}
+		return 0
 	case judge.Lockout:
-		return htmlVerdictStyle{"v-lockout", "⊘", "LOCKOUT"}
+		return 1
 	case judge.Inconclusive:
-		return htmlVerdictStyle{"v-inconclusive", "?", "inconclusive"}
+		return 2
 	case judge.Pass:
-		return htmlVerdictStyle{"v-pass", "✓", "pass"}
+		return 3
 	}
-	return htmlVerdictStyle{"v-unknown", "○", "unknown"}
+	return 4
+}
+
+func htmlStyleOf(v scanner.Verdict) htmlVerdictStyle {
+	return htmlStyles[htmlStyleIndex(v)]
 }
 
 // htmlVerdictKey is the verdict as the filters know it: one of htmlVerdicts.
@@ -366,8 +391,8 @@ func (d *htmlData) writeEvidence(w io.Writer) error {
 	}
 	r := d.r
 	bw.WriteString(`{"cells":[`)
-	for i := range d.cells {
-		c := d.cells[i]
+	for i := range r.Cells {
+		c := d.cellData(i)
 		c.Reason, c.Rule = in.add(c.reason), in.add(c.rule)
 		e, err := htmlEvidenceOf(&r.Cells[i])
 		if err != nil {
@@ -516,12 +541,38 @@ type htmlRowView struct {
 	object                    int
 }
 
+// htmlCellView is one matrix slot as the template draws it. A report has
+// one per cell, so it holds 12 bytes and the template asks its methods
+// for the text.
 type htmlCellView struct {
-	Index  int // into Result.Cells; -1: no probe
-	Status string
-	Own    bool
-	htmlVerdictStyle
+	Index int32 // into Result.Cells; -1: no probe
+	// status is the cell's HTTP status; when it is 0, noStatus says why
+	// (see htmlStatusText).
+	status   int32
+	noStatus uint8
+	style    uint8 // into htmlStyles
+	Own      bool
 }
+
+func htmlCellViewOf(i int, c *scanner.Cell) htmlCellView {
+	v := htmlCellView{Index: int32(i), status: int32(c.Status), style: htmlStyleIndex(c.Verdict), Own: c.Object != "" && c.Object == c.Profile}
+	if c.Status == 0 {
+		v.noStatus = htmlNoStatus(c.Observed)
+	}
+	return v
+}
+
+// Status is the text of the slot's status: "403", "not sent"…
+func (v htmlCellView) Status() string {
+	if v.noStatus != 0 {
+		return htmlNoStatusText[v.noStatus]
+	}
+	return strconv.Itoa(int(v.status))
+}
+
+func (v htmlCellView) Class() string  { return htmlStyles[v.style].Class }
+func (v htmlCellView) Symbol() string { return htmlStyles[v.style].Symbol }
+func (v htmlCellView) Label() string  { return htmlStyles[v.style].Label }
 
 type htmlFindingView struct {
 	Index                      int
@@ -548,10 +599,30 @@ type htmlData struct {
 	Findings []htmlFindingData `json:"findings"`
 	Absent   []htmlFindingData `json:"absent"`
 	// Ev is the htmlEvBlock, compressed (see there). The writer streams
-	// it from cells and r; the field is for reading a page back.
-	Ev    string `json:"ev"`
-	cells []htmlCellData
-	r     *scanner.Result
+	// it from r, building each cell's record as it goes; the field is for
+	// reading a page back.
+	Ev string `json:"ev"`
+	r  *scanner.Result
+	// What a cell's record needs besides the cell, kept small because it
+	// is per cell: its matrix row, its profile's column, and (for the few
+	// cells with findings) the findings' indices.
+	cellRow      []int32
+	profIndex    map[string]int
+	cellFindings map[int][]int
+}
+
+// cellData is the record of cell i in the evidence block, its evidence
+// aside.
+func (d *htmlData) cellData(i int) htmlCellData {
+	c := &d.r.Cells[i]
+	return htmlCellData{
+		Row: int(d.cellRow[i]), Profile: d.profIndex[c.Profile], Verdict: htmlVerdictKey(c.Verdict),
+		Object:   htmlCapText(c.Object),
+		Expected: htmlCapText(string(c.Expected)), Observed: htmlCapText(string(c.Observed)),
+		Status: c.Status, reason: htmlCapText(c.Reason), rule: htmlCapText(c.Rule),
+		Attempts: c.Attempts, DurationMS: c.DurationMS,
+		Findings: d.cellFindings[i],
+	}
 }
 
 type htmlRowData struct {
@@ -796,16 +867,25 @@ func htmlObjectLabel(object, profile string) string {
 }
 
 func htmlStatusText(status int, observed scanner.Observed) string {
-	switch {
-	case status != 0:
+	if status != 0 {
 		return strconv.Itoa(status)
-	case observed == judge.Skipped:
-		return "not sent"
-	case observed == "":
-		return "—"
 	}
-	return "no response"
+	return htmlNoStatusText[htmlNoStatus(observed)]
 }
+
+// htmlNoStatus says why a cell has no status, as an index into
+// htmlNoStatusText (never 0).
+func htmlNoStatus(observed scanner.Observed) uint8 {
+	switch observed {
+	case judge.Skipped:
+		return 1
+	case "":
+		return 2
+	}
+	return 3
+}
+
+var htmlNoStatusText = [...]string{1: "not sent", 2: "—", 3: "no response"}
 
 type htmlMatrix struct {
 	profiles []htmlProfileView
@@ -870,7 +950,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		dup    int
 	}
 	rowOf := map[rowKey]*htmlRowView{}
-	cellRow := make([]int, len(r.Cells))
+	cellRow := make([]int32, len(r.Cells))
 	newRow := func(k rowKey) *htmlRowView {
 		op := ops[k.op]
 		rv := &htmlRowView{
@@ -909,8 +989,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			}
 			k.dup++ // two cells for one slot: never from the scanner, but show both
 		}
-		st := htmlStyleOf(c.Verdict)
-		rv.Cells[pi] = htmlCellView{Index: i, Status: htmlStatusText(c.Status, c.Observed), Own: c.Object != "" && c.Object == c.Profile, htmlVerdictStyle: st}
+		rv.Cells[pi] = htmlCellViewOf(i, c)
 	}
 	// Operations with no cell still get a row, so the matrix lists every
 	// probed operation.
@@ -982,7 +1061,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		m.data.Rows = append(m.data.Rows, rd)
 		for _, cv := range rv.Cells {
 			if cv.Index >= 0 {
-				cellRow[cv.Index] = ri
+				cellRow[cv.Index] = int32(ri)
 			}
 		}
 	}
@@ -1003,28 +1082,26 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		m.tags = append(m.tags, htmlUntagged)
 	}
 
-	// Findings point at their cell and cells at their findings.
+	// Findings point at their cell and cells at their findings. Only the
+	// findings' slots are indexed: there are far fewer findings than
+	// cells, and this index would otherwise be per cell.
 	type slot struct{ method, path, profile, object string }
-	cellAt := map[slot]int{}
-	for i, c := range r.Cells {
+	cellAt := make(map[slot]int, len(r.Findings))
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		cellAt[slot{f.Method, f.Path, f.Profile, f.Object}] = -1
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
 		k := slot{c.Method, c.Path, c.Profile, c.Object}
-		if _, dup := cellAt[k]; !dup {
+		if at, ok := cellAt[k]; ok && at < 0 {
 			cellAt[k] = i
 		}
 	}
-	m.data.cells = make([]htmlCellData, len(r.Cells))
+	m.data.cellRow, m.data.profIndex, m.data.cellFindings = cellRow, profIndex, map[int][]int{}
 	verdicts := make([]byte, len(r.Cells))
 	for i := range r.Cells {
-		c := &r.Cells[i]
-		cd := htmlCellData{
-			Row: cellRow[i], Profile: profIndex[c.Profile], Verdict: htmlVerdictKey(c.Verdict),
-			Object:   htmlCapText(c.Object),
-			Expected: htmlCapText(string(c.Expected)), Observed: htmlCapText(string(c.Observed)),
-			Status: c.Status, reason: htmlCapText(c.Reason), rule: htmlCapText(c.Rule),
-			Attempts: c.Attempts, DurationMS: c.DurationMS,
-		}
-		m.data.cells[i] = cd
-		verdicts[i] = cd.Verdict[0]
+		verdicts[i] = htmlVerdictKey(r.Cells[i].Verdict)[0]
 	}
 	tagsOf := func(method, path string) []string {
 		out := []string{}
@@ -1063,9 +1140,9 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		fd := finding(f)
-		if ci, ok := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ok {
+		if ci := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ci >= 0 {
 			fd.Cell = ci
-			m.data.cells[ci].Findings = append(m.data.cells[ci].Findings, i)
+			m.data.cellFindings[ci] = append(m.data.cellFindings[ci], i)
 		}
 		m.data.Findings = append(m.data.Findings, fd)
 	}

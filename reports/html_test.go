@@ -313,7 +313,7 @@ func TestHTMLMatrixLayout(t *testing.T) {
 				if c.Index < 0 {
 					line += " -"
 				} else {
-					line += fmt.Sprintf(" %d:%s", c.Index, c.Label)
+					line += fmt.Sprintf(" %d:%s", c.Index, c.Label())
 					if c.Own {
 						line += "*"
 					}
@@ -348,7 +348,8 @@ func TestHTMLMatrixLayout(t *testing.T) {
 			t.Errorf("row %d tags = %v", i, row.Tags)
 		}
 	}
-	for i, c := range m.data.cells {
+	for i := range r.Cells {
+		c := m.data.cellData(i)
 		if c.Row < 0 || c.Row >= len(m.data.Rows) || m.data.Rows[c.Row].Path != r.Cells[i].Path {
 			t.Errorf("cell %d points at row %d", i, c.Row)
 		}

@@ -696,18 +696,23 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		profIndex[p.Name] = i
 	}
 
-	responses := make([]judge.Response, len(probes))
+	// responseOf is what the judge sees of probe i. It is built again for
+	// each of the two passes rather than kept: a slice of them would be
+	// ~90 bytes a probe at the moment the scan's memory peaks.
+	responseOf := func(i int) judge.Response {
+		r := toResponse(obs[i], notSent)
+		// The judge quotes a Location cut to a length: redact it first, or
+		// the cut could leave part of a credential the target echoed.
+		r.Location = red.url(r.Location)
+		return r
+	}
 	type objKey struct {
 		op     *spec.Operation
 		object string
 	}
 	seen := map[objKey]bool{}
 	for i, p := range probes {
-		responses[i] = toResponse(obs[i], notSent)
-		// The judge quotes a Location cut to a length: redact it first, or
-		// the cut could leave part of a credential the target echoed.
-		responses[i].Location = red.url(responses[i].Location)
-		if obs[i] != nil && judge.Classify(responses[i], s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
+		if obs[i] != nil && judge.Classify(responseOf(i), s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
@@ -717,17 +722,18 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	issuesOf := make([][]judge.Issue, len(probes))
 	for i, p := range probes {
 		rel := p.Relation()
-		class := judge.Classify(responses[i], s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
+		resp := responseOf(i)
+		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
 		if l, dead := lost[p.Caller.Name]; dead && class.Observed == judge.Denied && obs[i] != nil && !obs[i].Start.Before(l.since) {
 			// A refusal from a session that was found dead later cannot be
 			// told from the dead session itself: no lockout on it.
 			class = judge.Classification{Observed: judge.Skipped, Reason: "session lost: " + l.reason + " (refused after the last good check)"}
-			responses[i].Skipped = class.Reason
+			resp.Skipped = class.Reason
 		}
 		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 		exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
 		verdict, issues := judge.Judge(judge.Case{
-			Expectation: exp, Class: class, Response: responses[i], Caller: caller,
+			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
 		})
 		cell := Cell{
