@@ -11,6 +11,10 @@ import (
 
 var _ Writer = JSON
 
+// jsonCell is a Cell without its MarshalJSON method, for a cell whose
+// evidence WithEvidence has loaded.
+type jsonCell scanner.Cell
+
 // JSON writes the report contract (schema authzscan/report/v1), indented,
 // with a final newline. HTML-significant characters are escaped (\u003c)
 // so the file is inert if a browser opens it.
@@ -19,7 +23,9 @@ var _ Writer = JSON
 // cells, by far the largest part of a big report, are encoded one at a
 // time straight to w, so writing never holds a second copy of the report;
 // a live scan's cell evidence is read back from its spill file as each
-// cell is encoded (Cell.MarshalJSON).
+// cell is encoded (Cell.WithEvidence), and each cell is encoded as a
+// jsonCell: the same bytes as Cell.MarshalJSON, in one pass instead of
+// two (encoding/json re-compacts what a MarshalJSON method returns).
 func JSON(w io.Writer, r *scanner.Result) error {
 	if len(r.Cells) == 0 {
 		enc := json.NewEncoder(w)
@@ -51,7 +57,11 @@ func JSON(w io.Writer, r *scanner.Result) error {
 			bw.WriteString(",\n    ")
 		}
 		cell.Reset()
-		if err := cenc.Encode(&r.Cells[i]); err != nil {
+		full, err := r.Cells[i].WithEvidence()
+		if err != nil {
+			return err
+		}
+		if err := cenc.Encode((*jsonCell)(&full)); err != nil {
 			return err
 		}
 		bw.Write(bytes.TrimSuffix(cell.Bytes(), []byte("\n")))

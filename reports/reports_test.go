@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -106,5 +107,37 @@ func TestLookup(t *testing.T) {
 	_, err = Lookup("xml", Options{})
 	if err == nil || err.Error() != `unknown format "xml"; known formats: html, json, junit, md, sarif, terminal` {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestJSONLiveScanBytes: the JSON writer, which encodes each cell once
+// with its spilled evidence loaded (Cell.WithEvidence), gives the bytes a
+// plain indented json.Encoder gives through Cell.MarshalJSON, for a live
+// scan whose evidence is in its spill file and for a cell whose
+// in-memory evidence holds invalid UTF-8.
+func TestJSONLiveScanBytes(t *testing.T) {
+	live := xssResult(t)
+	defer live.Close()
+	if len(live.Cells) == 0 || live.Cells[0].Evidence != nil || !live.Cells[0].HasEvidence() {
+		t.Fatalf("the scan's first cell does not keep its evidence in the spill file")
+	}
+	odd := live.Cells[0]
+	odd.Evidence = &scanner.Evidence{Request: scanner.RequestEvidence{Method: "GET", URL: "http://127.0.0.1/\xff"}, Error: "bad \xfe bytes"}
+	live.Cells = append(live.Cells, odd)
+
+	var got, want bytes.Buffer
+	if err := JSON(&got, live); err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(live); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("the JSON writer's bytes differ from json.Encoder's (%d and %d bytes)", got.Len(), want.Len())
+	}
+	if !bytes.Contains(got.Bytes(), []byte(`"curl":`)) || !bytes.Contains(got.Bytes(), []byte(`bad \ufffd bytes`)) {
+		t.Errorf("the report lacks the cells' evidence")
 	}
 }

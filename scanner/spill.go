@@ -174,19 +174,33 @@ func (c *Cell) EvidenceOf() (*Evidence, error) {
 // HasEvidence says whether EvidenceOf returns evidence, without reading it.
 func (c *Cell) HasEvidence() bool { return c.Evidence != nil || c.ev.spill != nil }
 
+// WithEvidence returns a copy of c whose Evidence holds its evidence,
+// read back from the spill file exactly as kept (not as EvidenceOf
+// cleans it): the copy, encoded field by field, gives the bytes
+// MarshalJSON gives. A writer that encodes many cells uses it to encode
+// each once; MarshalJSON's output is compacted again by encoding/json.
+func (c *Cell) WithEvidence() (Cell, error) {
+	out := *c
+	if c.Evidence == nil && c.ev.spill != nil {
+		ev, err := c.ev.spill.get(c.ev)
+		if err != nil {
+			return Cell{}, err
+		}
+		out.Evidence = ev
+	}
+	return out, nil
+}
+
 // MarshalJSON encodes the cell as the report contract has it, its evidence
 // included wherever it is kept: a spilled cell and the same cell with its
 // Evidence in memory encode to the same bytes.
 func (c Cell) MarshalJSON() ([]byte, error) {
 	type plain Cell // the same fields, without this method
-	if c.Evidence == nil && c.ev.spill != nil {
-		ev, err := c.ev.spill.get(c.ev)
-		if err != nil {
-			return nil, err
-		}
-		c.Evidence = ev // c is a copy
+	full, err := c.WithEvidence()
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(plain(c))
+	return json.Marshal(plain(full))
 }
 
 // Close releases what the Result keeps outside memory (the cells' spilled
