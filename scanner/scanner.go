@@ -157,7 +157,7 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := spec.Options{FS: s.cfg.FS, AllowRefs: allow}
+	opts := spec.Options{FS: s.cfg.FS, AllowRefs: allow, TLS: s.tls}
 	switch {
 	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
 	case s.cfg.FS != nil:
@@ -166,6 +166,9 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		loc = filepath.Join(s.cfg.Dir, loc)
 	}
 	doc, err := spec.Load(ctx, loc, opts)
+	if err != nil && certificateError(err) {
+		return nil, fmt.Errorf("%w (spec is set at %s:%d); if the server uses a private or staging CA, pass --ca-file PATH (or scan.ca_file) with its PEM certificate, or --insecure to skip verification (not recommended)", err, s.cfg.File, s.cfg.SpecLine)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (spec is set at %s:%d)", err, s.cfg.File, s.cfg.SpecLine)
 	}
@@ -572,16 +575,22 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// unreachable turns the engine's reachability error into one message
-// saying what to do: a certificate the scan cannot verify names --ca-file
-// and --insecure, anything else says to start the API or fix the target.
-func (s *Scanner) unreachable(err error) error {
+// certificateError says whether err is a failed verification of a
+// server's certificate, which --ca-file or --insecure can fix.
+func certificateError(err error) bool {
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
+// unreachable turns the engine's reachability error into one message
+// saying what to do: a certificate the scan cannot verify names --ca-file
+// and --insecure, anything else says to start the API or fix the target.
+func (s *Scanner) unreachable(err error) error {
 	switch {
-	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify):
+	case certificateError(err):
 		return &RunError{Msg: fmt.Sprintf("target %q: TLS certificate verification failed: %v; if the target uses a private or staging CA, pass --ca-file PATH (or scan.ca_file in %s) with its PEM certificate, or --insecure to skip verification (not recommended)", s.base.String(), err, s.cfg.File)}
 	case strings.Contains(err.Error(), "TLS"):
 		return &RunError{Msg: fmt.Sprintf("target %q: the TLS handshake failed: %v; check that target is https:// only when the API serves TLS, and fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -235,5 +236,64 @@ func TestConfigErrorsThroughTheBinary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTLSFlagsSpecURL: a spec served over https by a staging server with
+// its own CA is read with the scan's TLS settings: refused by default with
+// one line naming --ca-file and --insecure, read with --ca-file and with
+// --insecure.
+func TestTLSFlagsSpecURL(t *testing.T) {
+	specText, err := os.ReadFile("testdata/clean/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specFetches atomic.Int32
+	api := cleanAPI(t, 0, nil).Config.Handler
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openapi.yaml" {
+			specFetches.Add(1)
+			w.Header().Set("Content-Type", "application/yaml")
+			w.Write(specText)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = nil
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "staging-ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	cfg, err := os.ReadFile("testdata/clean/authzscan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte("spec: openapi.yaml"), []byte("spec: "+srv.URL+"/openapi.yaml"), 1)
+	cfg = bytes.Replace(cfg, []byte("target: http://127.0.0.1:9"), []byte("target: "+srv.URL), 1)
+	os.WriteFile(filepath.Join(dir, "authzscan.yaml"), cfg, 0o644)
+
+	r := runCLI(t, dir, cleanEnv, "plan")
+	if r.code == ExitOK || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("spec behind a self-signed certificate: exit %d, want an error in one line; stderr:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{srv.URL + "/openapi.yaml", "certificate", "--ca-file PATH", "--insecure", "spec is set at"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the spec's TLS error lacks %q: %s", want, r.stderr)
+		}
+	}
+	if n := specFetches.Load(); n != 0 {
+		t.Errorf("the spec was served %d times over an unverified connection", n)
+	}
+
+	r = runCLI(t, dir, cleanEnv, "plan", "--ca-file", ca)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "curl ") || !strings.Contains(r.stdout, srv.URL+"/items") {
+		t.Errorf("plan --ca-file: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, dir, cleanEnv, "scan", "--insecure", "--format", "terminal", "--fail-on", "any")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "No findings.") {
+		t.Errorf("scan --insecure: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := specFetches.Load(); n != 2 {
+		t.Errorf("the spec was fetched %d times; want once by plan --ca-file and once by scan --insecure", n)
 	}
 }

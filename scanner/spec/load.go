@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -25,6 +26,12 @@ type Options struct {
 	// $refs of such a document. Nil means a client with a 30 s timeout that
 	// follows no redirect to another origin.
 	HTTPClient *http.Client
+	// TLS is the TLS configuration of the default client (not used with
+	// HTTPClient): the scan's own, so that a spec served by a staging
+	// server with a private CA (scan.ca_file) or, with scan.insecure, an
+	// unverified certificate is read like the target itself. Nil means
+	// Go's defaults.
+	TLS *tls.Config
 	// MaxBytes caps the size of each document read; 0 means DefaultMaxBytes.
 	MaxBytes int64
 	// FS, when non-nil, is where a location that is not an http(s) URL is

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -68,6 +69,8 @@ type source struct {
 	// allow is Options.AllowRefs; httpClient is Options.HTTPClient.
 	allow      []string
 	httpClient *http.Client
+	// tlsCfg is Options.TLS.
+	tlsCfg *tls.Config
 }
 
 // newSource classifies location and prepares the policy. It reads nothing.
@@ -82,6 +85,7 @@ func newSource(ctx context.Context, location string, opts Options) (*source, err
 
 		allow:      opts.AllowRefs,
 		httpClient: opts.HTTPClient,
+		tlsCfg:     opts.TLS,
 	}
 	if s.maxBytes <= 0 {
 		s.maxBytes = DefaultMaxBytes
@@ -99,7 +103,7 @@ func newSource(ctx context.Context, location string, opts Options) (*source, err
 			s.kind = sourceHTTP
 			s.client = opts.HTTPClient
 			if s.client == nil {
-				s.client = defaultClient()
+				s.client = defaultClient(s.tlsCfg)
 			}
 			u.Fragment, u.RawFragment = "", ""
 			if u.Path == "" {
@@ -177,10 +181,18 @@ func urlDir(p string) string {
 }
 
 // defaultClient is the client used without Options.HTTPClient: a 30 s
-// timeout, and redirects followed only within the same origin.
-func defaultClient() *http.Client {
+// timeout, redirects followed only within the same origin, and tlsCfg
+// when it is not nil.
+func defaultClient(tlsCfg *tls.Config) *http.Client {
+	var rt http.RoundTripper // nil: http.DefaultTransport
+	if tlsCfg != nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = tlsCfg.Clone()
+		rt = t
+	}
 	return &http.Client{
-		Timeout: defaultHTTPTimeout,
+		Transport: rt,
+		Timeout:   defaultHTTPTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
@@ -657,7 +669,7 @@ func (s *source) allowedClient() *http.Client {
 		base = s.httpClient
 	}
 	if base == nil {
-		base = defaultClient()
+		base = defaultClient(s.tlsCfg)
 	}
 	c := *base
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
