@@ -55,21 +55,16 @@ func (a *app) init(cmd *cobra.Command, specPath, target, out string, force bool)
 		}
 	}
 	remote := strings.HasPrefix(specPath, "http://") || strings.HasPrefix(specPath, "https://")
-	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{})
+	var root []byte
+	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{RootRead: func(data []byte) { root = data }})
 	if err != nil {
 		return usageError(err)
 	}
-	var schemes []initcfg.Scheme
-	if remote {
-		fmt.Fprintf(a.stderr, "warning: %q is a URL: its security schemes are not read; the profiles use bearer tokens, review them\n", specPath)
-	} else {
-		data, err := os.ReadFile(specPath)
-		if err != nil {
-			return usageError(fmt.Errorf("spec %q: %w", specPath, err))
-		}
-		if schemes, err = initcfg.ParseSchemes(data); err != nil {
-			return usageError(fmt.Errorf("spec %q: %w", specPath, err))
-		}
+	// The security schemes, from the document as read (a file or a URL,
+	// fetched once).
+	schemes, err := initcfg.ParseSchemes(root)
+	if err != nil {
+		return usageError(fmt.Errorf("spec %q: %w", specPath, err))
 	}
 	written := specPath
 	if !remote && out != "-" && !filepath.IsAbs(specPath) {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -178,5 +182,59 @@ func TestInitUsageErrors(t *testing.T) {
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%v: wrote %v", tc.args, entries)
 		}
+	}
+}
+
+// TestInitFromURL: init reads a spec served over HTTP once, takes its
+// security schemes from it as from a file (an API-key header here, not the
+// bearer default), and the config it writes, which names the URL, plans.
+func TestInitFromURL(t *testing.T) {
+	const doc = `openapi: 3.0.3
+info: {title: Keyed API, version: "1"}
+servers: [{url: /api}]
+paths:
+  /projects/{projectId}:
+    get:
+      parameters: [{name: projectId, in: path, required: true, schema: {type: integer}}]
+      responses: {"200": {description: ok}}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Api-Key}
+security: [{key: []}]
+`
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/openapi.yaml" {
+			http.NotFound(w, r)
+			return
+		}
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/yaml")
+		io.WriteString(w, doc)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	r := runCLI(t, dir, nil, "init", "--spec", srv.URL+"/openapi.yaml", "--target", srv.URL+"/api")
+	if r.code != ExitOK || strings.Contains(r.stderr, "warning") {
+		t.Fatalf("init from a URL: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("init fetched the spec %d times; want once", n)
+	}
+	text, err := os.ReadFile(filepath.Join(dir, "authzscan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`spec: "` + srv.URL + `/openapi.yaml"`, `header: {"X-Api-Key": "${`, "projectId: 1"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("the config lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(string(text), "bearer:") {
+		t.Errorf("the config uses bearer tokens, which the spec does not name:\n%s", text)
+	}
+	p := runCLI(t, dir, nil, "plan")
+	if p.code != ExitOK || !probeLine.MatchString(p.stdout) {
+		t.Errorf("plan of the config init wrote: exit %d\n%s\n%s", p.code, p.stdout, p.stderr)
 	}
 }

@@ -32,6 +32,11 @@ type Options struct {
 	// unverified certificate is read like the target itself. Nil means
 	// Go's defaults.
 	TLS *tls.Config
+	// RootRead, when not nil, is given the root document's bytes as read
+	// (before parsing), for a caller that needs more of the document than
+	// Document holds (init reads its security schemes) without fetching
+	// a URL twice. It must not keep data beyond its own use.
+	RootRead func(data []byte)
 	// MaxBytes caps the size of each document read; 0 means DefaultMaxBytes.
 	MaxBytes int64
 	// FS, when non-nil, is where a location that is not an http(s) URL is
@@ -76,6 +81,9 @@ func Load(ctx context.Context, location string, opts Options) (_ *Document, err 
 	data, err := src.readRoot()
 	if err != nil {
 		return nil, err
+	}
+	if opts.RootRead != nil {
+		opts.RootRead(data)
 	}
 	p, err := parse(ctx, src, data, !opts.decodeAll)
 	if err != nil {
