@@ -166,7 +166,7 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		loc = filepath.Join(s.cfg.Dir, loc)
 	}
 	doc, err := spec.Load(ctx, loc, opts)
-	if err != nil && certificateError(err) {
+	if err != nil && IsCertificateError(err) {
 		return nil, fmt.Errorf("%w (spec is set at %s:%d); if the server uses a private or staging CA, pass --ca-file PATH (or scan.ca_file) with its PEM certificate, or --insecure to skip verification (not recommended)", err, s.cfg.File, s.cfg.SpecLine)
 	}
 	if err != nil {
@@ -219,6 +219,16 @@ func (s *Scanner) specRefs() ([]string, error) {
 		out = append(out, abs)
 	}
 	return out, errors.Join(errs...)
+}
+
+// TLSConfigFor is the TLS configuration --ca-file and --insecure give to
+// a command that fetches without a config (init reading a spec URL): the
+// system roots plus caFile's certificates (relative to the current
+// folder), or verification off. Nil when neither is set; errors name
+// --ca-file and say how to fix it.
+func TLSConfigFor(caFile string, insecure bool) (*tls.Config, error) {
+	s := &Scanner{cfg: &Config{Scan: Scan{CAFile: caFile, Insecure: insecure}}}
+	return s.tlsConfig()
 }
 
 // tlsConfig is the TLS configuration of the scan's requests: verification
@@ -575,9 +585,9 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	return res, nil
 }
 
-// certificateError says whether err is a failed verification of a
+// IsCertificateError says whether err is a failed verification of a
 // server's certificate, which --ca-file or --insecure can fix.
-func certificateError(err error) bool {
+func IsCertificateError(err error) bool {
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
@@ -590,7 +600,7 @@ func certificateError(err error) bool {
 // and --insecure, anything else says to start the API or fix the target.
 func (s *Scanner) unreachable(err error) error {
 	switch {
-	case certificateError(err):
+	case IsCertificateError(err):
 		return &RunError{Msg: fmt.Sprintf("target %q: TLS certificate verification failed: %v; if the target uses a private or staging CA, pass --ca-file PATH (or scan.ca_file in %s) with its PEM certificate, or --insecure to skip verification (not recommended)", s.base.String(), err, s.cfg.File)}
 	case strings.Contains(err.Error(), "TLS"):
 		return &RunError{Msg: fmt.Sprintf("target %q: the TLS handshake failed: %v; check that target is https:// only when the API serves TLS, and fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}

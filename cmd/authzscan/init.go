@@ -10,13 +10,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authzscan/authzscan/scanner"
 	"github.com/authzscan/authzscan/scanner/initcfg"
 	"github.com/authzscan/authzscan/scanner/spec"
 )
 
 func (a *app) initCommand() *cobra.Command {
-	var specPath, target, out string
-	var force bool
+	var specPath, target, out, caFile string
+	var force, insecure bool
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a commented starter authzscan.yaml from an OpenAPI spec",
@@ -32,17 +33,19 @@ It never overwrites a file unless --force is given.`,
   authzscan init --spec openapi.yaml --out -   # print instead of writing`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.init(cmd, specPath, target, out, force)
+			return a.init(cmd, specPath, target, out, caFile, force, insecure)
 		},
 	}
 	cmd.Flags().StringVar(&specPath, "spec", "", "the OpenAPI document: a file or an http(s) URL (required)")
 	cmd.Flags().StringVar(&target, "target", "", "the API's base URL (default: the spec's first http(s) server)")
 	cmd.Flags().StringVarP(&out, "out", "o", "authzscan.yaml", "the file to write; - prints to stdout")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite --out if it exists")
+	cmd.Flags().StringVar(&caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's, for a spec URL on a staging server (also written to the config as scan.ca_file)")
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "do not verify the spec URL's TLS certificate (prints a warning; prefer --ca-file)")
 	return cmd
 }
 
-func (a *app) init(cmd *cobra.Command, specPath, target, out string, force bool) error {
+func (a *app) init(cmd *cobra.Command, specPath, target, out, caFile string, force, insecure bool) error {
 	if strings.TrimSpace(specPath) == "" {
 		return usageError(errors.New("--spec is missing; pass the OpenAPI document, for example --spec openapi.yaml"))
 	}
@@ -55,8 +58,18 @@ func (a *app) init(cmd *cobra.Command, specPath, target, out string, force bool)
 		}
 	}
 	remote := strings.HasPrefix(specPath, "http://") || strings.HasPrefix(specPath, "https://")
+	tlsCfg, err := scanner.TLSConfigFor(caFile, insecure)
+	if err != nil {
+		return usageError(err)
+	}
+	if insecure {
+		fmt.Fprintln(a.stderr, "warning: TLS certificate verification is off (--insecure) for reading the spec; prefer --ca-file with the staging CA")
+	}
 	var root []byte
-	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{RootRead: func(data []byte) { root = data }})
+	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{TLS: tlsCfg, RootRead: func(data []byte) { root = data }})
+	if err != nil && scanner.IsCertificateError(err) {
+		return usageError(fmt.Errorf("%w; if the server uses a private or staging CA, pass --ca-file PATH with its PEM certificate, or --insecure to skip verification (not recommended)", err))
+	}
 	if err != nil {
 		return usageError(err)
 	}
@@ -70,7 +83,11 @@ func (a *app) init(cmd *cobra.Command, specPath, target, out string, force bool)
 	if !remote && out != "-" && !filepath.IsAbs(specPath) {
 		written = relativeTo(filepath.Dir(out), specPath)
 	}
-	text, err := initcfg.Generate(doc, initcfg.Options{SpecPath: written, Target: target, Schemes: schemes})
+	writtenCA := caFile
+	if caFile != "" && out != "-" && !filepath.IsAbs(caFile) {
+		writtenCA = relativeTo(filepath.Dir(out), caFile)
+	}
+	text, err := initcfg.Generate(doc, initcfg.Options{SpecPath: written, Target: target, Schemes: schemes, CAFile: writtenCA})
 	if err != nil {
 		return usageError(err)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/pem"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -236,5 +238,61 @@ security: [{key: []}]
 	p := runCLI(t, dir, nil, "plan")
 	if p.code != ExitOK || !probeLine.MatchString(p.stdout) {
 		t.Errorf("plan of the config init wrote: exit %d\n%s\n%s", p.code, p.stdout, p.stderr)
+	}
+}
+
+// TestInitSpecURLTLS: init reads a spec URL on a server with its own CA
+// only when told to trust it: refused in one line naming --ca-file and
+// --insecure; with --ca-file it writes scan.ca_file (relative to the
+// config) so that plan reads the same URL without the flag; --insecure
+// warns.
+func TestInitSpecURLTLS(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("..", "..", "demo", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(spec)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "certs"), 0o755)
+	os.Mkdir(filepath.Join(dir, "cfg"), 0o755)
+	ca := filepath.Join(dir, "certs", "staging-ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	url := srv.URL + "/openapi.yaml"
+
+	r := runCLI(t, dir, nil, "init", "--spec", url, "--target", "http://127.0.0.1:8080")
+	if r.code != ExitUsage || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 ||
+		!strings.Contains(r.stderr, "certificate") || !strings.Contains(r.stderr, "--ca-file PATH") || !strings.Contains(r.stderr, "--insecure") {
+		t.Errorf("init of a spec behind an unknown CA: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "authzscan.yaml")); err == nil {
+		t.Error("init wrote a config although it could not read the spec")
+	}
+
+	r = runCLI(t, dir, nil, "init", "--spec", url, "--target", "http://127.0.0.1:8080", "--ca-file", "certs/staging-ca.pem", "--out", "cfg/authzscan.yaml")
+	if r.code != ExitOK || strings.Contains(r.stderr, "warning") {
+		t.Fatalf("init --ca-file: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	text, _ := os.ReadFile(filepath.Join(dir, "cfg", "authzscan.yaml"))
+	if !strings.Contains(string(text), `ca_file: "../certs/staging-ca.pem"`) {
+		t.Errorf("the config does not carry the CA file relative to itself:\n%s", text)
+	}
+	p := runCLI(t, dir, nil, "plan", "-c", "cfg/authzscan.yaml")
+	if p.code != ExitOK || !probeLine.MatchString(p.stdout) {
+		t.Errorf("plan of the config init wrote: exit %d\n%s", p.code, p.stderr)
+	}
+
+	r = runCLI(t, dir, nil, "init", "--spec", url, "--target", "http://127.0.0.1:8080", "--insecure", "--out", "-")
+	if r.code != ExitOK || !strings.Contains(r.stderr, "warning: TLS certificate verification is off") || strings.Contains(r.stdout, "ca_file") || !strings.Contains(r.stdout, "profiles:") {
+		t.Errorf("init --insecure: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+
+	r = runCLI(t, dir, nil, "init", "--spec", url, "--ca-file", "missing.pem", "--out", "-")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `--ca-file "missing.pem": the file does not exist`) {
+		t.Errorf("init --ca-file missing.pem: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }

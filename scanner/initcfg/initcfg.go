@@ -36,6 +36,10 @@ type Options struct {
 	Target string
 	// Schemes are the spec's security schemes (ParseSchemes).
 	Schemes []Scheme
+	// CAFile is --ca-file, written as scan.ca_file (relative to the
+	// output file's folder) so that plan and scan read the spec URL and
+	// reach the target with it too; "" writes nothing.
+	CAFile string
 }
 
 // Generate returns the starter config's YAML text.
@@ -538,6 +542,9 @@ func (g *gen) scan() {
 	g.line(2, "timeout: %s       # per request, body included", scanner.DefaultTimeout)
 	g.line(2, "unsafe: false     # POST, PUT, PATCH and DELETE only when true (or --unsafe)")
 	g.line(2, "max_requests: 0   # request budget; 0 = none")
+	if g.opts.CAFile != "" {
+		g.line(2, "ca_file: %s   # the CA init was given (--ca-file): trusted besides the system's", quote(g.opts.CAFile))
+	}
 	type ex struct{ match, why string }
 	var exs []ex
 	seen := map[string]bool{}
