@@ -3,7 +3,6 @@ package scanner_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -30,25 +29,12 @@ func BenchmarkBigScan(b *testing.B) {
 func benchBigScan(b *testing.B, ops, nprof int) {
 	srv := httptest.NewServer(bigscan.Handler(nprof, 1024))
 	defer srv.Close()
-	dir := b.TempDir()
-	if err := bigscan.Write(dir, srv.URL, ops, nprof); err != nil {
-		b.Fatal(err)
-	}
-	env := bigscan.Env(nprof)
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	newScanner := bigScanner(b, srv.URL, ops, nprof)
 	var retained, spilled, probes float64
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 32
-		s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(lookup))
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := newScanner(32)
 		runtime.GC()
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)

@@ -3,7 +3,6 @@ package scanner_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,27 +22,14 @@ import (
 func BenchmarkObserver(b *testing.B) {
 	srv := httptest.NewServer(bigscan.Handler(10, 1024))
 	defer srv.Close()
-	dir := b.TempDir()
-	if err := bigscan.Write(dir, srv.URL, 20, 10); err != nil {
-		b.Fatal(err)
-	}
-	env := bigscan.Env(10)
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	newScanner := bigScanner(b, srv.URL, 20, 10)
 	var events atomic.Int64
 	scan := func(observe bool) (time.Duration, int) {
-		cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 32
-		opts := []scanner.Option{scanner.WithEnv(lookup)}
+		var opts []scanner.Option
 		if observe {
 			opts = append(opts, scanner.WithObserver(func(ev scanner.ProbeDone) { events.Add(1) }))
 		}
-		s, err := scanner.New(context.Background(), cfg, opts...)
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := newScanner(32, opts...)
 		began := time.Now()
 		if _, err := s.Run(context.Background()); err != nil {
 			b.Fatal(err)

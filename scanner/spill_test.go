@@ -51,21 +51,8 @@ func TestEvidenceSpill(t *testing.T) {
 		inner.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	dir := t.TempDir()
-	if err := bigscan.Write(dir, srv.URL, 20, nprof); err != nil {
-		t.Fatal(err)
-	}
 	env := bigscan.Env(nprof)
-	cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Scan.Rate = 0
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(context.Background())
+	res, err := bigScanner(t, srv.URL, 20, nprof)(0).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,21 +165,7 @@ func TestEvidenceSpillUnavailable(t *testing.T) {
 	const nprof = 2
 	srv := httptest.NewServer(bigscan.Handler(nprof, 100))
 	defer srv.Close()
-	dir := t.TempDir()
-	if err := bigscan.Write(dir, srv.URL, 4, nprof); err != nil {
-		t.Fatal(err)
-	}
-	env := bigscan.Env(nprof)
-	cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Scan.Rate = 0
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(context.Background())
+	res, err := bigScanner(t, srv.URL, 4, nprof)(0).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
