@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -261,14 +262,15 @@ func TestScanConfigAndTargetErrors(t *testing.T) {
 	}
 }
 
-// TestInterruptWritesIncompleteReport sends SIGINT in the middle of a slow
-// scan: the scan stops, writes its report marked incomplete, exits 3.
-func TestInterruptWritesIncompleteReport(t *testing.T) {
+// interruptCleanScan scans the slow clean API (one request at a time,
+// 300 ms each) with args added, sends SIGINT once two requests have
+// arrived, and returns stderr; the scan must exit 3.
+func interruptCleanScan(t *testing.T, args ...string) string {
+	t.Helper()
 	var hits atomic.Int32
 	srv := cleanAPI(t, 300*time.Millisecond, &hits)
 	dir, _ := filepath.Abs("testdata/clean")
-	out := t.TempDir()
-	cmd := exec.Command(binary, "scan", "--target", srv.URL, "--out", out, "--rate", "4", "--concurrency", "1", "--format", "json")
+	cmd := exec.Command(binary, append([]string{"scan", "--target", srv.URL, "--rate", "4", "--concurrency", "1", "--format", "json"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, cleanEnv...)
 	var stderr bytes.Buffer
@@ -283,11 +285,18 @@ func TestInterruptWritesIncompleteReport(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != ExitIncomplete {
+	var ee *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != ExitIncomplete {
 		t.Fatalf("exit: %v, want 3; stderr:\n%s", err, stderr.String())
 	}
+	return stderr.String()
+}
+
+// TestInterruptWritesIncompleteReport sends SIGINT in the middle of a slow
+// scan: the scan stops, writes its report marked incomplete, exits 3.
+func TestInterruptWritesIncompleteReport(t *testing.T) {
+	out := t.TempDir()
+	stderr := interruptCleanScan(t, "--out", out)
 	data, err := os.ReadFile(filepath.Join(out, "report.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -309,8 +318,8 @@ func TestInterruptWritesIncompleteReport(t *testing.T) {
 	if res.Complete || len(res.Cells) != res.Summary.Probes || res.Summary.Probes != 9 || skipped == 0 {
 		t.Errorf("report: complete %v, %d cells for %d probes, %d skipped", res.Complete, len(res.Cells), res.Summary.Probes, skipped)
 	}
-	if !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("stderr does not say it was interrupted: %s", stderr.String())
+	if !strings.Contains(stderr, "interrupted") {
+		t.Errorf("stderr does not say it was interrupted: %s", stderr)
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -363,29 +362,7 @@ func TestBarSurvivesLateMessage(t *testing.T) {
 // TestProgressInterrupted: an interrupted scan's final plain line comes
 // after the notice and says how far it got, short of the total.
 func TestProgressInterrupted(t *testing.T) {
-	var hits atomic.Int32
-	srv := cleanAPI(t, 300*time.Millisecond, &hits)
-	dir, _ := filepath.Abs("testdata/clean")
-	cmd := exec.Command(binary, "scan", "--target", srv.URL, "--out", t.TempDir(), "--rate", "4", "--concurrency", "1", "--format", "json", "--progress-interval", "100ms")
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, cleanEnv...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for hits.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	var ee *exec.ExitError
-	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != ExitIncomplete {
-		t.Fatalf("exit: %v, want 3; stderr:\n%s", err, stderr.String())
-	}
-	out := stderr.String()
+	out := interruptCleanScan(t, "--out", t.TempDir(), "--progress-interval", "100ms")
 	notice := strings.Index(out, "interrupted: ")
 	last := strings.LastIndex(out, "progress: ")
 	if notice < 0 || last < notice {
