@@ -22,18 +22,17 @@ func encodings(secret string) []string {
 	return forms
 }
 
-// TestNoSecretLeaks runs a full scan of a target with every auth kind —
-// static bearer, basic, header plus query, cookie, query key, JSON login,
-// CSRF form login with session cookies, header-token login, OAuth2 client
-// credentials and password grants — whose sessions expire every few uses,
-// and greps every byte written (every report format, stdout, stderr) for
-// every secret, configured or issued at run time, in its common encodings.
-func TestNoSecretLeaks(t *testing.T) {
+// startEveryAuthTarget starts scantest's target with every auth kind,
+// sessions expiring every 3 uses, writes its spec and config into a new
+// folder and returns the server, that folder and the secrets as
+// KEY=value lines.
+func startEveryAuthTarget(t *testing.T) (*scantest.Server, string, []string) {
+	t.Helper()
 	srv, err := scantest.Start(scantest.Options{ExpireAfter: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
 	dir := t.TempDir()
 	if err := srv.WriteFiles(dir); err != nil {
 		t.Fatal(err)
@@ -42,6 +41,17 @@ func TestNoSecretLeaks(t *testing.T) {
 	for k, v := range srv.Env() {
 		env = append(env, k+"="+v)
 	}
+	return srv, dir, env
+}
+
+// TestNoSecretLeaks runs a full scan of a target with every auth kind —
+// static bearer, basic, header plus query, cookie, query key, JSON login,
+// CSRF form login with session cookies, header-token login, OAuth2 client
+// credentials and password grants — whose sessions expire every few uses,
+// and greps every byte written (every report format, stdout, stderr) for
+// every secret, configured or issued at run time, in its common encodings.
+func TestNoSecretLeaks(t *testing.T) {
+	srv, dir, env := startEveryAuthTarget(t)
 	out := filepath.Join(dir, "out")
 	r := runCLI(t, dir, env, "scan", "--unsafe", "--out", out, "--fail-on", "none")
 	if r.code != ExitOK {

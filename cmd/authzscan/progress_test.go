@@ -22,7 +22,6 @@ import (
 	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
 	"github.com/authzscan/authzscan/scanner/judge"
-	"github.com/authzscan/authzscan/scanner/scantest"
 )
 
 // colourCode matches an ANSI SGR sequence: what sets colours and styles.
@@ -197,19 +196,7 @@ func TestNoColorOnTerminal(t *testing.T) {
 // redacted, against a target with every auth kind, secrets in query
 // strings included.
 func TestVerboseJSONLog(t *testing.T) {
-	srv, err := scantest.Start(scantest.Options{ExpireAfter: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dir := t.TempDir()
-	if err := srv.WriteFiles(dir); err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for k, v := range srv.Env() {
-		env = append(env, k+"="+v)
-	}
+	srv, dir, env := startEveryAuthTarget(t)
 	out := filepath.Join(dir, "out")
 	r := runCLI(t, dir, env, "scan", "--unsafe", "--out", out, "--format", "json", "--fail-on", "none", "-v", "--log-format", "json")
 	if r.code != ExitOK {
