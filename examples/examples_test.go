@@ -203,8 +203,11 @@ func notesAPI(tokens map[string]string, bolaNotes bool) http.Handler {
 	return mux
 }
 
-// scan runs the example in dir against handler on loopback.
-func scan(t *testing.T, dir string, env map[string]string, handler http.Handler) *scanner.Result {
+// scan runs the example in dir against handler on loopback, its target
+// the server's URL, after adjust (when not nil) has pointed the config's
+// URLs into that server; the scan must complete and its report show no
+// secret of env.
+func scan(t *testing.T, dir string, env map[string]string, handler http.Handler, adjust func(cfg *scanner.Config, serverURL string)) *scanner.Result {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
@@ -214,6 +217,9 @@ func scan(t *testing.T, dir string, env map[string]string, handler http.Handler)
 	}
 	cfg.Target = srv.URL
 	cfg.Scan.Rate = 0 // our own server: no need to be gentle
+	if adjust != nil {
+		adjust(cfg, srv.URL)
+	}
 	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(lookup(env)))
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +271,14 @@ func allPass(t *testing.T, res *scanner.Result) {
 func TestBearerExampleScan(t *testing.T) {
 	env := map[string]string{"ALICE_TOKEN": secret(t), "BOB_TOKEN": secret(t), "ADMIN_TOKEN": secret(t)}
 	t.Run("correct", func(t *testing.T) {
-		res := scan(t, "bearer-token", env, notesAPI(env, false))
+		res := scan(t, "bearer-token", env, notesAPI(env, false), nil)
 		if f := findings(res); len(f) > 0 {
 			t.Errorf("findings on a correct server: %q", f)
 		}
 		allPass(t, res)
 	})
 	t.Run("bola", func(t *testing.T) {
-		res := scan(t, "bearer-token", env, notesAPI(env, true))
+		res := scan(t, "bearer-token", env, notesAPI(env, true), nil)
 		want := []string{"bola GET /notes/{noteId} alice→bob", "bola GET /notes/{noteId} bob→alice"}
 		if got := findings(res); !slices.Equal(got, want) {
 			t.Errorf("findings %q, want %q", got, want)
@@ -385,7 +391,7 @@ func TestCookieSessionExampleScan(t *testing.T) {
 		passwords: map[string]string{"carol": env["CAROL_PASSWORD"], "dave": env["DAVE_PASSWORD"], "support": env["STAFF_PASSWORD"]},
 		sessions:  map[string]string{}, logins: map[string]int{},
 	}
-	res := scan(t, "cookie-session", env, p.handler(t))
+	res := scan(t, "cookie-session", env, p.handler(t), nil)
 	if f := findings(res); len(f) > 0 {
 		t.Errorf("findings on a correct portal: %q", f)
 	}
@@ -487,30 +493,14 @@ func meteringAPI(t *testing.T, secrets map[string]string) (http.Handler, map[str
 func TestOAuth2ExampleScan(t *testing.T) {
 	env := map[string]string{"ACME_CLIENT_SECRET": secret(t), "GLOBEX_CLIENT_SECRET": secret(t), "OPS_CLIENT_SECRET": secret(t)}
 	handler, grants := meteringAPI(t, env)
-	srv := httptest.NewServer(handler)
-	t.Cleanup(srv.Close)
-	cfg, err := scanner.LoadConfig("oauth2-client-credentials/authzscan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Target = srv.URL + "/v1"
-	cfg.Scan.Rate = 0
-	for _, p := range cfg.Profiles {
-		if p.Auth != nil && p.Auth.OAuth2 != nil {
-			p.Auth.OAuth2.TokenURL.Raw = srv.URL + "/oauth2/token"
+	res := scan(t, "oauth2-client-credentials", env, handler, func(cfg *scanner.Config, serverURL string) {
+		cfg.Target = serverURL + "/v1"
+		for _, p := range cfg.Profiles {
+			if p.Auth != nil && p.Auth.OAuth2 != nil {
+				p.Auth.OAuth2.TokenURL.Raw = serverURL + "/oauth2/token"
+			}
 		}
-	}
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(lookup(env)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Complete {
-		t.Fatalf("the scan is incomplete: %s", res.Incomplete)
-	}
+	})
 	if f := findings(res); len(f) > 0 {
 		t.Errorf("findings on a correct API: %q", f)
 	}
@@ -518,12 +508,6 @@ func TestOAuth2ExampleScan(t *testing.T) {
 	for _, id := range []string{"acme-backend", "globex-backend", "ops-console"} {
 		if grants[id] == 0 {
 			t.Errorf("%s never got a token", id)
-		}
-	}
-	out, _ := json.Marshal(res)
-	for name, v := range env {
-		if strings.Contains(string(out), v) {
-			t.Errorf("the report shows the value of %s", name)
 		}
 	}
 }
