@@ -124,12 +124,10 @@ func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction) *Pr
 	return ev
 }
 
-// notify tells WithProgress and WithObserver that n of total probes are
-// done; ev is probeDone's event for the probe that just finished.
+// notify tells WithObserver that n of total probes are done; ev is
+// probeDone's event for the probe that just finished (nil without an
+// observer).
 func (s *Scanner) notify(ev *ProbeDone, n, total int) {
-	if s.opts.progress != nil {
-		s.opts.progress(n, total)
-	}
 	if ev != nil {
 		ev.Done, ev.Total = n, total
 		s.opts.observer(*ev)

@@ -48,7 +48,6 @@ type options struct {
 	mode     profiles.Mode
 	client   *http.Client
 	version  string
-	progress func(done, total int)
 	observer func(ProbeDone)
 	// startObserver: see WithStartObserver (observe.go).
 	startObserver func(StartRequest)
@@ -68,10 +67,6 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client 
 
 // WithVersion sets the version reports carry.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
-
-// WithProgress is called after each probe with the number done and the
-// total, from worker goroutines.
-func WithProgress(fn func(done, total int)) Option { return func(o *options) { o.progress = fn } }
 
 // Scanner is a loaded, planned scan, ready to Run once.
 type Scanner struct {
