@@ -161,11 +161,12 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		loc = filepath.Join(s.cfg.Dir, loc)
 	}
 	doc, err := spec.Load(ctx, loc, opts)
-	if err != nil && IsCertificateError(err) {
-		return nil, fmt.Errorf("%w (spec is set at %s:%d); if the server uses a private or staging CA, pass --ca-file PATH (or scan.ca_file) with its PEM certificate, or --insecure to skip verification (not recommended)", err, s.cfg.File, s.cfg.SpecLine)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("%w (spec is set at %s:%d)", err, s.cfg.File, s.cfg.SpecLine)
+		hint := ""
+		if IsCertificateError(err) {
+			hint = "; " + CertificateHint(" (or scan.ca_file)")
+		}
+		return nil, fmt.Errorf("%w (spec is set at %s:%d)%s", err, s.cfg.File, s.cfg.SpecLine, hint)
 	}
 	return doc, nil
 }
@@ -588,6 +589,13 @@ func IsCertificateError(err error) bool {
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
 	return errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
+// CertificateHint says how to get past a spec server's certificate that
+// cannot be verified; orConfig follows --ca-file PATH (" (or
+// scan.ca_file)" where a config is read).
+func CertificateHint(orConfig string) string {
+	return "if the server uses a private or staging CA, pass --ca-file PATH" + orConfig + " with its PEM certificate, or --insecure to skip verification (not recommended)"
 }
 
 // unreachable turns the engine's reachability error into one message

@@ -68,7 +68,7 @@ func (a *app) init(cmd *cobra.Command, specPath, target, out, caFile string, for
 	var root []byte
 	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{TLS: tlsCfg, RootRead: func(data []byte) { root = data }})
 	if err != nil && scanner.IsCertificateError(err) {
-		return usageError(fmt.Errorf("%w; if the server uses a private or staging CA, pass --ca-file PATH with its PEM certificate, or --insecure to skip verification (not recommended)", err))
+		return usageError(fmt.Errorf("%w; %s", err, scanner.CertificateHint("")))
 	}
 	if err != nil {
 		return usageError(err)
