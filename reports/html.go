@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,35 +128,27 @@ func htmlRoundTrip(r *scanner.Result) (*scanner.Result, error) {
 	}
 	// A round trip changes nothing else in a cell (it has no time, no
 	// map, and nil and empty slices come back as they were), and the
-	// writer only reads: when every cell is valid UTF-8, as a scan's are,
-	// the cells are shared rather than copied (a copy is ~200 bytes a
-	// cell, the largest thing the writer would hold).
-	firstInvalid := -1
+	// writer only reads: the cells are shared, and copied (~200 bytes a
+	// cell, the largest thing the writer would hold) only once one turns
+	// out not to be valid UTF-8.
+	out.Cells = r.Cells
+	copied := false
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	for i := range r.Cells {
-		if !htmlCellValid(&r.Cells[i]) {
-			firstInvalid = i
-			break
+		if htmlCellValid(&r.Cells[i]) {
+			continue
 		}
-	}
-	if firstInvalid < 0 {
-		out.Cells = r.Cells
-	} else {
-		out.Cells = make([]scanner.Cell, len(r.Cells))
-		copy(out.Cells, r.Cells[:firstInvalid])
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		for i := firstInvalid; i < len(r.Cells); i++ {
-			if htmlCellValid(&r.Cells[i]) {
-				out.Cells[i] = r.Cells[i]
-				continue
-			}
-			buf.Reset()
-			if err := enc.Encode(&r.Cells[i]); err != nil {
-				return nil, err
-			}
-			if err := json.Unmarshal(buf.Bytes(), &out.Cells[i]); err != nil {
-				return nil, err
-			}
+		if !copied {
+			out.Cells, copied = slices.Clone(r.Cells), true
+		}
+		buf.Reset()
+		if err := enc.Encode(&r.Cells[i]); err != nil {
+			return nil, err
+		}
+		out.Cells[i] = scanner.Cell{}
+		if err := json.Unmarshal(buf.Bytes(), &out.Cells[i]); err != nil {
+			return nil, err
 		}
 	}
 	return &out, nil
