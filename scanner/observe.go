@@ -9,7 +9,6 @@ import (
 
 	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/judge"
-	"github.com/authzscan/authzscan/scanner/policy"
 )
 
 // ProbeDone is what an observer learns when a probe has its outcome: the
@@ -102,11 +101,10 @@ func (s *Scanner) startDoer(d profiles.Doer, p *profiles.Profile) profiles.Doer 
 	})
 }
 
-// probeDone builds the observer's event for probe p's outcome o, before
-// Run compacts o; nil without an observer. Safe for concurrent use: it
-// reads only the scanner's compiled, read-only state and red's URL
-// masking, which keeps no state.
-func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction) *ProbeDone {
+// probeDone builds the observer's event for probe p's outcome o, judged
+// as outcomeIssues says, before Run compacts o; nil without an observer.
+// Safe for concurrent use, as outcomeIssues.
+func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, issues [2][]judge.Issue) *ProbeDone {
 	if s.opts.observer == nil {
 		return nil
 	}
@@ -119,7 +117,7 @@ func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction) *Pr
 		ev.Method = p.Op.Method
 	}
 	if !o.NotSent {
-		ev.Likely = s.likelyKinds(p, o, red)
+		ev.Likely = likelyKinds(issues)
 	}
 	return ev
 }
@@ -134,34 +132,14 @@ func (s *Scanner) notify(ev *ProbeDone, n, total int) {
 	}
 }
 
-// likelyKinds returns the kinds the judge raises for o both with the
-// object seen and not seen, each once: what this outcome raises whatever
-// the other probes find (see ProbeDone.Likely).
-func (s *Scanner) likelyKinds(p *Probe, o *engine.Observation, red *redaction) []Kind {
-	resp := toResponse(o, "")
-	resp.Location = red.url(resp.Location)
-	rel := p.Relation()
-	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
-	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
-	var raised [2]map[Kind]bool
-	for i, seen := range []bool{false, true} {
-		raised[i] = map[Kind]bool{}
-		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
-		_, issues := judge.Judge(judge.Case{
-			Expectation: exp, Class: class, Response: resp, Caller: caller,
-			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
-		})
-		for _, is := range issues {
-			raised[i][is.Kind] = true
-		}
-		if len(issues) == 0 {
-			return nil // most probes: the intersection is empty already
-		}
-	}
+// likelyKinds returns the kinds raised both with the object seen and not
+// seen, each once: what this outcome raises whatever the other probes
+// find (see ProbeDone.Likely).
+func likelyKinds(issues [2][]judge.Issue) []Kind {
 	var out []Kind
-	for k := range raised[0] {
-		if raised[1][k] {
-			out = append(out, k)
+	for _, a := range issues[0] {
+		if !slices.Contains(out, a.Kind) && slices.ContainsFunc(issues[1], func(b judge.Issue) bool { return b.Kind == a.Kind }) {
+			out = append(out, a.Kind)
 		}
 	}
 	slices.Sort(out)

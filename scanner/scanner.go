@@ -518,10 +518,14 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
-		pd := s.probeDone(probes[o.Index], &o, red) // observe.go
+		var issues [2][]judge.Issue
+		if !o.NotSent {
+			issues = s.outcomeIssues(probes[o.Index], &o, red)
+		}
+		pd := s.probeDone(probes[o.Index], &o, red, issues) // observe.go
 		mu.Lock()
 		var ev *Evidence
-		if !o.NotSent && !s.mayFind(probes[o.Index], &o, red) {
+		if !o.NotSent && !mayFind(issues) {
 			e := red.evidence(&o, CellExcerpt)
 			ev = &e
 			compact(&o)
@@ -611,27 +615,33 @@ func (s *Scanner) unreachable(err error) error {
 	return &RunError{Msg: fmt.Sprintf("target %q is unreachable: %v; start the API, or fix target in %s (or pass --target)", s.base.String(), err, s.cfg.File)}
 }
 
-// mayFind says whether probe p's outcome o could raise a finding, whatever
-// the other probes find: the judge is asked with the object seen and not
-// (a lost session only turns refusals into skipped cells, which raise
-// nothing).
-func (s *Scanner) mayFind(p *Probe, o *engine.Observation, red *redaction) bool {
+// outcomeIssues is what the judge raises for probe p's outcome o with
+// its object not seen (index 0) and seen (index 1): which of the two
+// applies is known only once every probe is in, so what both raise is
+// raised whatever the others find, and what neither raises never is.
+// Safe for concurrent use: it reads only the scanner's compiled,
+// read-only state and red's URL masking, which keeps no state.
+func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction) [2][]judge.Issue {
 	resp := toResponse(o, "")
 	resp.Location = red.url(resp.Location)
 	rel := p.Relation()
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
-	for _, seen := range []bool{false, true} {
+	var out [2][]judge.Issue
+	for i, seen := range []bool{false, true} {
 		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
-		if _, issues := judge.Judge(judge.Case{
+		_, out[i] = judge.Judge(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
-		}); len(issues) > 0 {
-			return true
-		}
+		})
 	}
-	return false
+	return out
 }
+
+// mayFind says whether an outcome judged so (outcomeIssues) could raise a
+// finding, whatever the other probes find (a lost session only turns
+// refusals into skipped cells, which raise nothing).
+func mayFind(issues [2][]judge.Issue) bool { return len(issues[0]) > 0 || len(issues[1]) > 0 }
 
 // compact cuts an observation whose evidence is built to what toResponse
 // and the cell read.
