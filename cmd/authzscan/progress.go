@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -347,9 +346,8 @@ func (w *watcher) end(res *scanner.Result) {
 	}
 }
 
-// watcher returns the watcher of a scan writing to stderr. Colour follows the matrix's rules: a
-// terminal, no --no-color, no NO_COLOR.
+// watcher returns the watcher of a scan writing to stderr. Colour follows
+// the matrix's rules (colorOn).
 func (f *scanFlags) watcher(stderr io.Writer) *watcher {
-	tty := isTerminal(stderr)
-	return newWatcher(stderr, f.watch, tty, tty && !f.noColor && os.Getenv("NO_COLOR") == "")
+	return newWatcher(stderr, f.watch, isTerminal(stderr), f.colorOn(stderr))
 }

@@ -171,7 +171,7 @@ func (f *scanFlags) outputs(stdout io.Writer) ([]reports.Format, FailOn, error) 
 	if err != nil {
 		return nil, "", usageError(err)
 	}
-	color := !f.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(stdout)
+	color := f.colorOn(stdout)
 	var formats []reports.Format
 	seen := map[string]bool{}
 	for _, name := range f.formats {
@@ -188,6 +188,12 @@ func (f *scanFlags) outputs(stdout io.Writer) ([]reports.Format, FailOn, error) 
 		}
 	}
 	return formats, failOn, nil
+}
+
+// colorOn says whether what is written to w may be coloured: w is a
+// terminal, and neither --no-color nor NO_COLOR is set.
+func (f *scanFlags) colorOn(w io.Writer) bool {
+	return !f.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(w)
 }
 
 func isTerminal(w io.Writer) bool {
