@@ -126,8 +126,8 @@ func (c *checker) maybeRun(ctx context.Context, p *Profile, doer Doer, base *url
 		p.life.alive(start)
 		return
 	}
-	if ctx.Err() != nil {
-		return // interrupted: nothing learned
+	if ctx.Err() != nil || throttled(err) {
+		return // interrupted or throttled: nothing learned of the session
 	}
 	if !p.Renewable() {
 		p.life.lose(c.describe(status, err, "the profile's credentials cannot be renewed"))
@@ -155,7 +155,7 @@ func (c *checker) maybeRun(ctx context.Context, p *Profile, doer Doer, base *url
 			p.life.alive(start)
 			return
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || throttled(err) {
 			return
 		}
 		if own || force {
@@ -186,6 +186,9 @@ func (c *checker) verify(ctx context.Context, p *Profile, doer Doer, base *url.U
 }
 
 func (c *checker) describe(status int, err error, hint string) string {
+	if throttled(err) {
+		return fmt.Sprintf("check %s %v", c.at, err)
+	}
 	if err != nil {
 		return fmt.Sprintf("check %s failed: %v; %s", c.at, err, hint)
 	}
@@ -232,6 +235,9 @@ func (c *checker) request(ctx context.Context, base *url.URL) (*http.Request, er
 // status; errors are redacted.
 func (c *checker) send(p *Profile, doer Doer, req *http.Request) (int, error) {
 	resp, err := doer.Do(req)
+	if throttled(err) {
+		return 0, err // holds no secret
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%s", p.redact(err.Error()))
 	}

@@ -1,6 +1,10 @@
 package profiles
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
 
 // ConfigError is one problem in the config file, located by file and line.
 // Its text reads "FILE:LINE: PATH: MSG", for example
@@ -32,4 +36,41 @@ func (e *ConfigError) Error() string {
 		return loc + ": " + e.Msg
 	}
 	return loc + ": " + e.Path + ": " + e.Msg
+}
+
+// ThrottledError is what a Doer returns when the target still refused a
+// request for rate reasons — 429 Too Many Requests, or 503 Service
+// Unavailable — after the scan's retries, each sent after the pause the
+// target asked for. It says nothing of the profile's credentials: a login
+// or check that meets it says so instead of "check the credentials", and
+// a renewal that meets it does not lose the session (the next probe
+// tries again).
+type ThrottledError struct {
+	// Status is the last answer's, 429 or 503; Retries how many times the
+	// request was sent again.
+	Status  int
+	Retries int
+}
+
+// Error reads as the rest of a sentence that starts with the request:
+// "POST /login answered 429 Too Many Requests after 3 retries, …".
+func (e *ThrottledError) Error() string {
+	why := "the target is limiting the scan's rate"
+	next := "raise scan.retries"
+	if e.Status == http.StatusServiceUnavailable {
+		why = "the target is overloaded or in maintenance"
+		next = "scan later"
+	}
+	retries := "1 retry"
+	if e.Retries != 1 {
+		retries = fmt.Sprintf("%d retries", e.Retries)
+	}
+	return fmt.Sprintf("answered %d %s after %s, each after the pause it asked for: %s, not refusing the credentials; lower --rate (or scan.rate), or %s",
+		e.Status, http.StatusText(e.Status), retries, why, next)
+}
+
+// throttled reports whether err is, or wraps, a *ThrottledError.
+func throttled(err error) bool {
+	var t *ThrottledError
+	return errors.As(err, &t)
 }

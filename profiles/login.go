@@ -300,6 +300,9 @@ func (l *loginFlow) send(ctx context.Context, doer Doer, base *url.URL, s *step,
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	resp, err := doer.Do(req)
+	if throttled(err) {
+		return nil, nil, &LoginError{Profile: l.profile, Step: s.name, Msg: fmt.Sprintf("%s %v", s.at, err), Err: err}
+	}
 	if err != nil {
 		return nil, nil, &LoginError{Profile: l.profile, Step: s.name, Msg: l.redactor.Redact(fmt.Sprintf("%s failed: %v", s.at, err)), Err: err}
 	}

@@ -117,8 +117,11 @@ func (o *oauth2Flow) passwordToken(ctx context.Context) (*oauth2.Token, error) {
 // credentials).
 func (o *oauth2Flow) explain(err error) error {
 	var re *oauth2.RetrieveError
+	var th *ThrottledError
 	msg := ""
-	if errors.As(err, &re) {
+	if errors.As(err, &th) {
+		msg = fmt.Sprintf("the token endpoint %s %v", o.tokenURL, th)
+	} else if errors.As(err, &re) {
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode

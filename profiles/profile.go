@@ -230,7 +230,8 @@ func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
 // called, after req was sent: the retry is the first to use the fresh
 // credential. A refusal of that retry is a real one; a refusal of a retry
 // that used another worker's renewal may be worth renewing again. A
-// renewal that fails loses the session.
+// renewal that fails loses the session, unless the target refused it for
+// rate reasons (a *ThrottledError): then only this request goes without.
 func (p *Profile) RenewFor(ctx context.Context, doer Doer, base *url.URL, generation uint64, force bool, req *http.Request) (gen uint64, own bool, release func(), err error) {
 	ss := p.auth.session
 	if ss == nil {
@@ -244,7 +245,9 @@ func (p *Profile) RenewFor(ctx context.Context, doer Doer, base *url.URL, genera
 	gen, own, release, err = ss.renewHold(ctx, doer, base, generation, force, req)
 	if err != nil {
 		release()
-		p.life.lose(err.Error())
+		if !throttled(err) {
+			p.life.lose(err.Error())
+		}
 		return gen, own, func() {}, err
 	}
 	return gen, own, release, nil
@@ -295,7 +298,8 @@ func (p *Profile) Start(ctx context.Context, doer Doer, base *url.URL) error {
 // Renew obtains a fresh credential after a request that used generation
 // was refused as logged out. Concurrent callers that saw the same
 // generation share one renewal: the first renews, the others wait for it.
-// A renewal that fails loses the session: the profile's later probes are
+// A renewal that fails loses the session (unless the target refused it
+// for rate reasons, a *ThrottledError): the profile's later probes are
 // not sent. It does nothing for static credentials.
 func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generation uint64) error {
 	ss := p.auth.session
@@ -306,7 +310,9 @@ func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generatio
 		return err
 	}
 	if err := ss.renew(ctx, doer, base, generation); err != nil {
-		p.life.lose(err.Error())
+		if !throttled(err) {
+			p.life.lose(err.Error())
+		}
 		return err
 	}
 	return nil

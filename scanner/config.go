@@ -19,6 +19,7 @@ import (
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/judge"
 	"github.com/authzscan/authzscan/scanner/policy"
+	"github.com/authzscan/authzscan/scanner/retry"
 )
 
 // Defaults of the `scan` block. Flags override the file, the file
@@ -36,8 +37,13 @@ const (
 	DefaultTimeout = 10 * time.Second
 	// DefaultMaxBody is how many bytes of a response body are read: 1 MiB.
 	DefaultMaxBody = 1 << 20
-	// DefaultRetries is how many times a 429 or 503 is retried.
+	// DefaultRetries is how many times one request is sent again after a
+	// 429, a 503 or a fault (package retry says which).
 	DefaultRetries = 3
+	// DefaultDownAfter and DefaultDownErrors stop the scan as "target
+	// down" once every request for 30 s, and at least 10 in a row, failed.
+	DefaultDownAfter  = retry.DefaultDownAfter
+	DefaultDownErrors = retry.DefaultDownErrors
 	// DefaultMaxRetryWait caps a pause asked for by Retry-After.
 	DefaultMaxRetryWait = 60 * time.Second
 	// ProjectURL is named in the default User-Agent so that whoever reads
@@ -151,8 +157,18 @@ type Scan struct {
 	Exclude []policy.Rule
 	// MaxBody is how many bytes of each response body are read.
 	MaxBody int64
-	// Retries is how many times a 429 or 503 is retried.
+	// Retries is how many times one request is sent again after a 429, a
+	// 503 or a fault (a refused or broken connection; a 502 or 504 of an
+	// idempotent request).
 	Retries int
+	// MaxDuration is the scan's time box, 0 for none: when it runs out the
+	// scan stops like an interrupt and the report is incomplete.
+	MaxDuration time.Duration
+	// DownAfter and DownErrors stop the scan when the target is down:
+	// every request for DownAfter, and at least DownErrors in a row,
+	// failed (no answer, or a 5xx). DownAfter 0 never stops.
+	DownAfter  time.Duration
+	DownErrors int
 	// MaxRequests is the scan's budget of HTTP requests — probes, retries,
 	// logins, checks and token requests alike; 0 means no budget. When it
 	// is spent the scan stops: the probes not sent are skipped cells and
@@ -221,7 +237,8 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	}
 	w := &walker{file: file}
 	root := doc.Content[0]
-	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries}
+	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries,
+		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors}
 	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
 	present := map[string]bool{}
 	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -750,7 +767,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_requests", "insecure", "ca_file", "user_agent"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -795,6 +812,18 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 		case "retries":
 			if i, ok := w.integer(v, p); ok {
 				s.Retries = i
+			}
+		case "max_duration":
+			if d, ok := w.duration(v, p); ok {
+				s.MaxDuration = d
+			}
+		case "down_after":
+			if d, ok := w.duration(v, p); ok {
+				s.DownAfter = d
+			}
+		case "down_errors":
+			if i, ok := w.integer(v, p); ok {
+				s.DownErrors = i
 			}
 		case "max_requests":
 			if i, ok := w.integer(v, p); ok {
@@ -944,6 +973,15 @@ func (c *Config) Validate() error {
 	}
 	if s.Retries < 0 || s.Retries > 20 {
 		fail(s.Line, "scan.retries", "retries %d must be between 0 and 20", s.Retries)
+	}
+	if s.MaxDuration < 0 {
+		fail(s.Line, "scan.max_duration", "max_duration %v is negative; give the scan's time box, for example 30m, or 0 for none", s.MaxDuration)
+	}
+	if s.DownAfter < 0 {
+		fail(s.Line, "scan.down_after", "down_after %v is negative; give how long every request must fail before the scan stops, for example 30s, or 0 to never stop", s.DownAfter)
+	}
+	if s.DownErrors < 1 {
+		fail(s.Line, "scan.down_errors", "down_errors %d must be at least 1", s.DownErrors)
 	}
 	if s.MaxRequests < 0 {
 		fail(s.Line, "scan.max_requests", "max_requests %d is negative; give the most requests the scan may send, or 0 for no limit", s.MaxRequests)

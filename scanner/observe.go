@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -40,6 +41,11 @@ type ProbeDone struct {
 	Renewed  bool
 	// Duration is the last attempt's time.
 	Duration time.Duration
+	// Rate is the rate the scan is paced at now, in requests per second
+	// (0: no limit); Slowed says it is below scan.rate because the target
+	// answered 429 or 503 (it grows back as the target lets it).
+	Rate   float64
+	Slowed bool
 	// Likely lists the finding kinds this outcome raises on its own,
 	// whatever the other probes find: the judge is asked with the object
 	// seen and not seen, and only kinds raised both ways are kept. It is
@@ -104,14 +110,18 @@ func (s *Scanner) startDoer(d profiles.Doer, p *profiles.Profile) profiles.Doer 
 // probeDone builds the observer's event for probe p's outcome o, judged
 // as outcomeIssues says, before Run compacts o; nil without an observer.
 // Safe for concurrent use, as outcomeIssues.
-func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, issues [2][]judge.Issue) *ProbeDone {
+func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, issues [2][]judge.Issue, eng *engine.Engine) *ProbeDone {
 	if s.opts.observer == nil {
 		return nil
+	}
+	rate, slowed := eng.EffectiveRate()
+	if math.IsInf(rate, 1) {
+		rate = 0
 	}
 	ev := &ProbeDone{
 		Operation: p.Op.OperationID, Profile: p.Caller.Name, Object: p.Object,
 		Method: o.Method, URL: red.url(o.URL), Status: o.Status, Err: red.red.Redact(o.Err), NotSent: o.NotSent,
-		Attempts: o.Attempts, Renewed: o.Renewed, Duration: o.Duration,
+		Attempts: o.Attempts, Renewed: o.Renewed, Duration: o.Duration, Rate: rate, Slowed: slowed,
 	}
 	if ev.Method == "" {
 		ev.Method = p.Op.Method

@@ -255,7 +255,33 @@ type Summary struct {
 	Operations OperationCounts `json:"operations"`
 	// DurationSeconds is the scan's wall time.
 	DurationSeconds float64 `json:"duration_seconds"`
+	// Rate is the request rate the scan ran at: the configured ceiling
+	// and how far the target's 429 and 503 answers slowed it.
+	Rate RateSummary `json:"rate"`
 }
+
+// RateSummary is the scan's request rate, in requests per second; 0 means
+// no limit. The scan slows down when the target answers 429 or 503 and
+// speeds up again toward Configured, never above it.
+type RateSummary struct {
+	// Configured is scan.rate (--rate): the ceiling.
+	Configured float64 `json:"configured"`
+	// Effective is the rate the scan was paced at when it ended; Slowest
+	// the lowest it went. Both equal Configured when the target never
+	// pushed back.
+	Effective float64 `json:"effective"`
+	Slowest   float64 `json:"slowest"`
+	// Achieved is Requests divided by the scan's wall time, pauses and
+	// logins included.
+	Achieved float64 `json:"achieved"`
+	// Throttled counts the 429 and 503 answers; Slowdowns the times they
+	// lowered the rate (at most once per round of requests in flight).
+	Throttled int `json:"throttled"`
+	Slowdowns int `json:"slowdowns"`
+}
+
+// Slowed reports whether the target's answers slowed the scan down.
+func (r RateSummary) Slowed() bool { return r.Slowdowns > 0 }
 
 // BaselineCounts compares a scan with its baseline.
 type BaselineCounts struct {

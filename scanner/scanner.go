@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/pacing"
 	"github.com/authzscan/authzscan/scanner/policy"
 	"github.com/authzscan/authzscan/scanner/spec"
 )
@@ -437,20 +439,47 @@ func (s *Scanner) ProbeCurl(p *Probe) (string, error) {
 	return Curl(req.Method, r.curlURL(req.URL.String()), r.curlHeaders(req.Header), p.Request.Body, s.set.Redactor()), nil
 }
 
-// RunError is a scan that could not start or go on: the target is
-// unreachable or a profile could not log in.
+// RunError is a scan that could not start: the target is unreachable or
+// a profile could not log in for a reason of the config (credentials, a
+// capture, a check).
 type RunError struct{ Msg string }
 
 func (e *RunError) Error() string { return e.Msg }
 
-// Run sends the plan and judges it. It returns a complete Result, or a
-// partial one with ErrIncomplete when ctx was cancelled, or a *RunError
-// and no Result when the scan could not start.
+// Reasons a scan stopped early, each returned (wrapped with the details)
+// with a partial Result; all wrap ErrIncomplete.
+var (
+	// ErrInterrupted: the context was cancelled (Ctrl-C, SIGTERM).
+	ErrInterrupted = fmt.Errorf("%w: interrupted", ErrIncomplete)
+	// ErrTimeBox: scan.max_duration (--max-duration) ran out.
+	ErrTimeBox = fmt.Errorf("%w: the time box ran out", ErrIncomplete)
+	// ErrTargetDown: every request failed for scan.down_after.
+	ErrTargetDown = fmt.Errorf("%w: the target is down", ErrIncomplete)
+	// ErrThrottled: a profile could not log in before the first probe
+	// because the target kept answering 429 or 503 after the retries.
+	ErrThrottled = fmt.Errorf("%w: the target refused the logins for rate reasons", ErrIncomplete)
+)
+
+// errTimeBox is the cause of the time box's context.
+var errTimeBox = errors.New("max_duration ran out")
+
+// Run sends the plan and judges it. It returns a complete Result; or a
+// partial one, every unsent probe a skipped cell with its reason, with an
+// error wrapping ErrIncomplete (ErrInterrupted, ErrTimeBox, ErrTargetDown,
+// ErrThrottled, ErrBudgetReached) when the scan stopped early; or a
+// *RunError and no Result when the scan could not start.
 func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if s.opts.mode == profiles.ModePlan {
 		return nil, errors.New("scanner: this Scanner was made with ForPlan and cannot run")
 	}
 	started := time.Now()
+	interrupt := ctx
+	if d := s.cfg.Scan.MaxDuration; d > 0 {
+		// The time box stops the scan like an interrupt.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, errTimeBox)
+		defer cancel()
+	}
 	eng := engine.New(engine.Config{
 		Base:          s.base,
 		ExtraOrigins:  s.set.Origins(),
@@ -462,6 +491,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		Excerpt:       FindingExcerpt,
 		Retries:       s.cfg.Scan.Retries,
 		MaxRetryWait:  DefaultMaxRetryWait,
+		DownAfter:     s.cfg.Scan.DownAfter,
+		DownErrors:    s.cfg.Scan.DownErrors,
 		BodyDeny:      s.bodyDeny,
 		LoginRedirect: s.deny.Redirect,
 		UserAgent:     s.UserAgent(),
@@ -473,17 +504,28 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		return nil, s.unreachable(err)
 	}
 	// Verify every profile before the first probe, and report every
-	// problem at once.
+	// problem of the config at once. A login the target refused for rate
+	// reasons after the retries, a target found down, the time box or an
+	// interrupt stop the scan instead: its report says why.
 	var problems []string
+	throttledLogin := ""
 	for _, p := range s.set.Profiles() {
-		if eng.BudgetSpent() {
+		if eng.BudgetSpent() || ctx.Err() != nil {
 			break
 		}
-		if err := p.Start(ctx, s.startDoer(eng, p), s.base); err != nil && !eng.BudgetSpent() {
-			problems = append(problems, fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line))
+		err := p.Start(ctx, s.startDoer(eng, p), s.base)
+		if err == nil || eng.BudgetSpent() || ctx.Err() != nil || eng.Down() != "" {
+			continue
 		}
+		msg := fmt.Sprintf("%s (profiles.%s, %s line %d)", s.set.Redactor().Redact(err.Error()), p.Name, s.cfg.File, p.Line)
+		var th *profiles.ThrottledError
+		if errors.As(err, &th) {
+			throttledLogin = msg
+			break
+		}
+		problems = append(problems, msg)
 	}
-	if len(problems) > 0 {
+	if len(problems) > 0 && throttledLogin == "" && ctx.Err() == nil && eng.Down() == "" {
 		return nil, &RunError{Msg: strings.Join(problems, "\n")}
 	}
 	probes := s.plan.Probes
@@ -491,8 +533,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	// the ones in flight finish.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	if eng.BudgetSpent() {
-		stopRun() // the logins and checks spent it all
+	if eng.BudgetSpent() || throttledLogin != "" {
+		stopRun() // the logins and checks spent it all, or were refused
 	}
 	obs := make([]*engine.Observation, len(probes))
 	stages := s.plan.Stages()
@@ -522,7 +564,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if !o.NotSent {
 			issues = s.outcomeIssues(probes[o.Index], &o, red)
 		}
-		pd := s.probeDone(probes[o.Index], &o, red, issues) // observe.go
+		pd := s.probeDone(probes[o.Index], &o, red, issues, eng) // observe.go
 		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
@@ -541,17 +583,19 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		}
 		s.notify(pd, n, len(probes))
 	})
-	budget := ctx.Err() == nil && eng.BudgetSpent()
-	notSent := "not sent: the scan was interrupted"
-	if budget {
-		notSent = BudgetReason
+	stop := s.stopReason(interrupt, ctx, eng, throttledLogin)
+	if stop != nil && stop.cell != "" {
 		for _, o := range obs {
-			// Probes refused by the budget, or cut while waiting for their
-			// turn when it stopped the scan.
+			// Probes refused when the scan stopped, or cut while waiting
+			// for their turn.
 			if o != nil && o.NotSent {
-				o.Err = BudgetReason
+				o.Err = stop.cell
 			}
 		}
+	}
+	notSent := "not sent: the scan was interrupted"
+	if stop != nil && stop.cell != "" {
+		notSent = stop.cell
 	}
 	res := s.assemble(obs, cellEv, spill, red, started, notSent)
 	res.spill = spill
@@ -564,25 +608,98 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	res.Started, res.Finished = started.UTC(), time.Now().UTC()
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
-	switch {
-	case ctx.Err() != nil:
-		res.Complete = false
-		res.Incomplete = "interrupted: probes not sent are reported as skipped"
-		return res, ErrIncomplete
-	case budget:
-		skipped := 0
-		for _, c := range res.Cells {
-			if c.Reason == BudgetReason {
-				skipped++
-			}
-		}
-		res.Complete = false
-		res.Incomplete = fmt.Sprintf("request budget reached: %d requests sent (max_requests %d); %d of %d probes were not sent and are reported as skipped; raise --max-requests (or scan.max_requests in %s), or 0 for no limit, to scan everything",
-			res.Summary.Requests, s.cfg.Scan.MaxRequests, skipped, len(probes), s.cfg.File)
-		res.Warnings = append(res.Warnings, res.Incomplete)
-		return res, ErrBudgetReached
+	res.Summary.Rate = rateSummary(eng.Rate(), res.Summary.Requests, res.Summary.DurationSeconds)
+	if res.Summary.Rate.Slowed() {
+		res.Warnings = append(res.Warnings, slowedWarning(res.Summary.Rate, s.cfg.File))
 	}
-	return res, nil
+	if stop == nil {
+		return res, nil
+	}
+	skipped := 0
+	for _, c := range res.Cells {
+		if c.Observed == judge.Skipped {
+			skipped++
+		}
+	}
+	res.Complete = false
+	res.Incomplete = stop.incomplete(skipped, len(probes))
+	if stop.err != ErrInterrupted {
+		res.Warnings = append(res.Warnings, res.Incomplete)
+	}
+	return res, stop.err
+}
+
+// stopped is why a scan stopped early: the error Run returns, the reason
+// of every cell left unsent ("" keeps the engine's), and what the report
+// says of it given how many of the probes were skipped.
+type stopped struct {
+	err        error
+	cell       string
+	incomplete func(skipped, probes int) string
+}
+
+// stopReason says why the scan stopped early, nil when it did not:
+// interrupt is the caller's context, ctx the one with the time box.
+func (s *Scanner) stopReason(interrupt, ctx context.Context, eng *engine.Engine, throttledLogin string) *stopped {
+	file := s.cfg.File
+	switch {
+	case interrupt.Err() != nil:
+		return &stopped{err: ErrInterrupted, incomplete: func(int, int) string {
+			return "interrupted: probes not sent are reported as skipped"
+		}}
+	case errors.Is(context.Cause(ctx), errTimeBox):
+		d := s.cfg.Scan.MaxDuration
+		return &stopped{err: ErrTimeBox, cell: fmt.Sprintf("not sent: the time box ran out (max_duration %s)", d),
+			incomplete: func(skipped, probes int) string {
+				return fmt.Sprintf("time box reached: the scan stopped after max_duration %s; %d of %d probes were not sent and are reported as skipped; raise --max-duration (or scan.max_duration in %s), or 0 for no limit, to scan everything",
+					d, skipped, probes, file)
+			}}
+	case eng.Down() != "":
+		why := eng.Down()
+		return &stopped{err: fmt.Errorf("%w: %s", ErrTargetDown, why), cell: "not sent: the target is down",
+			incomplete: func(skipped, probes int) string {
+				return fmt.Sprintf("target down: %s; the scan stopped and %d of %d probes were not sent (reported as skipped); check that the API is up and scan again, or raise scan.down_after in %s (0: never stop)",
+					why, skipped, probes, file)
+			}}
+	case throttledLogin != "":
+		return &stopped{err: fmt.Errorf("%w: %s", ErrThrottled, throttledLogin), cell: "not sent: the target refused a login for rate reasons",
+			incomplete: func(skipped, probes int) string {
+				return fmt.Sprintf("the target refused a login for rate reasons: %s; none of the %d probes was sent", throttledLogin, probes)
+			}}
+	case eng.BudgetSpent():
+		return &stopped{err: ErrBudgetReached, cell: BudgetReason, incomplete: func(skipped, probes int) string {
+			return fmt.Sprintf("request budget reached: %d requests sent (max_requests %d); %d of %d probes were not sent and are reported as skipped; raise --max-requests (or scan.max_requests in %s), or 0 for no limit, to scan everything",
+				eng.Requests(), s.cfg.Scan.MaxRequests, skipped, probes, file)
+		}}
+	}
+	return nil
+}
+
+// rateSummary is the report's view of the engine's rate: +Inf (no limit)
+// shows as 0.
+func rateSummary(st pacing.Stats, requests int, seconds float64) RateSummary {
+	finite := func(r float64) float64 {
+		if math.IsInf(r, 1) {
+			return 0
+		}
+		return math.Round(r*100) / 100
+	}
+	r := RateSummary{Configured: finite(st.Ceiling), Effective: finite(st.Rate), Slowest: finite(st.Slowest), Throttled: st.Throttles, Slowdowns: st.Slowdowns}
+	if seconds > 0 {
+		r.Achieved = math.Round(float64(requests)/seconds*100) / 100
+	}
+	return r
+}
+
+// slowedWarning says how far the target's 429 and 503 answers slowed the
+// scan.
+func slowedWarning(r RateSummary, file string) string {
+	ceiling := "no limit"
+	if r.Configured > 0 {
+		ceiling = fmt.Sprintf("%g requests/s", r.Configured)
+	}
+	return fmt.Sprintf("the target answered 429 or 503 %d times: the scan slowed down %d times, to %g requests/s at the slowest and %g at the end (scan.rate: %s); to spare the pauses, set --rate (or scan.rate in %s) near what the target allows",
+		r.Throttled, r.Slowdowns, r.Slowest, r.Effective, ceiling, file)
 }
 
 // IsCertificateError says whether err is a failed verification of a

@@ -71,9 +71,13 @@ type watcher struct {
 	total int
 	done  int
 	kinds map[scanner.Kind]int
-	start time.Time
-	stop  chan struct{}
-	ended chan struct{}
+	// rate is the scan's pacing now, requests per second (0: no limit);
+	// slowed says the target's 429 or 503 answers lowered it.
+	rate   float64
+	slowed bool
+	start  time.Time
+	stop   chan struct{}
+	ended  chan struct{}
 }
 
 // newWatcher returns the watcher of a scan writing to stderr; tty says
@@ -123,11 +127,11 @@ func (w *watcher) redraw() {
 	_, _ = io.WriteString(w.out, w.bar.String())
 }
 
-// begin starts showing a scan of total probes; target is the redacted
-// base URL, for the log.
-func (w *watcher) begin(total int, target string) {
+// begin starts showing a scan of total probes paced at rate requests per
+// second (0: no limit); target is the redacted base URL, for the log.
+func (w *watcher) begin(total int, target string, rate float64) {
 	w.mu.Lock()
-	w.total, w.start = total, time.Now()
+	w.total, w.start, w.rate = total, time.Now(), rate
 	switch {
 	case w.flags.quiet || total == 0:
 	case w.tty:
@@ -158,7 +162,7 @@ func (w *watcher) newBar(total int) *progressbar.ProgressBar {
 		progressbar.OptionSetItsString("probes"),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionShowDescriptionAtLineEnd(),
-		progressbar.OptionSetDescription(w.findings()),
+		progressbar.OptionSetDescription(w.describe()),
 		progressbar.OptionThrottle(100*time.Millisecond),
 	)
 }
@@ -175,12 +179,18 @@ func (w *watcher) observe(ev scanner.ProbeDone) {
 	if ev.Done > w.done {
 		w.done = ev.Done // events may arrive out of order
 	}
+	if w.slowed != ev.Slowed || w.rate != ev.Rate {
+		w.slowed, w.rate = ev.Slowed, ev.Rate
+		if w.bar != nil {
+			w.bar.Describe(w.describe())
+		}
+	}
 	for _, k := range ev.Likely {
 		w.kinds[k]++
 	}
 	if w.bar != nil {
 		if len(ev.Likely) > 0 {
-			w.bar.Describe(w.findings())
+			w.bar.Describe(w.describe())
 		}
 		_ = w.bar.Set(w.done)
 	}
@@ -222,6 +232,26 @@ func (w *watcher) logProbe(ev scanner.ProbeDone) {
 		attrs = append(attrs, "error", ev.Err)
 	}
 	w.log.Info("request", attrs...)
+}
+
+// describe is the bar's description: the findings so far and, when the
+// target slowed the scan, its rate now; w.mu is held.
+func (w *watcher) describe() string {
+	if !w.slowed {
+		return w.findings()
+	}
+	return w.findings() + "; " + w.pacing()
+}
+
+// pacing says the rate the scan is paced at; w.mu is held.
+func (w *watcher) pacing() string {
+	switch {
+	case w.slowed:
+		return fmt.Sprintf("rate slowed to %.1f/s by 429/503 answers", w.rate)
+	case w.rate > 0:
+		return fmt.Sprintf("rate limit %g/s", w.rate)
+	}
+	return "no rate limit"
 }
 
 // findings says the provisional finding counts by kind; w.mu is held.
@@ -284,7 +314,7 @@ func (w *watcher) progress(final bool) {
 		case rate > 0:
 			fmt.Fprintf(&b, ", ETA %s", roughly(eta))
 		}
-		fmt.Fprintf(&b, "; %s\n", w.findings())
+		fmt.Fprintf(&b, ", %s; %s\n", w.pacing(), w.findings())
 		_, _ = io.WriteString(w.out, b.String())
 		w.mu.Unlock()
 		return
@@ -293,8 +323,9 @@ func (w *watcher) progress(final bool) {
 	for k, n := range w.kinds {
 		kinds[string(k)] = n
 	}
+	limit, slowed := w.rate, w.slowed
 	w.mu.Unlock()
-	attrs := []any{"done", done, "total", total, "probes_per_s", round2(rate)}
+	attrs := []any{"done", done, "total", total, "probes_per_s", round2(rate), "rate_limit_per_s", round2(limit), "rate_slowed", slowed}
 	switch {
 	case final:
 		attrs = append(attrs, "elapsed_s", round2(elapsed.Seconds()))

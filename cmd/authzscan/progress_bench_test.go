@@ -32,7 +32,7 @@ func BenchmarkWatcher(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			tc.flags.interval = time.Hour
 			w := newWatcher(io.Discard, tc.flags, tc.tty, false)
-			w.begin(b.N+1, "http://127.0.0.1:8080")
+			w.begin(b.N+1, "http://127.0.0.1:8080", 10)
 			b.ResetTimer()
 			for i := range b.N {
 				ev.Done, ev.Total = i+1, b.N+1

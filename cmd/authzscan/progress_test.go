@@ -284,7 +284,7 @@ func TestWatcherConcurrent(t *testing.T) {
 	for _, tty := range []bool{true, false} {
 		var buf bytes.Buffer
 		w := newWatcher(&buf, watchFlags{verbose: true, logFormat: "json", interval: time.Millisecond}, tty, tty)
-		w.begin(workers*each, "http://127.0.0.1:1")
+		w.begin(workers*each, "http://127.0.0.1:1", 10)
 		var done atomic.Int64
 		var wg sync.WaitGroup
 		for range workers {
@@ -334,7 +334,7 @@ func TestWatcherConcurrent(t *testing.T) {
 func TestBarSurvivesLateMessage(t *testing.T) {
 	var buf bytes.Buffer
 	w := newWatcher(&buf, watchFlags{logFormat: "text", interval: time.Hour}, true, false)
-	w.begin(2, "http://127.0.0.1:1")
+	w.begin(2, "http://127.0.0.1:1", 10)
 	w.observe(scanner.ProbeDone{Done: 1, Total: 2})
 	w.observe(scanner.ProbeDone{Done: 2, Total: 2})
 	fmt.Fprintln(w.writer(), "late message")

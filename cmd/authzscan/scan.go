@@ -42,6 +42,7 @@ type scanFlags struct {
 	noColor     bool
 	baseline    string
 	maxRequests int64
+	maxDuration time.Duration
 	insecure    bool
 	caFile      string
 	userAgent   string
@@ -63,6 +64,7 @@ func (f *scanFlags) bindOverrides(cmd *cobra.Command) {
 	fl.DurationVar(&f.timeout, "timeout", scanner.DefaultTimeout, "timeout of one request (overrides scan.timeout)")
 	fl.BoolVar(&f.unsafe, "unsafe", false, "also probe POST, PUT, PATCH and DELETE (overrides scan.unsafe)")
 	fl.Int64Var(&f.maxRequests, "max-requests", 0, "stop the scan cleanly after this many HTTP requests, logins and retries included; unsent probes are reported as skipped and the scan exits 3; 0 for no limit (overrides scan.max_requests)")
+	fl.DurationVar(&f.maxDuration, "max-duration", 0, "time box of the scan, for example 30m: when it runs out the scan stops like an interrupt, writes every report marked incomplete and exits 3; 0 for none (overrides scan.max_duration)")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the target's TLS certificate (prints a warning; prefer --ca-file) (overrides scan.insecure)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's, for a staging certificate (overrides scan.ca_file)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent of every request, so WAFs and logs can tell the scan apart (default \""+scanner.DefaultUserAgent("VERSION")+"\"; overrides scan.user_agent)")
@@ -141,6 +143,12 @@ func (f *scanFlags) apply(cmd *cobra.Command, cfg *scanner.Config) error {
 		}
 		cfg.Scan.MaxRequests = f.maxRequests
 	}
+	if changed("max-duration") {
+		if f.maxDuration < 0 {
+			return usageError(fmt.Errorf("--max-duration %s is negative; give the scan's time box, for example 30m, or 0 for none", f.maxDuration))
+		}
+		cfg.Scan.MaxDuration = f.maxDuration
+	}
 	if changed("insecure") {
 		cfg.Scan.Insecure = f.insecure
 	}
@@ -216,6 +224,8 @@ the access matrix and writes the reports to --out.`,
   authzscan scan -c authzscan.yaml --baseline last/report.json --fail-on new
   # a staging server with its own CA, at most 500 requests
   authzscan scan -c authzscan.yaml --ca-file staging-ca.pem --max-requests 500
+  # a nightly job that must end within 20 minutes, whatever the target does
+  authzscan scan -c authzscan.yaml --max-duration 20m
   # what would be sent, sending nothing (same as authzscan plan)
   authzscan scan -c authzscan.yaml --dry-run`,
 		Args: cobra.NoArgs,
@@ -272,14 +282,16 @@ func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup
 		case <-stopNotice:
 		}
 	}()
-	w.begin(len(s.Plan().Probes), s.Profiles().Redactor().Redact(s.Base().String()))
+	w.begin(len(s.Plan().Probes), s.Profiles().Redactor().Redact(s.Base().String()), cfg.Scan.Rate)
 	res, err := s.Run(ctx)
 	w.end(res)
 	if err != nil && !errors.Is(err, scanner.ErrIncomplete) {
 		return incompleteError(err)
 	}
 	defer res.Close() // the cells' evidence spill file
-	if errors.Is(err, scanner.ErrBudgetReached) {
+	if err != nil && !errors.Is(err, scanner.ErrInterrupted) {
+		// The budget, the time box, a target gone down, logins refused
+		// for rate reasons: one line says why, before the reports.
 		fmt.Fprintf(a.stderr, "authzscan: stopped: %s\n", res.Incomplete)
 	}
 	if old != nil {

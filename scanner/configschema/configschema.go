@@ -315,8 +315,14 @@ type Scan struct {
 	Exclude Strings `yaml:"exclude" jsonschema:"nullable"`
 	// How much of each response body is read: bytes, or a size such as 512KiB or 4MiB. Default 1MiB.
 	MaxBody Size `yaml:"max_body"`
-	// How many times a 429 or 503 is retried, 0 to 20. Default 3.
+	// How many times one request is sent again after a 429, a 503, a refused or broken connection, or a 502 or 504 of a GET, PUT or DELETE; 0 to 20. Default 3.
 	Retries int `yaml:"retries" jsonschema:"minimum=0,maximum=20"`
+	// The scan's time box: when it runs out the scan stops like an interrupt, writes every report marked incomplete and exits 3. A duration such as 30m; 0: none.
+	MaxDuration DurationOrZero `yaml:"max_duration"`
+	// Stop the scan as "target down" when every request has failed (no answer, or a 5xx) for this long. A duration; 0: never stop. Default 30s.
+	DownAfter DurationOrZero `yaml:"down_after"`
+	// ...and at least this many requests in a row failed. Default 10.
+	DownErrors int `yaml:"down_errors" jsonschema:"minimum=1"`
 	// The scan's budget of requests of every kind; when it is spent the scan stops, incomplete. 0: no budget.
 	MaxRequests int `yaml:"max_requests" jsonschema:"minimum=0"`
 	// Turn TLS certificate verification off. Anyone on the path can then read the credentials: prefer ca_file.
@@ -390,6 +396,17 @@ func (Duration) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
 		Description: "A duration such as 10s, 500ms or 1m30s, or a number of seconds.",
 		AnyOf:       []*jsonschema.Schema{{Type: "number", ExclusiveMinimum: "0"}, {Type: "string", Pattern: durationPattern}},
+	}
+}
+
+// DurationOrZero is a Duration where 0 means "none".
+type DurationOrZero string
+
+// JSONSchema is a number of seconds (0 allowed) or a duration string.
+func (DurationOrZero) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		Description: "A duration such as 30s, 10m or 1h30m, or a number of seconds; 0 for none.",
+		AnyOf:       []*jsonschema.Schema{{Type: "number", Minimum: "0"}, {Type: "string", Pattern: durationPattern}},
 	}
 }
 

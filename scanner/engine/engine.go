@@ -29,6 +29,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/retry"
 	"github.com/authzscan/authzscan/scanner/synth"
 )
 
@@ -85,10 +86,22 @@ type Config struct {
 	MaxBody int64
 	// Excerpt is how many body bytes an Observation keeps.
 	Excerpt int
-	// Retries is how many times a 429 or 503 is retried.
+	// Retries is how many times one request is sent again after a 429, a
+	// 503 or a fault (package retry says which).
 	Retries int
 	// MaxRetryWait caps one Retry-After pause.
 	MaxRetryWait time.Duration
+	// FaultBackoff is the first wait before a fault's retry, doubling up
+	// to MaxFaultBackoff; 0 means retry.DefaultFaultBackoff (and
+	// retry.DefaultMaxFaultBackoff).
+	FaultBackoff    time.Duration
+	MaxFaultBackoff time.Duration
+	// DownAfter and DownErrors take the target for down once every request
+	// for DownAfter, and at least DownErrors in a row, failed (no answer, or
+	// a 5xx): the scan then stops like an interrupt, and Down says why.
+	// DownAfter 0 never does.
+	DownAfter  time.Duration
+	DownErrors int
 	// BodyDeny, when set, marks a response whose body matches it.
 	BodyDeny *regexp.Regexp
 	// LoginRedirect matches the Location of a redirect to a login page: for
@@ -140,6 +153,9 @@ type Engine struct {
 
 	requests atomic.Int64
 	reserved atomic.Int64 // requests admitted under MaxRequests
+
+	// res is the policy every request follows: adaptive rate, health.
+	res resilience
 }
 
 // New returns an Engine for cfg.
@@ -180,7 +196,9 @@ func New(cfg Config) *Engine {
 	}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	client.Jar = nil
-	return &Engine{cfg: cfg, client: client, transport: made, limiter: rate.NewLimiter(limit, cfg.Burst), gate: make(chan struct{}, 1), epoch: time.Now()}
+	e := &Engine{cfg: cfg, client: client, transport: made, limiter: rate.NewLimiter(limit, cfg.Burst), gate: make(chan struct{}, 1), epoch: time.Now()}
+	e.initResilience()
+	return e
 }
 
 // Requests returns how many HTTP requests were sent so far.
@@ -195,15 +213,6 @@ func (e *Engine) BudgetSpent() bool {
 // ErrOffOrigin is returned for a request whose URL leaves the target's
 // origin.
 var ErrOffOrigin = errors.New("request leaves the target's origin")
-
-// Do sends req through the scan's limiter: the profiles package's logins
-// use it. The caller closes the body.
-func (e *Engine) Do(req *http.Request) (*http.Response, error) {
-	resp, _, err := e.send(req.Context(), req, e.newAttempt(req.Context()), nil)
-	return resp, err
-}
-
-var _ profiles.Doer = (*Engine)(nil)
 
 // notSentError is an error raised before a request left: refused by the
 // origin check, or interrupted while waiting for the pause or the limiter.
@@ -275,7 +284,16 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, w *wo
 		return nil, 0, &notSentError{fmt.Errorf("%w: %s://%s is not %s://%s", ErrOffOrigin, req.URL.Scheme, req.URL.Host, e.cfg.Base.Scheme, e.cfg.Base.Host)}
 	}
 	if err := e.acquire(wait); err != nil {
+		if e.res.stop.Err() != nil {
+			return nil, 0, e.downError()
+		}
 		return nil, 0, &notSentError{err}
+	}
+	if e.res.stop.Err() != nil {
+		return nil, 0, e.downError()
+	}
+	if e.cfg.Rate <= 0 {
+		e.res.meter.add(time.Now())
 	}
 	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max {
 		return nil, 0, &notSentError{fmt.Errorf("%w (--max-requests %d)", ErrBudget, max)}
@@ -454,7 +472,7 @@ func (e *Engine) acquire(ctx context.Context) error {
 // that stalls for a while would wake them all at once, a burst past rate
 // + burst in one second.
 func (e *Engine) token(ctx context.Context) error {
-	if e.cfg.Rate <= 0 {
+	if e.res.unlimited.Load() {
 		// No limit: the limiter would grant at once; only an interrupt
 		// stops the request, as it would in Wait.
 		return ctx.Err()
@@ -633,6 +651,9 @@ type Observation struct {
 // worker goroutines. When ctx is cancelled no new job starts; jobs in
 // flight finish. Run returns the indexes of the jobs it never started.
 func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)) (notStarted []int) {
+	// A target taken for down stops the scan like an interrupt.
+	ctx, stop := e.waitContext(ctx)
+	defer stop()
 	// Requests in flight outlive an interrupt by the grace period at most.
 	exchange, cancelExchange := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelExchange()
@@ -689,8 +710,9 @@ func appendIndexes(dst []int, jobs []Job) []int {
 	return dst
 }
 
-// probe sends one job: retries on 429/503, one renewal on 401 for a
-// renewable profile. wait bounds waiting for the limiter; the worker's
+// probe sends one job under the one policy (settle): retries after 429,
+// 503 and faults, one renewal on a logged-out answer for a renewable
+// profile. wait bounds waiting for the limiter, a pause or a backoff; the
 // worker w the request itself.
 func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 	obs := Observation{Index: j.Index, Start: time.Now()}
@@ -702,6 +724,7 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 	retries, renewals := 0, 0
 	renewing := false // the next attempt follows a logged-out answer
 	var seen uint64   // the generation that answer was for
+	last := ""        // what the last attempt got, for an interrupted retry
 	for {
 		ctx, a := w.next()
 		req, err := e.build(ctx, j.Request)
@@ -715,7 +738,10 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		if renewing {
 			gen, own, release, err = j.Profile.RenewFor(wait, e, e.cfg.Base, seen, renewals > 1, req)
 			if err != nil {
-				obs.Err = "session lost: " + err.Error()
+				obs.Err = "session not renewed: " + err.Error()
+				if j.Profile.Lost() != nil {
+					obs.Err = "session lost: " + err.Error()
+				}
 				return obs
 			}
 		} else if gen, err = j.Profile.Apply(req); err != nil {
@@ -734,34 +760,42 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 			obs.Duration = time.Since(start)
 			var notSent *notSentError
 			if errors.As(err, &notSent) {
-				switch {
-				case errors.Is(err, ErrOffOrigin):
-					obs.Err = "not sent: " + err.Error()
-				case errors.Is(err, ErrBudget):
-					obs.NotSent = true
-					obs.Err = "not sent: " + err.Error()
-				case obs.Attempts == 0:
-					obs.NotSent = true
-					obs.Err = "not sent: the scan was interrupted"
-				default:
-					obs.Err = fmt.Sprintf("interrupted while waiting to retry after %d", obs.Status)
-				}
+				e.notSent(&obs, err, last)
 				return obs
 			}
-			obs.Err = describeError(err, e.cfg.Timeout)
+			reason := describeError(err, e.cfg.Timeout)
+			d := e.settle(retry.Attempt{Method: req.Method, Failure: failureOf(err, writes), Retries: retries}, start, func() string { return reason })
+			if d.Retry {
+				retries++
+				last = reason
+				if serr := e.sleep(wait, d.Wait); serr != nil {
+					e.notSent(&obs, &notSentError{serr}, last)
+					return obs
+				}
+				continue
+			}
+			obs.Err = reason
+			if retries > 0 {
+				obs.Err += fmt.Sprintf(" (after %d retries)", retries)
+			}
 			return obs
 		}
 		status := resp.StatusCode
 		obs.Status = status
-		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			// The server asked the whole scan to slow down, whether or not
-			// this job retries.
-			e.pause(e.retryDelay(resp, retries+1))
-			if retries < e.cfg.Retries {
-				retries++
-				discard(resp)
-				continue
+		d := e.settle(retry.Attempt{Method: req.Method, Status: status, RetryAfter: resp.Header.Get("Retry-After"), Retries: retries}, start, statusText(status))
+		if d.Retry {
+			retries++
+			last = strconv.Itoa(status)
+			discard(resp)
+			if !d.PauseScan {
+				// The scan-wide pause is waited for by the next send; a
+				// fault's backoff is this request's own.
+				if serr := e.sleep(wait, d.Wait); serr != nil {
+					e.notSent(&obs, &notSentError{serr}, last)
+					return obs
+				}
 			}
+			continue
 		}
 		body := e.read(resp, &obs)
 		obs.Duration = time.Since(start)
@@ -778,10 +812,34 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 			obs.Excerpt, obs.ExcerptCut, obs.BodyBytes, obs.Truncated, obs.BodyDenied, obs.Err = nil, false, 0, false, false, ""
 			continue
 		}
-		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-			obs.Err = fmt.Sprintf("%d %s after %d retries", status, http.StatusText(status), retries)
+		if d.Throttled && d.GaveUp != "" {
+			obs.Err = d.GaveUp
 		}
 		return obs
+	}
+}
+
+// notSent fills obs for a request that did not leave: off the origin, past
+// the budget, or cut short by an interrupt or a target taken for down —
+// before its first attempt (not sent at all) or while waiting to retry
+// after last.
+func (e *Engine) notSent(obs *Observation, err error, last string) {
+	switch {
+	case errors.Is(err, ErrOffOrigin):
+		obs.Err = "not sent: " + err.Error()
+	case errors.Is(err, ErrBudget):
+		obs.NotSent = true
+		obs.Err = "not sent: " + err.Error()
+	case errors.Is(err, ErrTargetDown) && obs.Attempts == 0:
+		obs.NotSent = true
+		obs.Err = "not sent: " + err.Error()
+	case errors.Is(err, ErrTargetDown):
+		obs.Err = fmt.Sprintf("stopped while waiting to retry after %s: %v", last, err)
+	case obs.Attempts == 0:
+		obs.NotSent = true
+		obs.Err = "not sent: the scan was interrupted"
+	default:
+		obs.Err = fmt.Sprintf("interrupted while waiting to retry after %s", last)
 	}
 }
 
@@ -909,48 +967,6 @@ func discard(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 }
-
-// retryDelay is how long to pause after a 429/503: Retry-After (seconds or
-// an HTTP date), else exponential backoff from 1 s; capped.
-func (e *Engine) retryDelay(resp *http.Response, attempt int) time.Duration {
-	d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	if !ok {
-		d = time.Second << min(attempt-1, 6)
-	}
-	if max := e.cfg.MaxRetryWait; max > 0 && d > max {
-		d = max
-	}
-	return d
-}
-
-// ParseRetryAfter reads a Retry-After value: delay-seconds or an HTTP
-// date, relative to now. A date in the past is a zero delay.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if v[0] >= '0' && v[0] <= '9' {
-		if strings.Trim(v, "0123456789") != "" {
-			return 0, false
-		}
-		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs > maxRetryAfter {
-			secs = maxRetryAfter // all digits but too large: the longest wait
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if t.Sub(now) > maxRetryAfter*time.Second {
-			return maxRetryAfter * time.Second, true
-		}
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// maxRetryAfter caps what ParseRetryAfter returns, in seconds: one day.
-const maxRetryAfter = 86400
 
 // describeError turns a client error into a short lowercase reason.
 // The target's own bytes, which net/http quotes in its errors about a

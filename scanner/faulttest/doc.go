@@ -19,6 +19,8 @@
 // # Faults
 //
 //	Reset          reset the connection (RST) without an answer
+//	Outage         from the rule's After-th request on, for a while: reset
+//	               every request, or answer each a 5xx; then recover
 //	Stall          wait before the headers
 //	Trickle        send the headers, then the body a few bytes at a time
 //	Huge           stream a body of any size (1 GiB by default) without
@@ -34,6 +36,10 @@
 //	               header lines without a colon, control characters,
 //	               conflicting lengths, huge headers, bad chunking, no end
 //
+// Server.Refuse takes the whole target down: its port refuses
+// connections (open ones are closed) for a while, then it listens again on
+// the same port and serves as before, like a redeployed server.
+//
 // # Records
 //
 // Every request to either origin is recorded (Requests, SinkRequests) with
@@ -47,5 +53,6 @@
 // Chaos decides from a hash of its seed, the request (method, URI and
 // credential headers) and how many times that same request was seen
 // before, so a scan gets the same answers whatever its concurrency and
-// interleaving. Storm counts requests per rule in arrival order.
+// interleaving. Storm and Outage count requests per rule in arrival order;
+// an Outage's end is measured by the clock from its first failed request.
 package faulttest

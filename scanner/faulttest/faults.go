@@ -57,6 +57,11 @@ type Reset struct{}
 // Serve implements Fault.
 func (Reset) Serve(x *Exchange) {
 	x.Note("reset")
+	x.reset()
+}
+
+// reset resets the request's connection (TCP RST) without writing a byte.
+func (x *Exchange) reset() {
 	conn, err := x.hijack()
 	if err != nil {
 		panic(err) // HTTP/1 over loopback: cannot happen
@@ -65,6 +70,73 @@ func (Reset) Serve(x *Exchange) {
 		_ = tc.SetLinger(0) // RST rather than FIN
 	}
 	_ = conn.Close()
+}
+
+// Outage fails every request the rule selects from its After-th (counting
+// from 0, in arrival order) for For, measured from that first failed
+// request (0: until the server closes): with Status 0 the connection is
+// reset without an answer (like Reset); otherwise the answer is Status
+// (500, 502, 503, 504…) with a small JSON error body and no Retry-After.
+// Requests after the outage get the handler's answer.
+type Outage struct {
+	After  int64
+	For    time.Duration
+	Status int
+}
+
+// Serve implements Fault.
+func (f Outage) Serve(x *Exchange) {
+	if x.N < f.After {
+		x.Next.ServeHTTP(x.W, x.R)
+		return
+	}
+	now := time.Now()
+	x.Server.mu.Lock()
+	began, ok := x.Server.outages[x.rule]
+	if !ok {
+		began = now
+		x.Server.outages[x.rule] = began
+	}
+	x.Server.mu.Unlock()
+	if f.For > 0 && now.Sub(began) >= f.For {
+		x.Next.ServeHTTP(x.W, x.R)
+		return
+	}
+	if f.Status == 0 {
+		x.Note("outage reset")
+		x.reset()
+		return
+	}
+	x.Note("outage %d", f.Status)
+	x.W.Header().Set("Content-Type", "application/json")
+	x.W.WriteHeader(f.Status)
+	_, _ = fmt.Fprintf(x.W, `{"error":%q}`, http.StatusText(f.Status))
+}
+
+func (f Outage) check() error {
+	switch {
+	case f.After < 0:
+		return fmt.Errorf("outage After is %d; it must be 0 or more", f.After)
+	case f.For < 0:
+		return fmt.Errorf("outage For is %s; it must be 0 (until the server closes) or more", f.For)
+	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
+		return fmt.Errorf("outage Status is %d; use 0 (reset the connection) or an HTTP status, 100 to 599", f.Status)
+	}
+	return nil
+}
+
+// checkFault rejects a fault whose settings cannot work.
+func checkFault(f Fault) error {
+	switch f := f.(type) {
+	case Outage:
+		return f.check()
+	case *Outage:
+		if f == nil {
+			return fmt.Errorf("the fault is a nil *Outage")
+		}
+		return f.check()
+	}
+	return nil
 }
 
 // Stall waits For before the headers (5 s when 0), then answers

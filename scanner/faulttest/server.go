@@ -62,8 +62,9 @@ type Exchange struct {
 	// Server is the server the request came to (SinkURL for redirects).
 	Server *Server
 	// N numbers the requests the rule selected, from 0, in arrival order.
-	N   int64
-	rec *Request
+	N    int64
+	rule int // the index of the rule that selected the request
+	rec  *Request
 }
 
 // Note sets the request record's Fault field (what happened), for tests
@@ -112,10 +113,11 @@ type Server struct {
 	// "sink" to anything and records it.
 	SinkURL string
 
-	opts   Options
-	target *httptest.Server
-	sink   *httptest.Server
-	closed sync.Once
+	opts     Options
+	target   *httptest.Server
+	listener *refusableListener // the target's; Refuse closes and reopens its socket
+	sink     *httptest.Server
+	closed   sync.Once
 
 	// conns counts TCP connections the target accepted.
 	conns atomic.Int64
@@ -123,8 +125,9 @@ type Server struct {
 	mu       sync.Mutex
 	requests []*Request
 	sinkReqs []*Request
-	counters []atomic.Int64 // per rule: requests it selected
-	chaos    map[string]int // per Chaos key: times seen
+	counters []atomic.Int64    // per rule: requests it selected
+	chaos    map[string]int    // per Chaos key: times seen
+	outages  map[int]time.Time // per Outage rule: when its first failed request came
 }
 
 // Start starts the target and the sink on 127.0.0.1.
@@ -139,12 +142,18 @@ func Start(opts Options) (*Server, error) {
 		if _, _, err := parseMatch(r.Match); err != nil {
 			return nil, fmt.Errorf("faulttest: rules[%d]: %w", i, err)
 		}
+		if err := checkFault(r.Fault); err != nil {
+			return nil, fmt.Errorf("faulttest: rules[%d] (%q): %w", i, r.Match, err)
+		}
 	}
-	s := &Server{opts: opts, counters: make([]atomic.Int64, len(opts.Rules)), chaos: map[string]int{}}
+	s := &Server{opts: opts, counters: make([]atomic.Int64, len(opts.Rules)),
+		chaos: map[string]int{}, outages: map[int]time.Time{}}
 	var err error
 	if s.target, err = serve(http.HandlerFunc(s.serveTarget)); err != nil {
 		return nil, err
 	}
+	s.listener = newRefusableListener(s.target.Listener)
+	s.target.Listener = s.listener
 	s.target.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			s.conns.Add(1)
@@ -174,11 +183,13 @@ func serve(h http.Handler) (*httptest.Server, error) {
 }
 
 // Close stops both origins and waits for every handler still running
-// (a Huge body the client stopped reading finishes its record).
+// (a Huge body the client stopped reading finishes its record). It also
+// ends a Refuse: a pending comeback never happens.
 func (s *Server) Close() {
 	s.closed.Do(func() {
 		s.target.CloseClientConnections()
 		s.target.Close()
+		s.listener.wait()
 		s.sink.Close()
 	})
 }
@@ -238,7 +249,7 @@ func (s *Server) serveTarget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := s.counters[rule].Add(1) - 1
-	s.opts.Rules[rule].Fault.Serve(&Exchange{W: cw, R: r, Next: s.opts.Handler, Server: s, N: n, rec: rec})
+	s.opts.Rules[rule].Fault.Serve(&Exchange{W: cw, R: r, Next: s.opts.Handler, Server: s, N: n, rule: rule, rec: rec})
 }
 
 func (s *Server) serveSink(w http.ResponseWriter, r *http.Request) {

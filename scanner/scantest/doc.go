@@ -54,8 +54,16 @@
 // Options.Kill with KillAfter kills one profile's credentials and logins
 // part-way through a scan (a dead session).
 //
-// Apart from ExpireAfter and Kill, which count requests, every answer
-// depends only on the caller and the object, never on the order of
-// requests (notes are answered, not kept), so a scan gives the same matrix
-// at any concurrency.
+// Options.Throttle puts a rate-limiting gateway in front of both origins:
+// requests beyond a token bucket per origin, and optionally the first few
+// requests to each session endpoint (the sign-ins, the token endpoint and
+// the GET /api/me check), are answered 429 with a Retry-After in seconds,
+// as an HTTP date, or none. Those requests are recorded (Status 429) but
+// never reach the server behind the gateway, so they count for neither
+// ExpireAfter, Kill nor Logins; Throttled counts them.
+//
+// Apart from ExpireAfter and Kill, which count requests, and Throttle,
+// which counts requests and time, every answer depends only on the caller
+// and the object, never on the order of requests (notes are answered, not
+// kept), so a scan gives the same matrix at any concurrency.
 package scantest

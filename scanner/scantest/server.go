@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,9 @@ type Options struct {
 	// KillAfter is the number of API requests served normally before
 	// Kill's profile dies; with 0 it is dead from the start.
 	KillAfter int
+	// Throttle puts a rate-limiting gateway in front of both origins (the API
+	// and the authorization server). The zero value throttles nothing.
+	Throttle Throttle
 }
 
 // Server is the test API and its OAuth2 authorization server, each on its
@@ -73,6 +77,8 @@ type Server struct {
 	served  sync.WaitGroup
 	close   sync.Once
 	err     error
+
+	throttled atomic.Int64 // requests the gateways answered 429
 
 	mu       sync.Mutex
 	creds    map[string]*credential // every issued secret, by value
@@ -98,7 +104,8 @@ type Request struct {
 	// Profile is who the server took the caller for: the profile whose
 	// credentials were valid on an API request (also when it was then
 	// refused 403 or 404), or which logged in or was granted a token; ""
-	// for anonymous callers and failed authentication.
+	// for anonymous callers, failed authentication and requests the
+	// gateway (Options.Throttle) answered 429.
 	Profile string
 	// Status is the response's status code; 0 while it is being answered.
 	Status int
@@ -176,8 +183,8 @@ func start(opts Options, now func() time.Time) (*Server, error) {
 	}
 	s.URL = "http://" + api.Addr().String()
 	s.IdPURL = "http://" + idp.Addr().String()
-	s.serve(api, s.record(originAPI, s.apiHandler()))
-	s.serve(idp, s.record(originIdP, s.idpHandler()))
+	s.serve(api, s.record(originAPI, newGateway(opts.Throttle, originAPI), s.apiHandler()))
+	s.serve(idp, s.record(originIdP, newGateway(opts.Throttle, originIdP), s.idpHandler()))
 	return s, nil
 }
 
@@ -196,6 +203,7 @@ func (o Options) check() error {
 		errs = append(errs, fmt.Errorf("Kill names %q, which has no credentials to kill; use one of %s",
 			o.Kill, strings.Join(Profiles()[1:], ", ")))
 	}
+	errs = append(errs, o.Throttle.check()...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("scantest: bad Options: %w", err)
 	}
@@ -304,9 +312,12 @@ type reqInfo struct {
 	seq int
 }
 
-// record wraps h: it reads and keeps the body, numbers API requests, and
-// records the request, who it was from, and the status it got.
-func (s *Server) record(origin string, h http.Handler) http.Handler {
+// record wraps h: it reads and keeps the body, lets the gateway answer 429
+// in h's stead, numbers API requests, and records the request, who it was
+// from, and the status it got. A request the gateway refuses is recorded
+// but never reaches h, so it counts for nothing else (ExpireAfter, Kill,
+// Logins).
+func (s *Server) record(origin string, gate *gateway, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -328,7 +339,8 @@ func (s *Server) record(origin string, h http.Handler) http.Handler {
 			Body:     body,
 			At:       s.now(),
 		}}
-		if origin == originAPI && strings.HasPrefix(r.URL.Path, "/api/") {
+		delay, admitted := gate.admit(r, info.rec.At)
+		if admitted && origin == originAPI && strings.HasPrefix(r.URL.Path, "/api/") {
 			s.mu.Lock()
 			s.apiCount++
 			info.seq = s.apiCount
@@ -339,9 +351,13 @@ func (s *Server) record(origin string, h http.Handler) http.Handler {
 		s.recMu.Unlock()
 
 		sw := &statusWriter{ResponseWriter: w}
-		if tooLarge {
+		switch {
+		case !admitted:
+			s.throttled.Add(1)
+			gate.refuse(sw, info.rec.At, delay)
+		case tooLarge:
 			writeError(sw, http.StatusRequestEntityTooLarge, "too_large", "the body is larger than 1 MiB")
-		} else {
+		default:
 			h.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, info)))
 		}
 		s.recMu.Lock()
