@@ -234,6 +234,9 @@ type attempt struct {
 	conns, got       atomic.Int32 // connections asked for, connections got
 	writes, reported atomic.Int32 // writes that succeeded, writes reported
 	trace            httptrace.ClientTrace
+	// left is when the request left: past the pause, the limiter and the
+	// budget. Zero until then.
+	left time.Time
 }
 
 func (e *Engine) newAttempt(wait context.Context) *attempt {
@@ -265,6 +268,7 @@ func (a *attempt) wroteRequest(info httptrace.WroteRequestInfo) {
 func (a *attempt) settled() bool { return a.reported.Load() >= a.got.Load() }
 
 func (a *attempt) reset() {
+	a.left = time.Time{}
 	a.conns.Store(0)
 	a.got.Store(0)
 	a.writes.Store(0)
@@ -292,9 +296,8 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, w *wo
 	if e.res.stop.Err() != nil {
 		return nil, 0, e.downError()
 	}
-	if e.cfg.Rate <= 0 {
-		e.res.meter.add(time.Now())
-	}
+	a.left = time.Now()
+	e.res.meter.add(a.left)
 	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max {
 		return nil, 0, &notSentError{fmt.Errorf("%w (--max-requests %d)", ErrBudget, max)}
 	}
@@ -471,6 +474,12 @@ func (e *Engine) acquire(ctx context.Context) error {
 // several waiters would hold tokens falling due in turn, and a machine
 // that stalls for a while would wake them all at once, a burst past rate
 // + burst in one second.
+//
+// Nobody reserves during a scan-wide pause: the gate's holder waits it
+// out first. A token reserved during a pause would fall due in it and be
+// thrown away, and the next waiter would reserve against that wasted
+// token's time: right after the pause two requests would leave closer
+// than the rate allows, which a strict gateway refuses at once.
 func (e *Engine) token(ctx context.Context) error {
 	if e.res.unlimited.Load() {
 		// No limit: the limiter would grant at once; only an interrupt
@@ -483,6 +492,10 @@ func (e *Engine) token(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-e.gate }()
+	if err := e.waitPause(ctx); err != nil {
+		return err
+	}
+	e.applyLimit()
 	return e.limiter.Wait(ctx)
 }
 
@@ -752,12 +765,14 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		// The request is this attempt's own and nothing changes its header
 		// once sent: the observation keeps it as is.
 		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, j.Request.Body
-		start := time.Now()
 		resp, writes, err := e.send(wait, req, a, w)
 		release()
+		start := a.left // when it left: waiting for a pause or the limiter is not its time
 		obs.Attempts += writes
 		if err != nil {
-			obs.Duration = time.Since(start)
+			if !start.IsZero() {
+				obs.Duration = time.Since(start)
+			}
 			var notSent *notSentError
 			if errors.As(err, &notSent) {
 				e.notSent(&obs, err, last)

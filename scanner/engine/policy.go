@@ -42,8 +42,13 @@ type resilience struct {
 	nextGrow atomic.Int64 // nanoseconds since epoch before which Grow is not worth calling
 	// unlimited says no limiter applies: no ceiling and not slowed.
 	unlimited atomic.Bool
-	// current is pace.Rate() as math.Float64bits, readable without paceMu.
+	// current is pace.Rate() as math.Float64bits, readable without paceMu:
+	// the limit the limiter takes on before its next reservation (see
+	// Engine.token).
 	current atomic.Uint64
+	// applied is the limit the limiter has, as math.Float64bits; only
+	// touched under the gate.
+	applied uint64
 	meter   meter
 
 	healthMu sync.Mutex
@@ -62,6 +67,7 @@ func (e *Engine) initResilience() {
 	r.pace = pacing.New(e.cfg.Rate)
 	r.unlimited.Store(e.cfg.Rate <= 0)
 	r.current.Store(math.Float64bits(r.pace.Rate()))
+	r.applied = r.current.Load()
 	r.meter.epoch = e.epoch
 	r.health = retry.Health{After: e.cfg.DownAfter, Errors: e.cfg.DownErrors}
 	r.stop, r.markDown = context.WithCancelCause(context.Background())
@@ -105,7 +111,7 @@ func (e *Engine) settle(a retry.Attempt, sent time.Time, what func() string) ret
 	if d.PauseScan {
 		e.pause(d.Wait)
 	}
-	e.adapt(d.Throttled, now, sent)
+	e.adapt(d, now, sent)
 	if d.Fault || e.res.failing.Load() {
 		e.record(now, d.Fault, what)
 	}
@@ -113,9 +119,16 @@ func (e *Engine) settle(a retry.Attempt, sent time.Time, what func() string) ret
 }
 
 // adapt feeds the adaptive rate: a throttle slows it, anything else lets
-// a slowed rate grow back, at most every growEvery.
-func (e *Engine) adapt(throttled bool, now, sent time.Time) {
+// a slowed rate grow back, at most every growEvery. The limiter takes the
+// new rate on at its next reservation (Engine.token).
+func (e *Engine) adapt(d retry.Decision, now, sent time.Time) {
 	r := &e.res
+	throttled := d.Throttled
+	if throttled && d.PauseScan {
+		// The rate grows back from when the pause ends: no request is
+		// sent before then, so nothing is learned.
+		now = now.Add(d.Wait)
+	}
 	if !throttled {
 		if !r.slowed.Load() {
 			return
@@ -139,13 +152,25 @@ func (e *Engine) adapt(throttled bool, now, sent time.Time) {
 	}
 	r.slowed.Store(r.pace.Slowed())
 	r.current.Store(math.Float64bits(limit))
-	if math.IsInf(limit, 1) {
-		r.unlimited.Store(true)
-		e.limiter.SetLimit(rate.Inf)
+	r.unlimited.Store(math.IsInf(limit, 1))
+}
+
+// applyLimit sets the limiter to the rate adapt chose, if it changed; the
+// caller holds the gate, so no reservation is pending. Changing the rate
+// under a pending reservation would let the next one catch up at the new
+// rate on the old one's wait: two requests closer than either rate allows,
+// which a strict gateway refuses.
+func (e *Engine) applyLimit() {
+	bits := e.res.current.Load()
+	if bits == e.res.applied {
 		return
 	}
-	e.limiter.SetLimit(rate.Limit(limit))
-	r.unlimited.Store(false)
+	e.res.applied = bits
+	want := rate.Limit(math.Float64frombits(bits))
+	if math.IsInf(float64(want), 1) {
+		want = rate.Inf
+	}
+	e.limiter.SetLimit(want)
 }
 
 // record counts an attempt toward the target's health and stops the scan
@@ -254,8 +279,9 @@ func (e *Engine) Do(req *http.Request) (*http.Response, error) {
 				r.Body = body
 			}
 		}
-		sent := time.Now()
-		resp, writes, err := e.send(wait, r, e.newAttempt(wait), nil)
+		a := e.newAttempt(wait)
+		resp, writes, err := e.send(wait, r, a, nil)
+		sent := a.left
 		var d retry.Decision
 		if err != nil {
 			var notSent *notSentError
@@ -296,15 +322,20 @@ func (e *Engine) waitContext(ctx context.Context) (context.Context, context.Canc
 }
 
 // meter counts the requests sent in the last two seconds, in eight
-// quarter-second slots: the measured rate a scan without a ceiling slows
-// down from. Approximate by design (a slot is reset without a lock): it
-// is a measurement, not a limit.
+// quarter-second slots: the rate the scan was sending at, which a refusal
+// slows down from when it is below the limit (a scan bound by its
+// concurrency, or without a ceiling). Approximate by design (a slot is
+// reset without a lock): it is a measurement, not a limit.
 type meter struct {
 	epoch time.Time
 	slots [8]struct{ tick, n atomic.Int64 }
 }
 
 const meterSlot = 250 * time.Millisecond
+
+// minMeasured is the least requests the window must hold for its rate to
+// mean anything.
+const minMeasured = 4
 
 func (m *meter) add(now time.Time) {
 	tick := int64(now.Sub(m.epoch) / meterSlot)
@@ -315,16 +346,24 @@ func (m *meter) add(now time.Time) {
 	s.n.Add(1)
 }
 
-// rate is the requests a second over the last complete slots.
+// rate is the requests a second over the last complete slots in which
+// the scan sent anything: a pause, or a stretch with nothing to send,
+// does not dilute it. 0 when the window holds too few requests.
 func (m *meter) rate(now time.Time) float64 {
 	tick := int64(now.Sub(m.epoch) / meterSlot)
-	var n int64
+	var n, active int64
 	full := int64(len(m.slots) - 1)
 	for i := range m.slots {
 		s := &m.slots[i]
 		if t := s.tick.Load(); t < tick && t >= tick-full {
-			n += s.n.Load()
+			if c := s.n.Load(); c > 0 {
+				n += c
+				active++
+			}
 		}
 	}
-	return float64(n) / (float64(full) * meterSlot.Seconds())
+	if n < minMeasured {
+		return 0
+	}
+	return float64(n) / (float64(active) * meterSlot.Seconds())
 }

@@ -21,9 +21,12 @@ const (
 	// Beta is the fraction of the rate kept after a refusal.
 	Beta = 0.7
 	// Scale is the cubic's constant C, in requests per second per second
-	// cubed: how fast the rate grows back. With 0.4 a rate refused at 30/s
-	// is back at 30/s 2.8 s after the refusal; at 5/s, 1.6 s after.
-	Scale = 0.4
+	// cubed: how fast the rate grows back. With 0.1 a rate refused at 30/s
+	// is back at 30/s 4.5 s after the refusal (the pause it asked for not
+	// counted); at 5/s, 2.5 s after. Lower than TCP's or the AWS SDKs'
+	// 0.4: every refusal here costs a scan-wide Retry-After pause, usually
+	// a whole second, so probing past the refused rate slowly pays.
+	Scale = 0.1
 	// Floor is the least rate a slowdown goes to, in requests per second
 	// (one request every five seconds): below it Retry-After pauses do the
 	// rest.
@@ -70,10 +73,11 @@ func (a *Adaptive) Ceiling() float64 { return a.ceiling }
 func (a *Adaptive) Slowed() bool { return a.rate < a.ceiling }
 
 // Refused records a 429 or 503 answered at now to a request that left at
-// sent. measured is the rate the scan achieved lately (requests per
-// second, 0 when unknown); it is what a scan without a ceiling slows down
-// from on its first refusal. It returns the new rate and whether it
-// changed.
+// sent. measured is the rate the scan was sending at lately (requests per
+// second while it sent, pauses not counted; 0 when unknown): the rate
+// slows down from it when it is below the current rate — a scan bound by
+// its concurrency or by a slow target, or one without a ceiling. It
+// returns the new rate and whether it changed.
 //
 // One decrease per round: a request that left before the last decrease
 // was sent at the old rate and says nothing about the new one, so its
@@ -86,11 +90,11 @@ func (a *Adaptive) Refused(now, sent time.Time, measured float64) (float64, bool
 		return a.rate, false
 	}
 	from := a.rate
-	if math.IsInf(from, 1) {
+	if measured > 0 && measured < from {
 		from = measured
-		if from <= 0 || math.IsNaN(from) {
-			from = 1
-		}
+	}
+	if math.IsInf(from, 1) {
+		from = 1 // no ceiling and nothing measured
 	}
 	a.refused = from
 	a.at = now

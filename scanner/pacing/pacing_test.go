@@ -46,6 +46,8 @@ func TestRefusedDecreasesOncePerRound(t *testing.T) {
 			[][2]float64{{1, 0.9}, {2, 1.5}}, []float64{21, 14.7}, []bool{true, true}},
 		{"never below the floor", 0.25, 0, [][2]float64{{1, 0.5}, {2, 1.5}, {3, 2.5}}, []float64{Floor, Floor, Floor}, []bool{true, true, true}},
 		{"no ceiling: slows from the measured rate", 0, 40, [][2]float64{{1, 0.9}}, []float64{28}, []bool{true}},
+		{"sending below the rate: slows from what it sent", 30, 20, [][2]float64{{1, 0.9}}, []float64{14}, []bool{true}},
+		{"a measure above the rate is a burst: slows from the rate", 30, 50, [][2]float64{{1, 0.9}}, []float64{21}, []bool{true}},
 		{"no ceiling and nothing measured: from one a second", 0, 0, [][2]float64{{1, 0.9}}, []float64{0.7}, []bool{true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,9 +76,10 @@ func TestRefusedDecreasesOncePerRound(t *testing.T) {
 }
 
 // TestGrowFollowsTheCubic: after a refusal at 30/s the rate restarts at
-// 21/s, climbs back to 30/s at k = cbrt(30·0.3/0.4) ≈ 2.82 s, stays
-// close to it around k, and never exceeds the ceiling.
+// 21/s, climbs back to 30/s at k = cbrt(30·0.3/C), stays close to it
+// around k, and never exceeds the ceiling.
 func TestGrowFollowsTheCubic(t *testing.T) {
+	k := math.Cbrt(30 * (1 - Beta) / Scale)
 	for _, tc := range []struct {
 		name    string
 		ceiling float64
@@ -84,10 +87,10 @@ func TestGrowFollowsTheCubic(t *testing.T) {
 		want    float64
 	}{
 		{"right after", 100, 0, 21},
-		{"half way", 100, 1.41, 30 - Scale*math.Pow(math.Cbrt(22.5)-1.41, 3)},
-		{"back at the refused rate at k", 100, math.Cbrt(22.5), 30},
-		{"past k it probes beyond", 100, math.Cbrt(22.5) + 2, 30 + Scale*8},
-		{"capped by the ceiling", 31, math.Cbrt(22.5) + 2, 31},
+		{"half way", 100, k / 2, 30 - Scale*math.Pow(k/2, 3)},
+		{"back at the refused rate at k", 100, k, 30},
+		{"past k it probes beyond", 100, k + 2, 30 + Scale*8},
+		{"capped by the ceiling", 30.5, k + 2, 30.5},
 		{"long after, at the ceiling", 100, 60, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,8 +117,8 @@ func TestGrowWithoutCeilingLiftsTheLimit(t *testing.T) {
 	if r, _ := a.Grow(at(k)); !near(r, 10) || !a.Slowed() {
 		t.Fatalf("at k: %v slowed %v, want 10 and still slowed", r, a.Slowed())
 	}
-	// Twice the refused rate: 0.4·t³ = 10, t = cbrt(25).
-	r, changed := a.Grow(at(k + math.Cbrt(25) + 0.01))
+	// Twice the refused rate: C·t³ = 10.
+	r, changed := a.Grow(at(k + math.Cbrt(10/Scale) + 0.01))
 	if !math.IsInf(r, 1) || !changed || a.Slowed() {
 		t.Errorf("past twice the refused rate: %v changed %v slowed %v, want no limit", r, changed, a.Slowed())
 	}
@@ -125,7 +128,7 @@ func TestGrowNeverGoesBackDown(t *testing.T) {
 	a := New(1)
 	a.Refused(at(0), at(0), 0) // 0.7
 	a.Refused(at(1), at(1), 0) // 0.49
-	for s := 1.0; s < 20; s += 0.1 {
+	for s := 1.0; s < 40; s += 0.1 {
 		before := a.Rate()
 		r, _ := a.Grow(at(s))
 		if r < before || r > 1 {
@@ -133,7 +136,7 @@ func TestGrowNeverGoesBackDown(t *testing.T) {
 		}
 	}
 	if a.Rate() != 1 || a.Slowed() {
-		t.Errorf("after 20 s: %v, want back at the ceiling 1", a.Rate())
+		t.Errorf("after 40 s: %v, want back at the ceiling 1", a.Rate())
 	}
 }
 
