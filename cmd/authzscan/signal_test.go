@@ -167,26 +167,45 @@ func TestSIGTERMWritesEveryReportIncomplete(t *testing.T) {
 	if !strings.Contains(stderr, "interrupted") {
 		t.Errorf("stderr does not say the scan was interrupted:\n%s", stderr)
 	}
-
-	var res struct {
-		Complete   bool   `json:"complete"`
-		Incomplete string `json:"incomplete"`
-		Cells      []struct {
-			Observed string `json:"observed"`
-		} `json:"cells"`
-		Summary struct {
-			Probes int `json:"probes"`
-		} `json:"summary"`
-	}
-	readJSON(t, filepath.Join(out, "report.json"), &res)
+	res := assertEveryReportIncomplete(t, out)
 	sent := 0
 	for _, c := range res.Cells {
 		if c.Observed != "skipped" {
 			sent++
 		}
 	}
-	if res.Complete || len(res.Cells) != res.Summary.Probes || sent == 0 || sent == len(res.Cells) {
-		t.Errorf("report.json: complete %v, %d cells for %d probes, %d sent: want incomplete, a cell per probe, some sent and some not", res.Complete, len(res.Cells), res.Summary.Probes, sent)
+	if sent == 0 || sent == len(res.Cells) {
+		t.Errorf("report.json: %d of %d cells sent: want some sent and some not", sent, len(res.Cells))
+	}
+}
+
+// incompleteReport is what the stop tests read of report.json.
+type incompleteReport struct {
+	Complete   bool   `json:"complete"`
+	Incomplete string `json:"incomplete"`
+	Cells      []struct {
+		Method   string `json:"method"`
+		Path     string `json:"path"`
+		Profile  string `json:"profile"`
+		Observed string `json:"observed"`
+		Verdict  string `json:"verdict"`
+		Reason   string `json:"reason"`
+	} `json:"cells"`
+	Summary struct {
+		Probes int `json:"probes"`
+	} `json:"summary"`
+}
+
+// assertEveryReportIncomplete checks that out holds every file format,
+// each saying the scan is incomplete (report.json with a cell per probe,
+// SARIF's unsuccessful execution, JUnit's failed "scan complete" case,
+// Markdown's and HTML's notices), and returns report.json.
+func assertEveryReportIncomplete(t *testing.T, out string) incompleteReport {
+	t.Helper()
+	var res incompleteReport
+	readJSON(t, filepath.Join(out, "report.json"), &res)
+	if res.Complete || res.Incomplete == "" || len(res.Cells) != res.Summary.Probes || len(res.Cells) == 0 {
+		t.Errorf("report.json: complete %v (%q), %d cells for %d probes: want incomplete with a reason and a cell per probe", res.Complete, res.Incomplete, len(res.Cells), res.Summary.Probes)
 	}
 
 	var sarif struct {
@@ -237,6 +256,7 @@ func TestSIGTERMWritesEveryReportIncomplete(t *testing.T) {
 			t.Errorf("%s does not say the scan is incomplete (no %q)", file, want)
 		}
 	}
+	return res
 }
 
 // TestInterruptGraceCutsHungRequests: after an interrupt, a request that
