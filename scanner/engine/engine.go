@@ -695,7 +695,7 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 				defer cancel()
 				w := newWorker(e, ctx, own)
 				defer w.release()
-				for ctx.Err() == nil {
+				for !e.stopped(ctx) {
 					i := next.Add(1) - 1
 					if i >= int64(len(stage)) {
 						return
@@ -705,7 +705,7 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 			})
 		}
 		wg.Wait()
-		if claimed := min(next.Load(), int64(len(stage))); ctx.Err() != nil && (claimed < int64(len(stage)) || s+1 < len(stages)) {
+		if claimed := min(next.Load(), int64(len(stage))); e.stopped(ctx) && (claimed < int64(len(stage)) || s+1 < len(stages)) {
 			notStarted = appendIndexes(notStarted, stage[claimed:])
 			for _, rest := range stages[s+1:] {
 				notStarted = appendIndexes(notStarted, rest)

@@ -190,6 +190,13 @@ func (e *Engine) record(now time.Time, fault bool, what func() string) {
 	}
 }
 
+// stopped reports whether no new job may start: ctx is done, or the
+// target was taken for down (checked directly: ctx learns of it through
+// a goroutine, a moment later).
+func (e *Engine) stopped(ctx context.Context) bool {
+	return ctx.Err() != nil || e.res.stop.Err() != nil
+}
+
 // downError is the error of a request refused because the target is down.
 func (e *Engine) downError() error {
 	return &notSentError{context.Cause(e.res.stop)}

@@ -70,5 +70,11 @@ func (h *Health) Down() string {
 	if !h.down {
 		return ""
 	}
-	return fmt.Sprintf("every request failed for %s (%d in a row; the last: %s)", h.lastAt.Sub(h.first).Round(time.Second), h.streak, h.last)
+	span := h.lastAt.Sub(h.first)
+	if span < 10*time.Second {
+		span = span.Round(100 * time.Millisecond)
+	} else {
+		span = span.Round(time.Second)
+	}
+	return fmt.Sprintf("every request failed for %s (%d in a row; the last: %s)", span, h.streak, h.last)
 }
