@@ -5,7 +5,8 @@
 // SDKs' adaptive retry mode do: fast while far below the rate that was
 // refused, slowly around it, faster again once past it without a refusal.
 // A target that allows R requests a second is then scanned at close to R
-// instead of being hammered at the ceiling after every pause.
+// (the curve levels off a little below the refused rate, Margin) instead of
+// being hammered at the ceiling after every pause.
 //
 // The package is pure decision code: no clock, no I/O, no locks. The
 // engine owns an Adaptive, feeds it what happened and when, serialises
@@ -27,6 +28,12 @@ const (
 	// 0.4: every refusal here costs a scan-wide Retry-After pause, usually
 	// a whole second, so probing past the refused rate slowly pays.
 	Scale = 0.1
+	// Margin is where the cubic levels off, as a fraction of the refused
+	// rate: a little below it. TCP lingers at the rate that lost a packet
+	// because a loss is cheap; here a refusal pauses the whole scan, and
+	// a strict gateway refuses the rate it allows as soon as two requests
+	// arrive a little closer than the average.
+	Margin = 0.9
 	// Floor is the least rate a slowdown goes to, in requests per second
 	// (one request every five seconds): below it Retry-After pauses do the
 	// rest.
@@ -40,9 +47,9 @@ type Adaptive struct {
 	ceiling float64
 	// rate is the rate now; equal to ceiling until the first refusal.
 	rate float64
-	// refused is the rate at the last decrease (the cubic's plateau) and
-	// at when that decrease happened; k is how many seconds the cubic
-	// takes to climb back to refused.
+	// refused is the rate at the last decrease (Margin of it is the
+	// cubic's plateau) and at when that decrease happened; k is how many
+	// seconds the cubic takes to climb to the plateau.
 	refused float64
 	at      time.Time
 	k       float64
@@ -99,7 +106,7 @@ func (a *Adaptive) Refused(now, sent time.Time, measured float64) (float64, bool
 	a.refused = from
 	a.at = now
 	a.rate = max(from*Beta, Floor)
-	a.k = math.Cbrt(a.refused * (1 - Beta) / Scale)
+	a.k = math.Cbrt(a.refused * (Margin - Beta) / Scale)
 	a.slowdowns++
 	a.slowest = min(a.slowest, a.rate)
 	return a.rate, true
@@ -114,7 +121,7 @@ func (a *Adaptive) Grow(now time.Time) (float64, bool) {
 		return a.rate, false
 	}
 	t := now.Sub(a.at).Seconds() - a.k
-	next := max(Scale*t*t*t+a.refused, Floor)
+	next := max(Scale*t*t*t+Margin*a.refused, Floor)
 	switch {
 	case next >= a.ceiling:
 		next = a.ceiling

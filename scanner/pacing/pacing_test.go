@@ -76,10 +76,12 @@ func TestRefusedDecreasesOncePerRound(t *testing.T) {
 }
 
 // TestGrowFollowsTheCubic: after a refusal at 30/s the rate restarts at
-// 21/s, climbs back to 30/s at k = cbrt(30·0.3/C), stays close to it
-// around k, and never exceeds the ceiling.
+// 21/s, climbs to its plateau of 27/s (Margin) at k = cbrt(30·0.2/C),
+// stays close to it around k, then probes beyond, never above the
+// ceiling.
 func TestGrowFollowsTheCubic(t *testing.T) {
-	k := math.Cbrt(30 * (1 - Beta) / Scale)
+	k := math.Cbrt(30 * (Margin - Beta) / Scale)
+	plateau := 30 * Margin
 	for _, tc := range []struct {
 		name    string
 		ceiling float64
@@ -87,16 +89,15 @@ func TestGrowFollowsTheCubic(t *testing.T) {
 		want    float64
 	}{
 		{"right after", 100, 0, 21},
-		{"half way", 100, k / 2, 30 - Scale*math.Pow(k/2, 3)},
-		{"back at the refused rate at k", 100, k, 30},
-		{"past k it probes beyond", 100, k + 2, 30 + Scale*8},
-		{"capped by the ceiling", 30.5, k + 2, 30.5},
+		{"half way", 100, k / 2, plateau - Scale*math.Pow(k/2, 3)},
+		{"at the plateau at k", 100, k, plateau},
+		{"past k it probes beyond", 100, k + 2, plateau + Scale*8},
+		{"capped by the ceiling", 27.5, k + 2, 27.5},
 		{"long after, at the ceiling", 100, 60, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := New(tc.ceiling)
-			// Start from 30 a second: the ceiling, or a first refusal
-			// when the ceiling is higher.
+			// Start from 30 a second: a first refusal there.
 			a.rate = 30
 			a.Refused(at(0), at(0), 0)
 			got, _ := a.Grow(at(tc.after))
@@ -113,12 +114,12 @@ func TestGrowFollowsTheCubic(t *testing.T) {
 func TestGrowWithoutCeilingLiftsTheLimit(t *testing.T) {
 	a := New(0)
 	a.Refused(at(0), at(0), 10)
-	k := math.Cbrt(10 * (1 - Beta) / Scale)
-	if r, _ := a.Grow(at(k)); !near(r, 10) || !a.Slowed() {
-		t.Fatalf("at k: %v slowed %v, want 10 and still slowed", r, a.Slowed())
+	k := math.Cbrt(10 * (Margin - Beta) / Scale)
+	if r, _ := a.Grow(at(k)); !near(r, 10*Margin) || !a.Slowed() {
+		t.Fatalf("at k: %v slowed %v, want the plateau and still slowed", r, a.Slowed())
 	}
-	// Twice the refused rate: C·t³ = 10.
-	r, changed := a.Grow(at(k + math.Cbrt(10/Scale) + 0.01))
+	// Twice the refused rate: C·t³ = 20 − 9.
+	r, changed := a.Grow(at(k + math.Cbrt(11/Scale) + 0.01))
 	if !math.IsInf(r, 1) || !changed || a.Slowed() {
 		t.Errorf("past twice the refused rate: %v changed %v slowed %v, want no limit", r, changed, a.Slowed())
 	}
