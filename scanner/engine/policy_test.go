@@ -21,7 +21,9 @@ import (
 // that stays down stops the scan.
 
 // fastFaults makes fault backoffs short for tests.
-func fastFaults(c *Config) { c.FaultBackoff, c.MaxFaultBackoff = 20*time.Millisecond, 50*time.Millisecond }
+func fastFaults(c *Config) {
+	c.FaultBackoff, c.MaxFaultBackoff = 20*time.Millisecond, 50*time.Millisecond
+}
 
 // post makes job i: a POST of a JSON body to path by p.
 func post(i int, p *profiles.Profile, path string) Job {
