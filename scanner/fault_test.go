@@ -528,3 +528,67 @@ func TestFaultScan429StormSlowsTheScanButKeepsTheVerdicts(t *testing.T) {
 		t.Errorf("the storm scan took %s, less than the %s of pauses the target asked for", stormTook, union)
 	}
 }
+
+// TestFaultScanBlipIsRiddenOut: the target resets every connection for a
+// moment (an Outage from its 6th request), and in another scan refuses
+// connections altogether for a moment (a restart): the retries ride both
+// out, and the matrix is the calm one, complete.
+func TestFaultScanBlipIsRiddenOut(t *testing.T) {
+	t.Parallel()
+	routes := []string{"items"}
+	names := []string{"alice", "bob", "root"}
+	block := "{rate: 20, concurrency: 2, timeout: 5s}"
+	calm := newFaultScan(t, nil, routes, names, block)
+	calmRes, _ := calm.run(t, time.Minute)
+	calmCells := assertOneCellPerProbe(t, calm.scan, calmRes)
+
+	for _, tc := range []struct {
+		name   string
+		rules  []faulttest.Rule
+		refuse bool
+	}{
+		{"resets", []faulttest.Rule{{Match: "/items/*", Fault: faulttest.Outage{After: 5, For: 1500 * time.Millisecond}}}, false},
+		{"502s", []faulttest.Rule{{Match: "/items/*", Fault: faulttest.Outage{After: 5, For: 1500 * time.Millisecond, Status: 502}}}, false},
+		{"refused", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			blip := newFaultScan(t, tc.rules, routes, names, block)
+			if tc.refuse {
+				go func() {
+					for len(blip.srv.Requests()) < 5 {
+						time.Sleep(5 * time.Millisecond)
+					}
+					blip.srv.Refuse(1500 * time.Millisecond)
+				}()
+			}
+			res, took := blip.run(t, time.Minute)
+			cells := assertOneCellPerProbe(t, blip.scan, res)
+			for k, c := range calmCells {
+				if b := cells[k]; b.Status != c.Status || b.Verdict != c.Verdict {
+					t.Errorf("%v: %d %s after the blip, %d %s calm (%s)", k, b.Status, b.Verdict, c.Status, c.Verdict, b.Reason)
+				}
+			}
+			retried := 0
+			for _, c := range res.Cells {
+				retried += c.Attempts - 1
+			}
+			failed := 0
+			for _, r := range blip.srv.Requests() {
+				if strings.HasPrefix(r.Fault, "outage") {
+					failed++
+				}
+			}
+			// A refused connection writes nothing (the cell's attempts do
+			// not count it): the target's requests show the hole instead.
+			var hole time.Duration
+			reqs := blip.srv.Requests()
+			for i := 1; i < len(reqs); i++ {
+				hole = max(hole, reqs[i].At.Sub(reqs[i-1].At))
+			}
+			t.Logf("%s: took %s, %d retries, %d requests failed at the target, longest silence %s", tc.name, took, retried, failed, hole)
+			if tc.refuse && (hole < time.Second || len(reqs) < len(res.Cells)) || !tc.refuse && (retried == 0 || failed == 0) {
+				t.Errorf("the blip was not exercised: %d retries, %d failed at the target, longest silence %s", retried, failed, hole)
+			}
+		})
+	}
+}
