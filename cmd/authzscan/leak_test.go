@@ -28,7 +28,13 @@ func encodings(secret string) []string {
 // KEY=value lines.
 func startEveryAuthTarget(t *testing.T) (*scantest.Server, string, []string) {
 	t.Helper()
-	srv, err := scantest.Start(scantest.Options{ExpireAfter: 3})
+	return startEveryAuthTargetWith(t, scantest.Options{ExpireAfter: 3})
+}
+
+// startEveryAuthTargetWith is startEveryAuthTarget with opts.
+func startEveryAuthTargetWith(t *testing.T, opts scantest.Options) (*scantest.Server, string, []string) {
+	t.Helper()
+	srv, err := scantest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +58,31 @@ func startEveryAuthTarget(t *testing.T) (*scantest.Server, string, []string) {
 // every secret, configured or issued at run time, in its common encodings.
 func TestNoSecretLeaks(t *testing.T) {
 	srv, dir, env := startEveryAuthTarget(t)
+	scanLeaksNothing(t, srv, dir, env)
+}
+
+// TestNoSecretLeaksWhenThrottled: the same scan behind a gateway that
+// allows 40 requests a second, at 120 a second: logins, checks and token
+// requests meet 429s, pauses, retries and slowdowns, and what they make
+// the scan say (warnings, the progress line, the cells' reasons) carries
+// no secret either.
+func TestNoSecretLeaksWhenThrottled(t *testing.T) {
+	t.Parallel()
+	srv, dir, env := startEveryAuthTargetWith(t, scantest.Options{ExpireAfter: 3, Throttle: scantest.Throttle{Rate: 40}})
+	written := scanLeaksNothing(t, srv, dir, env, "--rate", "120", "--progress-interval", "1s")
+	if srv.Throttled() == 0 || !strings.Contains(written["stderr"], "the target answered 429 or 503") {
+		t.Errorf("the gateway answered %d 429s and stderr says:\n%s", srv.Throttled(), written["stderr"])
+	}
+}
+
+// scanLeaksNothing scans srv's every-auth-kind config in dir with env and
+// the extra flags, and greps every byte written (every report format,
+// stdout, stderr) for every secret, configured or issued at run time, in
+// its common encodings. It returns what was written, by name.
+func scanLeaksNothing(t *testing.T, srv *scantest.Server, dir string, env []string, extra ...string) map[string]string {
+	t.Helper()
 	out := filepath.Join(dir, "out")
-	r := runCLI(t, dir, env, "scan", "--unsafe", "--out", out, "--fail-on", "none")
+	r := runCLI(t, dir, env, append([]string{"scan", "--unsafe", "--out", out, "--fail-on", "none"}, extra...)...)
 	if r.code != ExitOK {
 		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
 	}
@@ -98,4 +127,5 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 	}
 	t.Logf("%d secret forms checked against %d outputs", checked, len(written))
+	return written
 }
