@@ -126,8 +126,8 @@ func (c *checker) maybeRun(ctx context.Context, p *Profile, doer Doer, base *url
 		p.life.alive(start)
 		return
 	}
-	if ctx.Err() != nil || throttled(err) {
-		return // interrupted or throttled: nothing learned of the session
+	if ctx.Err() != nil || keepsSession(err) {
+		return // interrupted, stopping or throttled: nothing learned of the session
 	}
 	if !p.Renewable() {
 		p.life.lose(c.describe(status, err, "the profile's credentials cannot be renewed"))
@@ -155,7 +155,7 @@ func (c *checker) maybeRun(ctx context.Context, p *Profile, doer Doer, base *url
 			p.life.alive(start)
 			return
 		}
-		if ctx.Err() != nil || throttled(err) {
+		if ctx.Err() != nil || keepsSession(err) {
 			return
 		}
 		if own || force {
@@ -235,7 +235,7 @@ func (c *checker) request(ctx context.Context, base *url.URL) (*http.Request, er
 // status; errors are redacted.
 func (c *checker) send(p *Profile, doer Doer, req *http.Request) (int, error) {
 	resp, err := doer.Do(req)
-	if throttled(err) {
+	if keepsSession(err) {
 		return 0, err // holds no secret
 	}
 	if err != nil {

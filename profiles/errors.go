@@ -74,3 +74,16 @@ func throttled(err error) bool {
 	var t *ThrottledError
 	return errors.As(err, &t)
 }
+
+// ErrScanStopped is what a Doer's error wraps when the request was not
+// sent because the scan is stopping — interrupted, its time box or
+// request budget spent, the target taken for down. Nothing was learned of
+// the profile's credentials: a session is not lost for it.
+var ErrScanStopped = errors.New("the scan is stopping")
+
+// keepsSession reports whether a failed login, renewal or check says
+// nothing of the session: the target refused it for rate reasons, or the
+// scan is stopping.
+func keepsSession(err error) bool {
+	return throttled(err) || errors.Is(err, ErrScanStopped)
+}

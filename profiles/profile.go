@@ -231,7 +231,8 @@ func (p *Profile) Apply(req *http.Request) (generation uint64, err error) {
 // credential. A refusal of that retry is a real one; a refusal of a retry
 // that used another worker's renewal may be worth renewing again. A
 // renewal that fails loses the session, unless the target refused it for
-// rate reasons (a *ThrottledError): then only this request goes without.
+// rate reasons (a *ThrottledError) or the scan is stopping
+// (ErrScanStopped): then only this request goes without.
 func (p *Profile) RenewFor(ctx context.Context, doer Doer, base *url.URL, generation uint64, force bool, req *http.Request) (gen uint64, own bool, release func(), err error) {
 	ss := p.auth.session
 	if ss == nil {
@@ -245,7 +246,7 @@ func (p *Profile) RenewFor(ctx context.Context, doer Doer, base *url.URL, genera
 	gen, own, release, err = ss.renewHold(ctx, doer, base, generation, force, req)
 	if err != nil {
 		release()
-		if !throttled(err) {
+		if !keepsSession(err) {
 			p.life.lose(err.Error())
 		}
 		return gen, own, func() {}, err
@@ -299,7 +300,8 @@ func (p *Profile) Start(ctx context.Context, doer Doer, base *url.URL) error {
 // was refused as logged out. Concurrent callers that saw the same
 // generation share one renewal: the first renews, the others wait for it.
 // A renewal that fails loses the session (unless the target refused it
-// for rate reasons, a *ThrottledError): the profile's later probes are
+// for rate reasons, a *ThrottledError, or the scan is stopping,
+// ErrScanStopped): the profile's later probes are
 // not sent. It does nothing for static credentials.
 func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generation uint64) error {
 	ss := p.auth.session
@@ -310,7 +312,7 @@ func (p *Profile) Renew(ctx context.Context, doer Doer, base *url.URL, generatio
 		return err
 	}
 	if err := ss.renew(ctx, doer, base, generation); err != nil {
-		if !throttled(err) {
+		if !keepsSession(err) {
 			p.life.lose(err.Error())
 		}
 		return err

@@ -221,6 +221,12 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
+// Is makes every not-sent error but an off-origin one (a config problem)
+// a profiles.ErrScanStopped: a login cut that way loses no session.
+func (e *notSentError) Is(target error) bool {
+	return target == profiles.ErrScanStopped && !errors.Is(e.err, ErrOffOrigin)
+}
+
 // attempt follows a request through net/http: how many connections it
 // asked for and got, and how many times it was written to the wire.
 // net/http resends an idempotent request by itself when a reused

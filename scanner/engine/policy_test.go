@@ -263,3 +263,73 @@ func TestThrottleSlowsTheLimiter(t *testing.T) {
 		t.Errorf("8 requests spread over %v: faster than a slowed rate allows", spread)
 	}
 }
+
+// TestRenewalRefusedForRateReasonsKeepsTheSession: the session dies after
+// two uses and the next login meets 429 beyond the retries: the probe that
+// needed it is inconclusive ("session not renewed", the rate named), but
+// the session is not lost, and the next probe logs in and goes through.
+func TestRenewalRefusedForRateReasonsKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	api := newAuthAPI(func(n int) int {
+		if n == 1 {
+			return 2
+		}
+		return -1
+	})
+	var logins atomic.Int32
+	tg.handle("/login", func(w http.ResponseWriter, r *http.Request) {
+		// The first login passes; the next three (a renewal and its two
+		// retries) are throttled; then logins pass again.
+		if n := logins.Add(1); n >= 2 && n <= 4 {
+			throttled(429, "0")(w, r)
+			return
+		}
+		api.login(w, r)
+	})
+	tg.handle("/data", api.protected(0))
+	base := tg.base(t)
+	e := newEngine(t, base, func(c *Config) { c.Concurrency = 1 })
+	bob := loginProfile(t, nil)
+	if err := bob.Start(context.Background(), e, base); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, context.Background(), e, gets(0, 4, bob, "/data"))
+	if o := res.obs[2]; !strings.HasPrefix(o.Err, "session not renewed: ") || !strings.Contains(o.Err, "429 Too Many Requests after 2 retries") {
+		t.Errorf("the probe whose renewal was throttled: %d %q", o.Status, o.Err)
+	}
+	if err := bob.Lost(); err != nil {
+		t.Errorf("the session was lost for a throttled renewal: %v", err)
+	}
+	if o := res.obs[3]; o.Status != 200 || o.Err != "" {
+		t.Errorf("the next probe: %d %q, want 200 after a fresh login", o.Status, o.Err)
+	}
+}
+
+// TestRenewalCutByADownTargetKeepsTheSession: a renewal refused because
+// the target was taken for down says nothing of the credentials.
+func TestRenewalCutByADownTargetKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	api := newAuthAPI(unlimited)
+	api.install(tg)
+	tg.handle("/item", reset)
+	base := tg.base(t)
+	e := newEngine(t, base, func(c *Config) {
+		fastFaults(c)
+		c.DownAfter, c.DownErrors = 100*time.Millisecond, 2
+	})
+	bob := loginProfile(t, nil)
+	if err := bob.Start(context.Background(), e, base); err != nil {
+		t.Fatal(err)
+	}
+	run(t, context.Background(), e, gets(0, 20, anonymous(t), "/item"))
+	if e.Down() == "" {
+		t.Fatal("the target was not taken for down")
+	}
+	gen, _, release, err := bob.RenewFor(context.Background(), e, base, 1, false, loginRequest(t, tg.srv.URL, ""))
+	release()
+	if !errors.Is(err, ErrTargetDown) || !errors.Is(err, profiles.ErrScanStopped) || bob.Lost() != nil {
+		t.Errorf("RenewFor after the target went down: gen %d, err %v, lost %v; want ErrTargetDown and the session kept", gen, err, bob.Lost())
+	}
+}
