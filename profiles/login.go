@@ -240,6 +240,9 @@ func (l *loginFlow) fetch(ctx context.Context, doer Doer, base *url.URL) (map[st
 		if err != nil {
 			return nil, 0, err
 		}
+		if resp.StatusCode >= 500 {
+			return nil, 0, l.fail("before", "%s", serverFailed(l.before.at, resp.StatusCode))
+		}
 		if resp.StatusCode >= 400 {
 			return nil, 0, l.fail("before", "%s answered %d %s; check the before request", l.before.at, resp.StatusCode, http.StatusText(resp.StatusCode))
 		}
@@ -252,6 +255,9 @@ func (l *loginFlow) fetch(ctx context.Context, doer Doer, base *url.URL) (map[st
 	if err != nil {
 		return nil, 0, err
 	}
+	if resp.StatusCode >= 500 {
+		return nil, 0, l.fail("login", "%s", serverFailed(l.login.at, resp.StatusCode))
+	}
 	if resp.StatusCode >= 400 {
 		return nil, 0, l.fail("login", "%s answered %d %s; check the credentials and the request in the profile's login block", l.login.at, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
@@ -259,6 +265,12 @@ func (l *loginFlow) fetch(ctx context.Context, doer Doer, base *url.URL) (map[st
 		return nil, 0, err
 	}
 	return values, expiresIn(body), nil
+}
+
+// serverFailed says a login-time request got a 5xx (after the scan's
+// retries, for a 502 or 504): the server's failure, not the credentials'.
+func serverFailed(at endpoint, status int) string {
+	return fmt.Sprintf("%s answered %d %s: the server failed, which says nothing of the credentials; check that the API and what it depends on are up (its logs say why), then scan again", at, status, http.StatusText(status))
 }
 
 // expiresIn reads a top-level "expires_in" (seconds) of a JSON body, 0

@@ -309,6 +309,8 @@ func TestLoginErrors(t *testing.T) {
 	}{
 		{"refused", 401, `{"error":"bad password pw-9f8e7d"}`, "$.access_token",
 			`profile "bob": login: POST /login answered 401 Unauthorized; check the credentials and the request in the profile's login block`, nil},
+		{"server error", 500, `{"error":"db down"}`, "$.access_token",
+			`profile "bob": login: POST /login answered 500 Internal Server Error: the server failed, which says nothing of the credentials; check that the API and what it depends on are up (its logs say why), then scan again`, nil},
 		{"not JSON", 200, `<html>hi</html>`, "$.access_token",
 			`profile "bob": capture: "token": the 200 response from POST /login is not JSON (Content-Type "text/html"); JSONPath "$.access_token" needs a JSON response`, nil},
 		{"typo in JSONPath", 200, `{"access_token":"t-1234567","token_type":"Bearer"}`, "$.acces_token",

@@ -124,6 +124,7 @@ func (e *Engine) settle(a retry.Attempt, sent time.Time, what func() string) ret
 func (e *Engine) adapt(d retry.Decision, now, sent time.Time) {
 	r := &e.res
 	throttled := d.Throttled
+	measuredAt := now
 	if throttled && d.PauseScan {
 		// The rate grows back from when the pause ends: no request is
 		// sent before then, so nothing is learned.
@@ -143,7 +144,7 @@ func (e *Engine) adapt(d retry.Decision, now, sent time.Time) {
 	var limit float64
 	var changed bool
 	if throttled {
-		limit, changed = r.pace.Refused(now, sent, r.meter.rate(now))
+		limit, changed = r.pace.Refused(now, sent, r.meter.rate(measuredAt))
 	} else {
 		limit, changed = r.pace.Grow(now)
 	}
