@@ -1,9 +1,14 @@
 // Package engine sends the scan's requests: a bounded worker pool paced by
 // one rate limiter that every request pays — probes, retries and logins
 // alike — through a single function, send. It never follows a redirect,
-// never sends outside the target's origin, reads at most a capped number
-// of body bytes, and honours Retry-After on 429 and 503 by pausing the
-// whole scan. Every job yields exactly one Observation, errors included.
+// never sends outside the target's origin, and reads at most a capped
+// number of body bytes. Every attempt of every request, a probe's or one
+// of Do's (logins, checks, token requests), is settled under one policy
+// (policy.go): package retry decides — Retry-After on 429 and 503 pauses
+// the whole scan, faults are retried when repeating is harmless — package
+// pacing slows the limiter after a refusal and lets it grow back, and a
+// target whose every request fails for long enough stops the run. Every
+// job yields exactly one Observation, errors included.
 package engine
 
 import (
