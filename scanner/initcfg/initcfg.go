@@ -536,12 +536,13 @@ func (g *gen) policy() {
 
 func (g *gen) scan() {
 	g.line(0, "scan:")
-	g.line(2, "rate: %g          # requests per second, logins included; 0 = no limit", scanner.DefaultRate)
+	g.line(2, "rate: %g          # requests per second, logins included; 0 = no limit; the scan slows below it on 429s", scanner.DefaultRate)
 	g.line(2, "burst: %d", scanner.DefaultBurst)
 	g.line(2, "concurrency: %d", scanner.DefaultConcurrency)
 	g.line(2, "timeout: %s       # per request, body included", scanner.DefaultTimeout)
 	g.line(2, "unsafe: false     # POST, PUT, PATCH and DELETE only when true (or --unsafe)")
 	g.line(2, "max_requests: 0   # request budget; 0 = none")
+	g.line(2, "max_duration: 0   # time box, for example 50m for a nightly job; 0 = none")
 	if g.opts.CAFile != "" {
 		g.line(2, "ca_file: %s   # the CA init was given (--ca-file): trusted besides the system's", quote(g.opts.CAFile))
 	}
