@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,6 +73,24 @@ func TestNoSecretLeaksWhenThrottled(t *testing.T) {
 	written := scanLeaksNothing(t, srv, dir, env, "--rate", "120", "--progress-interval", "1s")
 	if srv.Throttled() == 0 || !strings.Contains(written["stderr"], "the target answered 429 or 503") {
 		t.Errorf("the gateway answered %d 429s and stderr says:\n%s", srv.Throttled(), written["stderr"])
+	}
+	// The progress lines say the rate the scan is paced at, slowed.
+	if !regexp.MustCompile(`(?m)^progress: .*, rate slowed to [0-9.]+/s by 429/503 answers; `).MatchString(written["stderr"]) {
+		t.Errorf("no progress line says the scan was slowed:\n%s", written["stderr"])
+	}
+	var rep struct {
+		Summary struct {
+			Rate struct {
+				Configured, Effective, Slowest float64
+				Throttled, Slowdowns           int
+			} `json:"rate"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(written["report.json"]), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Summary.Rate; r.Configured != 120 || r.Slowest >= 120 || r.Throttled != srv.Throttled() || r.Slowdowns == 0 {
+		t.Errorf("report.json summary.rate = %+v; want the 120/s ceiling, a lower slowest rate and %d throttles", r, srv.Throttled())
 	}
 }
 
