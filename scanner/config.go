@@ -94,6 +94,9 @@ type Config struct {
 	// spec's own folder (top-level spec_refs): folders, relative to Dir or
 	// absolute, and http(s) URL prefixes. Empty: nowhere else.
 	SpecRefs []SpecRef
+	// Operations are the per-operation values and refusal rules (top-level
+	// operations), in file order.
+	Operations []OperationRule
 }
 
 // SpecRef is one entry of spec_refs.
@@ -221,7 +224,7 @@ func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs"}
+var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs", "operations"}
 
 // ParseConfig decodes a config file's content. file names it in messages.
 // Every problem is reported at once (errors.Join of
@@ -268,6 +271,8 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 			cfg.Ignore = w.ignore(v)
 		case "spec_refs":
 			cfg.SpecRefs = w.specRefs(v)
+		case "operations":
+			cfg.Operations = w.operations(v)
 		}
 	})
 	if root.Kind == yaml.MappingNode {
@@ -670,19 +675,9 @@ func (w *walker) deny(n *yaml.Node, d *Deny) {
 		case "status":
 			d.Status = nil
 			w.list(v, p, func(i int, item *yaml.Node) {
-				code, ok := w.integer(item, fmt.Sprintf("%s[%d]", p, i))
-				if !ok {
-					return
+				if code, ok := w.denyStatus(item, fmt.Sprintf("%s[%d]", p, i)); ok {
+					d.Status = append(d.Status, code)
 				}
-				if code < 100 || code > 599 {
-					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is not an HTTP status code; give codes between 100 and 599, for example [401, 403]", code)
-					return
-				}
-				if code >= 200 && code < 300 {
-					w.fail(item, fmt.Sprintf("%s[%d]", p, i), "%d is a success; use deny.body to treat some 2xx bodies as refusals", code)
-					return
-				}
-				d.Status = append(d.Status, code)
 			})
 		case "body":
 			d.Body, _ = w.str(v, p)
@@ -692,6 +687,23 @@ func (w *walker) deny(n *yaml.Node, d *Deny) {
 			w.regex(v, p, d.Redirect)
 		}
 	})
+}
+
+// denyStatus decodes one status code of a deny list: 100–599, not a 2xx.
+func (w *walker) denyStatus(item *yaml.Node, path string) (int, bool) {
+	code, ok := w.integer(item, path)
+	if !ok {
+		return 0, false
+	}
+	if code < 100 || code > 599 {
+		w.fail(item, path, "%d is not an HTTP status code; give codes between 100 and 599, for example [401, 403]", code)
+		return 0, false
+	}
+	if code >= 200 && code < 300 {
+		w.fail(item, path, "%d is a success; use deny.body to treat some 2xx bodies as refusals", code)
+		return 0, false
+	}
+	return code, true
 }
 
 func (w *walker) regex(n *yaml.Node, path, expr string) {

@@ -112,7 +112,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown anchor", minimal + "vars: {a: *nope}\n", "a.yaml:5: not valid YAML: unknown anchor 'nope' referenced; define the anchor (&name) before its first use (*name)"},
 		{"not a mapping", "- a\n- b\n", "a.yaml:1: expected a mapping (key: value), got a list"},
 		{"unknown top-level key with a suggestion", minimal + "polcy: []\n", `a.yaml:5: unknown key "polcy" (did you mean "policy"?)`},
-		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, policy, profiles, scan, spec, spec_refs, target, vars`},
+		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, operations, policy, profiles, scan, spec, spec_refs, target, vars`},
 		{"missing spec and profiles", "target: http://127.0.0.1:1\n", "a.yaml:1: spec: spec is missing; give the OpenAPI document's path (relative to this file) or URL\n" +
 			"a.yaml:1: profiles: profiles is missing; add at least one profile, for example `anonymous: {}`"},
 		{"no profile", "spec: a.yaml\ntarget: http://127.0.0.1:1\nprofiles: {}\n", "a.yaml:3: profiles: no profile is defined; add at least one, for example `anonymous: {}`"},
@@ -137,6 +137,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"ignore with a bad fingerprint", minimal + "ignore:\n  - {fingerprint: abc, reason: r}\n", `a.yaml:6: ignore[0].fingerprint: "abc" is not a fingerprint; copy the 32 hex digits of a finding's fingerprint from report.json`},
 		{"ignore with a bad date", minimal + "ignore:\n  - {match: /x, reason: r, expires: 31/12/2026}\n", `a.yaml:6: ignore[0].expires: "31/12/2026" is not a date; write YYYY-MM-DD, the last day the entry applies`},
 		{"ignore with a bad kind", minimal + "ignore:\n  - {match: /x, reason: r, kind: idor}\n", `a.yaml:6: ignore[0].kind: kind "idor" is not one of bola, bfla, unauthenticated, lockout, status-code`},
+		{"operation without match", minimal + "operations:\n  - json: {a: 1}\n", `a.yaml:6: operations[0]: match is missing; write for example match: "PUT /users/{username}/password"`},
+		{"operation with a bad match", minimal + "operations:\n  - {match: \"PUT users\", json: {a: 1}}\n", `a.yaml:6: operations[0].match: match "PUT users": path must start with "/" (for example "GET /orders/**")`},
+		{"operation with both bodies", minimal + "operations:\n  - {match: /x, json: {a: 1}, form: {a: 1}}\n", "a.yaml:6: operations[0].form: json and form are both set; an operation has one body: keep one of them"},
+		{"operation that sets nothing", minimal + "operations:\n  - match: /x\n", "a.yaml:6: operations[0]: the entry sets nothing; give json, form, query, headers, path or deny"},
+		{"operation with an unknown key", minimal + "operations:\n  - {match: /x, body: {a: 1}}\n", `a.yaml:6: operations[0]: unknown key "body"; known keys: deny, form, headers, json, match, path, query`},
+		{"operation setting credentials", minimal + "operations:\n  - {match: /x, headers: {Authorization: x}}\n", "a.yaml:6: operations[0].headers.Authorization: the profiles' credentials own Authorization; set them under profiles.NAME.auth"},
+		{"operation denying a success", minimal + "operations:\n  - {match: /x, deny: {status: [403, 204]}}\n", "a.yaml:6: operations[0].deny.status[1]: 204 is a success; use deny.body to treat some 2xx bodies as refusals"},
+		{"operation with a bad deny regex", minimal + "operations:\n  - {match: /x, deny: {body: '(x'}}\n", `a.yaml:6: operations[0].deny.body: "(x" is not a valid regular expression (missing closing ): "(x"); Go RE2 syntax, see https://pkg.go.dev/regexp/syntax`},
 		{"bad scan values, all reported", minimal + "scan: {burst: 0, concurrency: 0, retries: 99}\n", "a.yaml:5: scan.burst: burst 0 must be at least 1\n" +
 			"a.yaml:5: scan.concurrency: concurrency 0 must be between 1 and 1024\n" +
 			"a.yaml:5: scan.retries: retries 99 must be between 0 and 20"},

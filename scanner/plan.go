@@ -91,8 +91,25 @@ type PlanOptions struct {
 	Unsafe  bool
 	Exclude []policy.Rule
 	Vars    map[string]any
+	// Values gives the config's values for an operation's requests (its
+	// operations[] entries); nil, or a nil result: none.
+	Values func(*spec.Operation) *synth.Overrides
+	// Origin is the target's origin: a URL value a request makes or
+	// rewrites points there.
+	Origin string
+	// ScanID makes the markers unsafe probes write distinctive per scan:
+	// each request's marker is "authzscan" + ScanID + three hex digits
+	// numbering it; "" writes none.
+	ScanID string
 	// File is the config file, for warnings.
 	File string
+}
+
+// Marker is the marker of the n-th unsafe request a plan builds in the
+// scan scanID: "authzscan", the scan id and n in three hex digits.
+// Alphanumeric, so that it passes the usual validations of a text field.
+func Marker(scanID string, n int) string {
+	return fmt.Sprintf("authzscan%s%03x", scanID, n%0x1000)
 }
 
 // IsSafeMethod reports whether method only reads (RFC 9110 safe methods).
@@ -142,8 +159,13 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 	usedOwned := map[string]bool{}
 	usedExclude := make([]bool, len(opts.Exclude))
 	var probes []*Probe
+	markers := 0
 	for _, op := range doc.Operations {
-		names := synth.OwnedNames(op, owned)
+		var ov *synth.Overrides
+		if opts.Values != nil {
+			ov = opts.Values(op)
+		}
+		names := synth.OwnedNames(op, owned, ov)
 		for _, n := range names {
 			usedOwned[n] = true
 		}
@@ -179,13 +201,21 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 		}
 		var variants []variant
 		var buildErr error
+		build := func(owned map[string]any) (*synth.Request, error) {
+			v := synth.Values{Owned: owned, Vars: opts.Vars, Operation: ov, Origin: opts.Origin}
+			if !IsSafeMethod(op.Method) && opts.ScanID != "" {
+				v.Marker = Marker(opts.ScanID, markers)
+				markers++
+			}
+			return synth.Build(op, v)
+		}
 		if len(owners) == 0 {
-			req, err := synth.Build(op, synth.Values{Vars: opts.Vars})
+			req, err := build(nil)
 			buildErr = err
 			variants = append(variants, variant{"", req})
 		}
 		for _, owner := range owners {
-			req, err := synth.Build(op, synth.Values{Owned: owner.Owns, Vars: opts.Vars})
+			req, err := build(owner.Owns)
 			if err != nil {
 				buildErr = err
 				break

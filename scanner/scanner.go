@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -83,6 +84,11 @@ type Scanner struct {
 	bodyDeny *regexp.Regexp
 	tls      *tls.Config
 	warnings []string
+	// ops are the operations[] settings of the operations an entry
+	// selects.
+	ops map[*spec.Operation]*opSettings
+	// scanID makes this scan's markers distinctive (see Marker).
+	scanID string
 }
 
 // New loads the spec, resolves the profiles, compiles the policy and
@@ -139,13 +145,42 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.plan, err = BuildPlan(s.doc, set, PlanOptions{Unsafe: cfg.Scan.Unsafe, Exclude: cfg.Scan.Exclude, Vars: vars, File: cfg.File})
+	var opWarnings []string
+	if s.ops, opWarnings, err = s.compileOperations(); err != nil {
+		return nil, err
+	}
+	s.warnings = append(s.warnings, opWarnings...)
+	s.scanID = PlanScanID
+	if s.opts.mode != profiles.ModePlan {
+		s.scanID = newScanID()
+	}
+	s.plan, err = BuildPlan(s.doc, set, PlanOptions{Unsafe: cfg.Scan.Unsafe, Exclude: cfg.Scan.Exclude, Vars: vars, File: cfg.File,
+		Values: s.valuesFor, Origin: origin(s.base), ScanID: s.scanID})
 	if err != nil {
 		return nil, err
 	}
 	s.warnings = append(s.warnings, s.plan.Warnings...)
 	s.warnings = append(s.warnings, s.policyWarnings()...)
 	return s, nil
+}
+
+// PlanScanID stands for the scan id in the markers a plan shows: a scan
+// draws a random one (newScanID), so that a marker left by last night's
+// scan is never taken for tonight's.
+const PlanScanID = "000000"
+
+// newScanID is six random hex digits.
+func newScanID() string {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// origin is u's scheme and host.
+func origin(u *url.URL) string {
+	return u.Scheme + "://" + u.Host
 }
 
 func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
@@ -541,7 +576,11 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	jobs := make([][]engine.Job, len(stages))
 	for i, st := range stages {
 		for _, p := range st {
-			jobs[i] = append(jobs[i], engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request})
+			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
+			if st := s.ops[p.Op]; st != nil && st.bodySet {
+				j.BodyDeny, j.OwnBodyDeny = st.bodyDeny, true
+			}
+			jobs[i] = append(jobs[i], j)
 		}
 	}
 	var mu sync.Mutex
@@ -747,7 +786,7 @@ func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction)
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
 	var out [2][]judge.Issue
 	for i, seen := range []bool{false, true} {
-		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
+		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
 		_, out[i] = judge.Judge(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
@@ -862,7 +901,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	}
 	seen := map[objKey]bool{}
 	for i, p := range probes {
-		if obs[i] != nil && judge.Classify(responseOf(i), s.deny, judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
+		if obs[i] != nil && judge.Classify(responseOf(i), s.denyFor(p.Op), judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
@@ -873,7 +912,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	for i, p := range probes {
 		rel := p.Relation()
 		resp := responseOf(i)
-		class := judge.Classify(resp, s.deny, judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
+		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
 		if l, dead := lost[p.Caller.Name]; dead && class.Observed == judge.Denied && obs[i] != nil && !obs[i].Start.Before(l.since) {
 			// A refusal from a session that was found dead later cannot be
 			// told from the dead session itself: no lockout on it.

@@ -342,6 +342,29 @@ func TestPlanGolden(t *testing.T) {
 	golden(t, "plan-demo.golden", r.stdout)
 }
 
+// TestPlanVerboseSaysWhereValuesCameFrom: --verbose follows each probe
+// with a tag per value; a write's free-text property carries the marker,
+// with the scan id shown as 000000, and the curl line shows it.
+func TestPlanVerboseSaysWhereValuesCameFrom(t *testing.T) {
+	dir, _ := filepath.Abs("../../demo")
+	r := runCLI(t, dir, nil, "plan", "-c", "authzscan.yaml", "--verbose")
+	if r.code != ExitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"      # values: body.accountId=owns body.amount=schema-example body.currency=default body.payee=schema-example body.reference=schema-example body=schema body.reference=marker\n",
+		`"reference":"authzscan000000`,
+		"      # values: path.orderId=owns\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan --verbose lacks %q", want)
+		}
+	}
+	if n, probes := strings.Count(r.stdout, "# values: "), len(regexp.MustCompile(`(?m)^  #\d+ `).FindAllString(r.stdout, -1)); n == 0 || n > probes {
+		t.Errorf("%d value lines for %d probes", n, probes)
+	}
+}
+
 // TestDemoFlagDefaults: the defaults `demo --help` shows for --rate and
 // --concurrency are what the demo scans at when neither is set, the
 // bundled config's.

@@ -21,9 +21,13 @@ func (a *app) planCommand() *cobra.Command {
 		Long: `plan loads the config and the spec and prints the plan: how many probes each
 profile sends per method, the operations that are skipped and why, and one
 curl line per probe in the order a scan sends them. It needs no secrets:
-credentials show as their ${VAR} placeholders.`,
+credentials show as their ${VAR} placeholders. With --verbose, each probe
+also says where every value came from (owns, operation, vars, example,
+schema-example, default, enum, made-up, marker).`,
 		Example: `  authzscan plan -c authzscan.yaml
-  authzscan plan -c authzscan.yaml --unsafe --target http://127.0.0.1:8080`,
+  authzscan plan -c authzscan.yaml --unsafe --target http://127.0.0.1:8080
+  # why does this request look like that?
+  authzscan plan -c authzscan.yaml --unsafe --verbose`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.plan(cmd, f)
@@ -31,6 +35,7 @@ credentials show as their ${VAR} placeholders.`,
 	}
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
+	cmd.Flags().BoolVarP(&f.watch.verbose, "verbose", "v", false, "after each probe's curl line, say where each of its values came from")
 	return cmd
 }
 
@@ -54,12 +59,14 @@ func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
 	if max := s.MaxRequests(); max > 0 && int64(len(s.Plan().Probes)) > max {
 		fmt.Fprintf(a.stderr, "warning: the plan has %d probes but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes), max)
 	}
-	return printPlan(a.stdout, cfg, s)
+	return printPlan(a.stdout, cfg, s, f.watch.verbose)
 }
 
 var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
+// printPlan prints the plan; verbose adds, after each probe, where each
+// of its values came from.
+func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose bool) error {
 	plan := s.Plan()
 	set := s.Profiles()
 	fmt.Fprintf(w, "Plan: %s → %s\n", reports.Sanitize(cfg.Spec), s.Base())
@@ -143,6 +150,13 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner) error {
 			return err
 		}
 		fmt.Fprintf(w, "  #%d %s %s %s%s\n      %s\n", i+1, p.Caller.Name, p.Op.Method, reports.Sanitize(p.Op.Path), object, curl)
+		if verbose && len(p.Request.Sources) > 0 {
+			tags := make([]string, len(p.Request.Sources))
+			for j, src := range p.Request.Sources {
+				tags[j] = src.Where + "=" + src.From
+			}
+			fmt.Fprintf(w, "      # values: %s\n", reports.Sanitize(strings.Join(tags, " ")))
+		}
 	}
 	return nil
 }

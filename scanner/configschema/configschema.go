@@ -88,6 +88,44 @@ type File struct {
 	Ignore []Ignore `yaml:"ignore" jsonschema:"nullable"`
 	// Where the spec's external $refs may point besides the spec's own folder: folders (relative to this file, or absolute) and http(s) URL prefixes.
 	SpecRefs Strings `yaml:"spec_refs" jsonschema:"nullable"`
+	// What the spec does not say about some operations: the body and parameter values a real client sends, and what a refusal looks like there. For each key, the first entry whose match selects an operation and sets the key wins.
+	Operations []Operation `yaml:"operations" jsonschema:"nullable"`
+}
+
+// Operation is one entry of operations.
+type Operation struct {
+	// The operations it applies to, in policy match syntax: "[METHOD ]PATH", "op:OPERATION_ID" or "tag:TAG".
+	Match Text `yaml:"match" jsonschema:"required"`
+	// The JSON body to send instead of the spec's example; the profiles' owned values are still substituted into it by name, and strings may hold ${VAR}.
+	JSON any `yaml:"json"`
+	// A form body to send instead, by field name; values may hold ${VAR}.
+	Form map[string]Text `yaml:"form" jsonschema:"nullable"`
+	// Query parameter values by name (sent even when the spec does not declare them); owned values win over them, vars come after.
+	Query map[string]Text `yaml:"query" jsonschema:"nullable"`
+	// Header values by name (not Authorization or Cookie: the profiles' credentials own those).
+	Headers map[string]Text `yaml:"headers" jsonschema:"nullable"`
+	// Path parameter values by name; owned values win over them.
+	Path map[string]Text `yaml:"path" jsonschema:"nullable"`
+	// What counts as a refusal for these operations; each key set here replaces the top-level one, and an empty value means none ([] for status, "" for body or redirect).
+	Deny OperationDeny `yaml:"deny" jsonschema:"nullable"`
+}
+
+// JSONSchemaExtend forbids what the loader refuses: both bodies, and an
+// entry that sets nothing but its match.
+func (Operation) JSONSchemaExtend(s *jsonschema.Schema) {
+	two := uint64(2)
+	s.MinProperties = &two
+	s.Not = &jsonschema.Schema{Required: []string{"json", "form"}}
+}
+
+// OperationDeny is an operation's own refusal rules.
+type OperationDeny struct {
+	// Statuses that are a refusal here; [] for none (a 403 that means "name taken").
+	Status DenyStatusList `yaml:"status"`
+	// A regular expression on the body; "" for none.
+	Body Text `yaml:"body"`
+	// A regular expression on the Location of a 3xx; "" for none (a redirect to /login is not a refusal here).
+	Redirect Text `yaml:"redirect"`
 }
 
 // JSONSchemaExtend allows an empty profile (`anonymous:`) and asks for at

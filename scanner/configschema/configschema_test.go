@@ -237,6 +237,12 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"ignore by fingerprint", base + "profiles: {a: {}}\nignore:\n  - {fingerprint: 0123456789abcdef0123456789abcdef, reason: known, expires: 2030-01-31}", true},
 		{"policy map", base + "profiles: {a: {}}\npolicy:\n  - {match: \"/users/{id}\", allow: {user: own, admin: any}}\n  - {match: /admin/**, allow: []}", true},
 
+		{"operations", base + "profiles: {a: {}}\noperations:\n  - {match: \"PUT /users/{username}/password\", json: {password: \"${NEW}\", tags: [a, 1]}, query: {dry: true}, headers: {X-Purpose: scan}, path: {username: bob}}\n  - {match: \"POST /register\", deny: {status: [], body: '\"taken\"', redirect: \"\"}}\n  - {match: tag:forms, form: {a: 1}}", true},
+
+		{"operation with both bodies", base + "profiles: {a: {}}\noperations:\n  - {match: /x, json: {a: 1}, form: {a: 1}}", false},
+		{"operation that sets nothing", base + "profiles: {a: {}}\noperations:\n  - {match: /x}", false},
+		{"operation without match", base + "profiles: {a: {}}\noperations:\n  - {json: {a: 1}}", false},
+		{"operation denies a success", base + "profiles: {a: {}}\noperations:\n  - {match: /x, deny: {status: [204]}}", false},
 		{"misspelled key", base + "profiles:\n  a:\n    auht: {bearer: x}", false},
 		{"misspelled top key", base + "profiles: {a: {}}\nscna: {rate: 1}", false},
 		{"wrong type", base + "profiles: {a: {}}\nscan: {rate: fast}", false},
@@ -284,21 +290,23 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 	const bogus = "zqxj_unknown"
 	p := func(s string) string { return base + "profiles:\n  a:\n" + s }
 	levels := map[string]string{
-		"":          "spec: x\ntarget: http://127.0.0.1\nprofiles: {a: {}}\n" + bogus + ": 1",
-		"Profile":   p("    " + bogus + ": 1"),
-		"Auth":      p("    auth: {" + bogus + ": 1}"),
-		"Basic":     p("    auth: {basic: {" + bogus + ": 1}}"),
-		"Login":     p("    auth: {login: {" + bogus + ": 1}}"),
-		"Step":      p("    auth: {login: {before: {" + bogus + ": 1}}}"),
-		"Capture":   p("    auth: {login: {capture: {t: {" + bogus + ": 1}}}}"),
-		"Send":      p("    auth: {login: {send: {" + bogus + ": 1}}}"),
-		"OAuth2":    p("    auth: {oauth2: {" + bogus + ": 1}}"),
-		"Check":     p("    check: {" + bogus + ": 1}"),
-		"LoggedOut": p("    logged_out: {" + bogus + ": 1}"),
-		"Rule":      base + "profiles: {a: {}}\npolicy: [{" + bogus + ": 1}]",
-		"Deny":      base + "profiles: {a: {}}\ndeny: {" + bogus + ": 1}",
-		"Scan":      base + "profiles: {a: {}}\nscan: {" + bogus + ": 1}",
-		"Ignore":    base + "profiles: {a: {}}\nignore: [{" + bogus + ": 1}]",
+		"":              "spec: x\ntarget: http://127.0.0.1\nprofiles: {a: {}}\n" + bogus + ": 1",
+		"Profile":       p("    " + bogus + ": 1"),
+		"Auth":          p("    auth: {" + bogus + ": 1}"),
+		"Basic":         p("    auth: {basic: {" + bogus + ": 1}}"),
+		"Login":         p("    auth: {login: {" + bogus + ": 1}}"),
+		"Step":          p("    auth: {login: {before: {" + bogus + ": 1}}}"),
+		"Capture":       p("    auth: {login: {capture: {t: {" + bogus + ": 1}}}}"),
+		"Send":          p("    auth: {login: {send: {" + bogus + ": 1}}}"),
+		"OAuth2":        p("    auth: {oauth2: {" + bogus + ": 1}}"),
+		"Check":         p("    check: {" + bogus + ": 1}"),
+		"LoggedOut":     p("    logged_out: {" + bogus + ": 1}"),
+		"Rule":          base + "profiles: {a: {}}\npolicy: [{" + bogus + ": 1}]",
+		"Deny":          base + "profiles: {a: {}}\ndeny: {" + bogus + ": 1}",
+		"Scan":          base + "profiles: {a: {}}\nscan: {" + bogus + ": 1}",
+		"Ignore":        base + "profiles: {a: {}}\nignore: [{" + bogus + ": 1}]",
+		"Operation":     base + "profiles: {a: {}}\noperations: [{match: x, " + bogus + ": 1}]",
+		"OperationDeny": base + "profiles: {a: {}}\noperations: [{match: x, deny: {" + bogus + ": 1}}]",
 	}
 	raw, err := os.ReadFile(schemaFile)
 	if err != nil {

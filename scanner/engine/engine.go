@@ -628,6 +628,10 @@ type Job struct {
 	Index   int
 	Profile *profiles.Profile
 	Request *synth.Request
+	// BodyDeny replaces Config.BodyDeny for this job when OwnBodyDeny is
+	// set (its operation's own deny.body; nil: none there).
+	BodyDeny    *regexp.Regexp
+	OwnBodyDeny bool
 }
 
 // Observation is what one job got. Exactly one per job that was started;
@@ -652,7 +656,7 @@ type Observation struct {
 	// is not the whole body (longer than Config.Excerpt or Config.MaxBody).
 	BodyBytes int64
 	Truncated bool
-	// BodyDenied says the body matched Config.BodyDeny.
+	// BodyDenied says the body matched Config.BodyDeny (or the job's own).
 	BodyDenied bool
 	// Err says why no usable response came: network error, timeout,
 	// retries exhausted, failed renewal, interrupted.
@@ -823,7 +827,11 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 			}
 			continue
 		}
-		body := e.read(resp, &obs)
+		bodyDeny := e.cfg.BodyDeny
+		if j.OwnBodyDeny {
+			bodyDeny = j.BodyDeny
+		}
+		body := e.read(resp, &obs, bodyDeny)
 		obs.Duration = time.Since(start)
 		// A logged-out answer: renew the session and send the probe again.
 		// Workers share one renewal, and the renewing worker's retry is the
@@ -922,7 +930,8 @@ func BuildRequest(ctx context.Context, base *url.URL, r *synth.Request, userAgen
 
 // read reads the capped body into obs, releases the connection, and
 // returns the body read (at most MaxBody bytes) for the caller to inspect.
-func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
+// A body bodyDeny matches is marked BodyDenied.
+func (e *Engine) read(resp *http.Response, obs *Observation, bodyDeny *regexp.Regexp) []byte {
 	defer resp.Body.Close()
 	obs.Status = resp.StatusCode
 	obs.RespHeader = resp.Header // the response is this probe's own
@@ -940,7 +949,7 @@ func (e *Engine) read(resp *http.Response, obs *Observation) []byte {
 		obs.Err = "reading the body: " + describeError(err, e.cfg.Timeout)
 	}
 	obs.BodyBytes = int64(len(body))
-	if e.cfg.BodyDeny != nil && e.cfg.BodyDeny.Match(body) {
+	if bodyDeny != nil && bodyDeny.Match(body) {
 		obs.BodyDenied = true
 	}
 	n := min(len(body), e.cfg.Excerpt+ExcerptMargin)

@@ -124,6 +124,11 @@ func parameter(p *openapi3.Parameter) *Parameter {
 		Schema:   schemaOf(p.Schema),
 		Example:  exampleOf(p.Example, p.Examples),
 	}
+	if out.Example == nil {
+		// Swagger 2.0 has no parameter example; its x-example extension
+		// says what a client sends, and the conversion keeps it here.
+		out.Example = p.Extensions["x-example"]
+	}
 	if out.Schema == nil && len(p.Content) > 0 {
 		// A parameter described by content (a JSON-encoded query value…):
 		// its schema is that of the preferred media type.

@@ -87,8 +87,8 @@ type Parameter struct {
 	// Schema is the resolved schema, nil when the document gives none.
 	Schema *openapi3.Schema
 	// Example is the parameter's own example (example, or the first of
-	// examples by name order), nil when none. Schema-level examples stay on
-	// Schema.
+	// examples by name order, or Swagger 2.0's x-example), nil when none.
+	// Schema-level examples stay on Schema.
 	Example any
 	// Explode reports whether array values are sent as repeated query keys
 	// (true, the default for form style) or comma-joined (false).

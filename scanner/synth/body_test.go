@@ -188,18 +188,18 @@ func TestBuildBody(t *testing.T) {
 				o.Body.Example = `{"amount": 5}`
 				return o
 			}(),
-			wantBody: `{"amount": 5}`,
+			wantBody: `{"amount":5}`,
 			wantType: "application/json",
 		},
 		{
-			name: "example body is not used when an owned property applies",
+			name: "owned values are substituted into the example body by name, at depth",
 			op: func() *spec.Operation {
 				o := withBody(op("POST", "/transfers"), "application/json", true, transfer(openapi3.NewIntegerSchema()))
 				o.Body.Example = map[string]any{"amount": 5, "from": map[string]any{"accountId": 9}}
 				return o
 			}(),
 			vals:      Values{Owned: map[string]any{"accountId": 101}},
-			wantBody:  `{"amount":1,"from":{"accountId":101}}`,
+			wantBody:  `{"amount":5,"from":{"accountId":101}}`,
 			wantType:  "application/json",
 			wantOwned: []string{"accountId"},
 		},

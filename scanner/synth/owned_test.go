@@ -96,13 +96,13 @@ func TestOwnedNames(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := OwnedNames(tc.op, names)
+			got := OwnedNames(tc.op, names, nil)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("OwnedNames = %q, want %q", got, tc.want)
 			}
 		})
 	}
-	if got := OwnedNames(nil, names); got != nil {
+	if got := OwnedNames(nil, names, nil); got != nil {
 		t.Errorf("OwnedNames(nil) = %q", got)
 	}
 }
@@ -117,7 +117,7 @@ func TestOwnedNamesAgreesWithBuild(t *testing.T) {
 			s = object(map[string]*openapi3.Schema{"next": s})
 		}
 		o := withBody(op("POST", "/d"), "application/json", false, s)
-		names := OwnedNames(o, map[string]bool{"ownerId": true})
+		names := OwnedNames(o, map[string]bool{"ownerId": true}, nil)
 		req, err := Build(o, Values{Owned: map[string]any{"ownerId": 1}})
 		if err != nil {
 			t.Fatalf("depth %d: Build: %v", depth, err)
@@ -176,5 +176,21 @@ func TestBuildDeterministic(t *testing.T) {
 		if !bytes.Equal(a.Body, b.Body) {
 			t.Errorf("%s: bodies differ:\n%s\n%s", mt, a.Body, b.Body)
 		}
+	}
+}
+
+// TestOwnedNamesInExamples: a body only an example describes (the Postman
+// converters' shape) addresses the names its keys hold, at any depth; so
+// does the operation's own body and its query and path values.
+func TestOwnedNamesInExamples(t *testing.T) {
+	o := withBody(op("POST", "/api/admin/users"), "application/json", false, openapi3.NewObjectSchema())
+	o.Body.Example = map[string]any{"username": "carol", "meta": []any{map[string]any{"teamId": 3}}}
+	names := map[string]bool{"username": true, "teamId": true, "noteId": true, "orgId": true}
+	if got := OwnedNames(o, names, nil); !slices.Equal(got, []string{"teamId", "username"}) {
+		t.Errorf("OwnedNames = %q", got)
+	}
+	ov := &Overrides{Body: map[string]any{"noteId": 1}, Query: map[string]any{"orgId": 2}}
+	if got := OwnedNames(o, names, ov); !slices.Equal(got, []string{"noteId", "orgId", "teamId", "username"}) {
+		t.Errorf("OwnedNames with the operation's values = %q", got)
 	}
 }

@@ -74,6 +74,8 @@ type builder struct {
 	nodes int
 	// reach caches reaches.
 	reach map[walkState]bool
+	// sources records where the values came from (Request.Sources).
+	sources []Source
 }
 
 func newBuilder(vals Values) *builder {
@@ -91,21 +93,6 @@ func newBuilder(vals Values) *builder {
 		b.want[k] = true
 	}
 	return b
-}
-
-// named returns the user's value for name, typed to s: Owned first, then
-// Vars.
-func (b *builder) named(name string, s *openapi3.Schema) (any, bool) {
-	if v, ok := b.vals.Owned[name]; ok {
-		b.owned[name] = true
-		b.used++
-		return Coerce(v, s), true
-	}
-	if v, ok := b.vals.Vars[name]; ok {
-		b.used++
-		return Coerce(v, s), true
-	}
-	return nil, false
 }
 
 // walkState is a point of a schema walk: a schema reached at an object
@@ -403,11 +390,10 @@ func (b *builder) gen(s *openapi3.Schema, d int, c genCtx) (any, error) {
 
 // specValue is the value the schema itself offers, if any.
 func specValue(s *openapi3.Schema) (v any, ok bool, err error) {
+	if ex := schemaExample(s); ex != nil {
+		return ex, true, nil
+	}
 	switch {
-	case s.Example != nil:
-		return s.Example, true, nil
-	case len(s.Examples) > 0 && s.Examples[0] != nil:
-		return s.Examples[0], true, nil
 	case s.Default != nil:
 		return s.Default, true, nil
 	case s.Enum != nil && len(s.Enum) == 0:
@@ -497,10 +483,11 @@ func schemaType(s *openapi3.Schema) string {
 	return ""
 }
 
-// object builds an object: its required properties, any property named in
-// Owned or Vars, any optional property whose value carries one, and the
-// chosen alternative's discriminator. readOnly properties are never sent;
-// a property that cannot be made is left out.
+// object builds an object: its required properties, any property a user
+// value names, any optional property whose value carries one, in a body
+// any optional property with an example or a default, and the chosen
+// alternative's discriminator. readOnly properties are never sent; a
+// property that cannot be made is left out.
 func (b *builder) object(f *flat, d int, c genCtx) (any, error) {
 	b.nodes++
 	if b.nodes > maxNodes {
@@ -521,24 +508,33 @@ func (b *builder) object(f *flat, d int, c genCtx) (any, error) {
 		}
 	}
 	slices.Sort(names)
+	// The body's top-level properties say where their values came from.
+	note := func(name, from string) {
+		if c.in == "body" && d == 0 {
+			b.note("body."+name, from)
+		}
+	}
 	for _, name := range names {
 		ps := refValue(f.Properties[name])
 		if ps != nil && ps.ReadOnly {
 			continue
 		}
 		if c.byName {
-			if v, ok := b.named(name, ps); ok {
+			if v, from, ok := b.lookup(name, ps, "body"); ok {
 				obj[name] = v
+				note(name, from)
 				continue
 			}
 		}
 		if v, ok := f.fixed[name]; ok {
 			obj[name] = v
+			note(name, FromDiscriminator)
 			continue
 		}
-		if required[name] {
+		if required[name] || c.in == "body" && suggests(ps) {
 			if v, err := b.gen(ps, d+1, c); err == nil {
 				obj[name] = v
+				note(name, sourceOf(ps))
 			}
 			continue
 		}
@@ -548,6 +544,7 @@ func (b *builder) object(f *flat, d int, c genCtx) (any, error) {
 		before := b.used
 		if v, err := b.gen(ps, d+1, c); err == nil && b.used > before {
 			obj[name] = v
+			note(name, sourceOf(ps))
 		}
 	}
 	return obj, nil

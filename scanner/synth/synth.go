@@ -27,6 +27,17 @@ type Values struct {
 	Owned map[string]any
 	// Vars are the config's `vars`: values for parameters nobody owns.
 	Vars map[string]any
+	// Operation holds the config's values for this operation
+	// (operations[]); nil when none.
+	Operation *Overrides
+	// Marker, when set, is written into the body's free-text string values
+	// that come from the spec (see markerFree): an unsafe probe's write
+	// then carries a value a later read can recognise. Alphanumeric, so
+	// that it passes the usual validations.
+	Marker string
+	// Origin is the target's origin ("https://staging.example.com"): a URL
+	// value the scan makes or rewrites points there, never elsewhere.
+	Origin string
 }
 
 // Request is a synthesized request, relative to the target.
@@ -48,6 +59,10 @@ type Request struct {
 	// Values.Owned (path, query or body; header and cookie parameters
 	// too, when a profile owns one).
 	Owned []string
+	// Sources says where each value came from: every parameter, the body
+	// as a whole, its top-level properties and every value taken by name
+	// or marked, in the order they were made.
+	Sources []Source
 }
 
 // UnresolvableError reports a parameter for which no value can be made.
@@ -93,24 +108,38 @@ var skippedHeaders = map[string]bool{
 
 // Build synthesizes the request for op with vals.
 //
-// Each parameter's value comes from, in order: Owned, Vars (both coerced to
-// the schema's type, see Coerce), the parameter's example, then its
-// schema's example, first of examples, default, first of enum, const, and
-// last a value made up from the type and format (harmless and fixed: 1,
-// true, "authzscan", "2024-01-01", hosts under example.invalid…). Required
-// parameters are always sent, optional ones only when Owned or Vars names
-// them. Header parameters named Authorization or Cookie (and Accept,
-// Content-Type, Content-Length, Host, Transfer-Encoding, Connection) are
-// never sent.
+// Each parameter's value comes from, in order: Owned, the operation's
+// values (Values.Operation), Vars (all coerced to the schema's type, see
+// Coerce), the parameter's example (or first of examples, or x-example),
+// then its schema's example, first of examples, default, first of enum,
+// const, and last a value made up from the type and format (harmless and
+// fixed: 1, true, "authzscan", "2024-01-01", hosts under
+// example.invalid…). Required parameters are always sent; optional ones
+// when a user value names them or an example (the parameter's or its
+// schema's) shows a client sends them. Header parameters named
+// Authorization or Cookie (and Accept, Content-Type, Content-Length,
+// Host, Transfer-Encoding, Connection) are never sent.
 //
-// The body is sent when it is required or when Owned or Vars names one of
-// its properties, at any depth; such properties take the user's value. It
-// is the media type's example when no such name applies, else built from
-// the schema: required properties plus those the user names, readOnly ones
-// left out, allOf merged, the first oneOf/anyOf alternative (one that holds
-// a named property first), arrays of max(minItems, 1) items (at most 3),
-// recursion cut at cycles and 8 levels. JSON, form and multipart (without
-// files) bodies are supported.
+// The body's template is the operation's body (Values.Operation), else
+// the media type's example (or first of examples), else the body schema's
+// own example; the user's values are substituted into it by name, at any
+// depth, and — unless the template is the user's own — it is completed
+// from the schema: required properties it lacks, optional ones that carry
+// an example or a default, and those a user value reaches. Without a
+// template the body is built from the schema alone, by the same rule:
+// required properties, optional ones with an example or a default, those
+// a user value reaches; readOnly ones left out, allOf merged, the first
+// oneOf/anyOf alternative (one that holds a named property first), arrays
+// of max(minItems, 1) items (at most 3), recursion cut at cycles and 8
+// levels. The body is sent when it is required, when it has a template,
+// when a user value reaches it, or when an optional property suggests
+// one. JSON, form and multipart (without files) bodies are supported.
+//
+// A URL value taken from the spec that names another host than the
+// target's (Values.Origin) or a loopback address is rewritten to the
+// target's origin, so that no request makes the target call a third
+// party. With Values.Marker set, free-text string values that come from
+// the spec carry the marker instead (see markerFree).
 //
 // In a path, query, header or cookie, numbers render without an exponent
 // (101, 1.5); query lists are repeated keys when the parameter explodes,
@@ -137,10 +166,12 @@ func Build(op *spec.Operation, vals Values) (*Request, error) {
 		return nil, err
 	}
 	var query []string
+	declared := map[string]bool{}
 	for _, p := range op.Parameters {
 		if p == nil {
 			continue
 		}
+		declared[p.In+"\x00"+strings.ToLower(p.Name)] = true
 		switch p.In {
 		case "query":
 			v, send, err := b.param(p)
@@ -186,14 +217,45 @@ func Build(op *spec.Operation, vals Values) (*Request, error) {
 			req.Cookies = append(req.Cookies, &http.Cookie{Name: p.Name, Value: cookieValue(simpleValue(v))})
 		}
 	}
+	if o := vals.Operation; o != nil {
+		// Values the operation's entry gives for parameters the spec does
+		// not declare: the user knows the API needs them.
+		for _, name := range sortedKeys(o.Query) {
+			if !declared["query\x00"+strings.ToLower(name)] {
+				query = append(query, queryPairs(name, o.Query[name], true)...)
+				b.note("query."+name, FromOperation)
+			}
+		}
+		for _, name := range sortedKeys(o.Header) {
+			if declared["header\x00"+strings.ToLower(name)] || skippedHeaders[strings.ToLower(name)] {
+				continue
+			}
+			v := strings.Trim(simpleValue(o.Header[name]), " \t")
+			if !validToken(name) || !validHeaderValue(v) {
+				return nil, &UnresolvableError{In: "header", Name: name, Reason: "the operation's header is not a valid header name and value"}
+			}
+			req.Header.Set(name, v)
+			b.note("header."+name, FromOperation)
+		}
+	}
 	req.RawQuery = strings.Join(query, "&")
-	if err := b.body(op.Body, req); err != nil {
+	body := op.Body
+	if body == nil && vals.Operation != nil && vals.Operation.Body != nil {
+		// A body the spec does not describe, which the user says the
+		// operation needs.
+		body = &spec.RequestBody{Required: true, MediaType: "application/json"}
+		if vals.Operation.Form {
+			body.MediaType = "application/x-www-form-urlencoded"
+		}
+	}
+	if err := b.body(body, req); err != nil {
 		return nil, err
 	}
 	req.Owned = sortedKeys(b.owned)
 	if len(req.Owned) == 0 {
 		req.Owned = nil
 	}
+	req.Sources = b.sources
 	return req, nil
 }
 
@@ -219,9 +281,11 @@ func (b *builder) path(op *spec.Operation) (string, error) {
 				s = p.Schema
 			}
 			var ok bool
-			if v, ok = b.named(name, s); !ok {
+			var from string
+			if v, from, ok = b.lookup(name, s, "path"); !ok {
 				return "", &UnresolvableError{In: "path", Name: name, Reason: reasonUndeclared}
 			}
+			b.note("path."+name, from)
 		} else {
 			pp := *p
 			pp.Required = true // a path parameter always is
@@ -240,22 +304,27 @@ func (b *builder) path(op *spec.Operation) (string, error) {
 }
 
 // param is a parameter's value and whether to send it: required ones
-// always, optional ones when Owned or Vars names them.
+// always, optional ones when a user value names them or an example shows
+// a client sends them.
 func (b *builder) param(p *spec.Parameter) (any, bool, error) {
-	if v, ok := b.named(p.Name, p.Schema); ok {
+	where := p.In + "." + p.Name
+	if v, from, ok := b.lookup(p.Name, p.Schema, p.In); ok {
+		b.note(where, from)
 		return v, true, nil
 	}
-	if !p.Required {
-		return nil, false, nil
-	}
 	if p.Example != nil {
-		return p.Example, true, nil
+		b.note(where, FromExample)
+		return b.keepHome(deepCopy(p.Example), 0), true, nil
+	}
+	if !p.Required && schemaExample(p.Schema) == nil {
+		return nil, false, nil
 	}
 	v, err := b.gen(p.Schema, 0, genCtx{in: p.In})
 	if err != nil {
 		return nil, false, &UnresolvableError{In: p.In, Name: p.Name, Reason: err.Error() + "; add it to vars"}
 	}
-	return v, true, nil
+	b.note(where, sourceOf(p.Schema))
+	return b.keepHome(deepCopy(v), 0), true, nil
 }
 
 // body sets req's body and content type, or leaves them empty when no body
@@ -265,8 +334,10 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 		return nil
 	}
 	kind := mediaKind(rb.MediaType)
+	tmpl, from := b.template(rb, kind)
 	named := kind != kindUnsupported && b.reaches(rb.Schema, 0, 0)
-	if !rb.Required && !named {
+	suggested := kind != kindUnsupported && b.suggestsAny(rb.Schema)
+	if !rb.Required && !named && tmpl == nil && !suggested {
 		return nil
 	}
 	fail := func(reason string) error {
@@ -279,28 +350,42 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 		return fail(reasonUnsupported)
 	}
 
-	// An example body, as is, when no user value applies to it.
-	if rb.Example != nil && !named {
-		if body, ctype, ok := encodeExample(kind, rb); ok {
-			req.Body, req.ContentType = body, ctype
-			return nil
-		}
-	}
-
 	saved := maps.Clone(b.owned)
+	savedSources := len(b.sources)
+	undo := func() {
+		b.owned = saved
+		b.sources = b.sources[:savedSources]
+	}
 	var v any = map[string]any{}
-	if rb.Schema != nil {
+	switch {
+	case tmpl != nil:
+		v = b.fill(rb.Schema, tmpl, "body", from, 0, from != FromOperation)
+		b.note("body", from)
+	case rb.Schema != nil:
 		var err error
 		if v, err = b.gen(rb.Schema, 0, genCtx{in: "body", byName: true}); err != nil {
-			b.owned = saved
+			undo()
 			return fail(err.Error())
 		}
+		if obj, ok := v.(map[string]any); ok && len(obj) == 0 && !rb.Required && !named {
+			undo()
+			return nil // nothing the spec suggests after all
+		}
+		from := sourceOf(rb.Schema)
+		if from == FromMadeUp {
+			from = FromSchema
+		}
+		b.note("body", from)
+	}
+	v = b.keepHome(deepCopy(v), 0)
+	if b.vals.Marker != "" && from != FromOperation {
+		v = b.mark(rb.Schema, v, "", "body", 0)
 	}
 	switch kind {
 	case kindJSON:
 		body, err := marshalJSON(v)
 		if err != nil {
-			b.owned = saved
+			undo()
 			return fail("its value cannot be encoded as JSON: " + err.Error())
 		}
 		req.Body, req.ContentType = body, jsonContentType(rb.MediaType)
@@ -308,7 +393,7 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 	}
 	obj, ok := asObject(v)
 	if !ok {
-		b.owned = saved
+		undo()
 		return fail("a " + rb.MediaType + " body must be an object, and its schema is not one")
 	}
 	if kind == kindForm {
@@ -321,57 +406,78 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 		delete(b.stack, rb.Schema)
 		for _, k := range sortedKeys(obj) {
 			if isBinary(refValue(root.Properties[k]), 0) {
-				b.owned = saved
+				undo()
 				return fail("media type is not supported with a file field (" + strconv.Quote(k) + "); authzscan does not upload files (exclude the operation with scan.exclude)")
 			}
 		}
 	}
 	body, ctype, err := encodeMultipart(obj)
 	if err != nil {
-		b.owned = saved
+		undo()
 		return fail("its value cannot be encoded as multipart: " + err.Error())
 	}
 	req.Body, req.ContentType = body, ctype
 	return nil
 }
 
-// encodeExample encodes the media type's example; ok is false when it does
-// not fit the media type (then the body is built from the schema).
-func encodeExample(kind bodyKind, rb *spec.RequestBody) ([]byte, string, bool) {
-	switch kind {
-	case kindJSON:
-		// An example written as a string of JSON for a non-string schema is
-		// that JSON.
-		if s, ok := rb.Example.(string); ok && schemaType(rb.Schema) != openapi3.TypeString && json.Valid([]byte(s)) {
-			return []byte(s), jsonContentType(rb.MediaType), true
+// template is the body's template and where it comes from: the
+// operation's body, the media type's example, or the body schema's own
+// example (Swagger 2.0's body parameter example) — nil when none fits the
+// media type. An example written as a string of JSON for a non-string
+// schema is that JSON.
+func (b *builder) template(rb *spec.RequestBody, kind bodyKind) (any, string) {
+	if o := b.vals.Operation; o != nil && o.Body != nil {
+		return o.Body, FromOperation
+	}
+	for _, c := range []struct {
+		v    any
+		from string
+	}{{rb.Example, FromExample}, {schemaExample(rb.Schema), FromSchemaExample}} {
+		v := c.v
+		if v == nil {
+			continue
 		}
-		body, err := marshalJSON(rb.Example)
-		if err != nil {
-			return nil, "", false
-		}
-		return body, jsonContentType(rb.MediaType), true
-	case kindForm:
-		obj, ok := asObject(rb.Example)
-		if !ok {
-			return nil, "", false
-		}
-		return encodeForm(obj), rb.MediaType, true
-	case kindMultipart:
-		obj, ok := asObject(rb.Example)
-		if !ok {
-			return nil, "", false
-		}
-		if rb.Schema != nil {
-			for _, k := range sortedKeys(obj) {
-				if isBinary(refValue(rb.Schema.Properties[k]), 0) {
-					return nil, "", false
-				}
+		if str, ok := v.(string); ok && kind == kindJSON && schemaType(rb.Schema) != openapi3.TypeString {
+			var decoded any
+			if json.Unmarshal([]byte(str), &decoded) == nil {
+				v = decoded
 			}
 		}
-		body, ctype, err := encodeMultipart(obj)
-		return body, ctype, err == nil
+		switch kind {
+		case kindJSON:
+			if _, err := marshalJSON(v); err != nil {
+				continue // not JSON after all: the schema decides
+			}
+			return v, c.from
+		case kindForm, kindMultipart:
+			obj, ok := asObject(v)
+			if !ok {
+				continue
+			}
+			if kind == kindMultipart && rb.Schema != nil && slices.ContainsFunc(sortedKeys(obj), func(k string) bool { return isBinary(refValue(rb.Schema.Properties[k]), 0) }) {
+				continue
+			}
+			return obj, c.from
+		}
 	}
-	return nil, "", false
+	return nil, ""
+}
+
+// suggestsAny reports whether one of s's top-level properties carries an
+// example or a default: an optional body worth sending.
+func (b *builder) suggestsAny(s *openapi3.Schema) bool {
+	if s == nil || b.stack[s] {
+		return false
+	}
+	b.stack[s] = true
+	defer delete(b.stack, s)
+	f := b.flatten(s, 0, 0, false)
+	for _, ps := range f.Properties {
+		if suggests(refValue(ps)) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonContentType is the Content-Type of a JSON body for media type mt:
@@ -384,15 +490,18 @@ func jsonContentType(mt string) string {
 }
 
 // OwnedNames returns, sorted and without duplicates, those of names that op
-// addresses: path and query parameters, and JSON (or form) body properties
-// at any depth.
+// addresses: path and query parameters, and body properties at any depth —
+// those the body schema declares, the keys of its example (a body only an
+// example describes has no other), and the keys of the operation's own
+// body (ov, nil when none) — plus the query, header and path values ov
+// names.
 //
 // Body properties count for JSON, form and multipart bodies, through
 // allOf and every oneOf/anyOf alternative, readOnly ones excepted, with the
 // depth limit Build uses. Build may still leave a name out (a oneOf
 // alternative it did not choose, a cycle it cut); Request.Owned says what
 // it took.
-func OwnedNames(op *spec.Operation, names map[string]bool) []string {
+func OwnedNames(op *spec.Operation, names map[string]bool, ov *Overrides) []string {
 	if op == nil || len(names) == 0 {
 		return nil
 	}
@@ -407,17 +516,47 @@ func OwnedNames(op *spec.Operation, names map[string]bool) []string {
 			found[name] = true
 		}
 	}
+	visit := func(name string) bool {
+		if names[name] {
+			found[name] = true
+		}
+		return false
+	}
 	if rb := op.Body; rb != nil && mediaKind(rb.MediaType) != kindUnsupported {
-		walk(rb.Schema, 0, 0, map[walkState]bool{}, func(name string) bool {
-			if names[name] {
-				found[name] = true
+		walk(rb.Schema, 0, 0, map[walkState]bool{}, visit)
+		exampleKeys(rb.Example, 0, visit)
+		exampleKeys(schemaExample(rb.Schema), 0, visit)
+	}
+	if ov != nil {
+		exampleKeys(ov.Body, 0, visit)
+		for _, m := range []map[string]any{ov.Query, ov.Path} {
+			for k := range m {
+				visit(k)
 			}
-			return false
-		})
+		}
 	}
 	if len(found) == 0 {
 		return nil
 	}
 	out := sortedKeys(found)
 	return slices.Clip(out)
+}
+
+// exampleKeys calls visit with every object key of v, at any depth within
+// maxDepth.
+func exampleKeys(v any, d int, visit func(string) bool) {
+	if d > maxDepth {
+		return
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			visit(k)
+			exampleKeys(t[k], d+1, visit)
+		}
+	case []any:
+		for _, x := range t {
+			exampleKeys(x, d+1, visit)
+		}
+	}
 }
