@@ -41,9 +41,9 @@ func FindingKey(kind, method, path, profile, object string) string {
 // "role": "user"}, …) instead of the example's "carol", giving three
 // variants. The server creates (answers 201 to) any username, so all three
 // reach the flaw. In the Postman style the body has no properties, only an
-// example whose keys are username and role; this list takes the example's
-// keys as the body's properties, so the plan is the same in every style
-// (see "Unsure" below).
+// example whose keys are username and role; the scanner takes the
+// example's keys as the body's properties (synth.OwnedNames), so the plan
+// is the same in every style.
 //
 // What each probe gets, with the example bodies, and the verdict:
 //
@@ -76,13 +76,6 @@ func FindingKey(kind, method, path, profile, object string) string {
 //     403: three false lockout findings. A correct scanner reports none.)
 //   - POST /api/tickets/{ticketId}/comments: owner 201, the other user 403,
 //     admin 201 on both: pass.
-//
-// Unsure: whether the scanner counts the keys of a media-type example as
-// body properties when the schema has none (the Postman style). If it only
-// walks the schema, POST /api/admin/users in that style has no object, and
-// its two bfla findings are "bfla POST /api/admin/users alice " and "bfla
-// POST /api/admin/users bob " (object "") instead of the six; the body
-// then keeps "carol" and still gets 201.
 func ExpectedFindings(style Style) []string {
 	if style.check() != nil {
 		return nil

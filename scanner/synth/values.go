@@ -121,10 +121,11 @@ func sourceOf(s *openapi3.Schema) string {
 }
 
 // suggests reports whether an optional property is worth sending: its
-// schema carries an example or a default, as the documentation of what a
-// client sends.
+// schema carries an example, a default or an enum (or const), the
+// documentation of what a client sends. A server that validates before it
+// authorizes often wants them although nothing marks them required.
 func suggests(s *openapi3.Schema) bool {
-	return s != nil && !s.ReadOnly && (schemaExample(s) != nil || s.Default != nil)
+	return s != nil && !s.ReadOnly && (schemaExample(s) != nil || s.Default != nil || len(s.Enum) > 0 || s.Const != nil)
 }
 
 // fill is a template value (the operation's body, or the spec's example)

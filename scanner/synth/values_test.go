@@ -122,8 +122,8 @@ func TestBodyFromExampleOnly(t *testing.T) {
 }
 
 // TestOptionalPropertiesWithExamples: a body nothing marks required still
-// carries the properties whose schema gives an example or a default; a
-// property with neither stays out.
+// carries the properties whose schema gives an example, a default or an
+// enum; a property with none of them stays out.
 func TestOptionalPropertiesWithExamples(t *testing.T) {
 	s := object(map[string]*openapi3.Schema{
 		"password":    exampled(openapi3.NewStringSchema(), "N3w-passw0rd!"),
@@ -137,10 +137,10 @@ func TestOptionalPropertiesWithExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"password":"N3w-passw0rd!","remember":false}`; string(req.Body) != want {
+	if want := `{"password":"N3w-passw0rd!","remember":false,"role":"user"}`; string(req.Body) != want {
 		t.Errorf("body %s, want %s", req.Body, want)
 	}
-	if got := sources(req); got != "body.password=schema-example body.remember=default body=schema" {
+	if got := sources(req); got != "body.password=schema-example body.remember=default body.role=enum body=schema" {
 		t.Errorf("sources %s", got)
 	}
 	// Nothing suggested: no body, as before.
