@@ -89,6 +89,52 @@ func jsonBody(mt string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "*/*"
 }
 
+// formBody reports whether a media type is a form.
+func formBody(mt string) bool {
+	mt = strings.ToLower(mt)
+	return strings.HasPrefix(mt, "application/x-www-form-urlencoded") || strings.HasPrefix(mt, "multipart/form-data")
+}
+
+// exampleIdentifiers walks an example body (objects and arrays, at any
+// depth) and calls found for every key that looks like an identifier and
+// holds a single value.
+func exampleIdentifiers(v any, depth int, found func(name string, s *openapi3.Schema)) {
+	if depth > 16 {
+		return
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for _, name := range sortedKeys(t) {
+			switch val := t[name].(type) {
+			case map[string]any, []any:
+				exampleIdentifiers(val, depth+1, found)
+			case bool, nil:
+			case float64, int, int64:
+				if IsIdentifier(name, "body", nil) {
+					found(name, openapi3.NewIntegerSchema())
+				}
+			default:
+				if IsIdentifier(name, "body", nil) {
+					found(name, nil)
+				}
+			}
+		}
+	case []any:
+		for _, x := range t {
+			exampleIdentifiers(x, depth+1, found)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
 // bodyIdentifiers walks a JSON body schema (properties at any depth, array
 // items, allOf/anyOf/oneOf) and calls found for every identifier property.
 func bodyIdentifiers(s *openapi3.Schema, found func(name string, s *openapi3.Schema)) {

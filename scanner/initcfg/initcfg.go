@@ -54,6 +54,7 @@ func Generate(doc *spec.Document, opts Options) (string, error) {
 	g.target()
 	g.profiles()
 	g.vars()
+	g.operations()
 	g.policy()
 	g.scan()
 	return g.b.String(), nil
@@ -378,8 +379,16 @@ func (g *gen) collectIdentifiers() {
 				add(p.Name, p.Schema, op)
 			}
 		}
-		if op.Body != nil && op.Body.Schema != nil && jsonBody(op.Body.MediaType) {
-			bodyIdentifiers(op.Body.Schema, func(name string, s *openapi3.Schema) { add(name, s, op) })
+		if b := op.Body; b != nil && (jsonBody(b.MediaType) || formBody(b.MediaType)) {
+			found := func(name string, s *openapi3.Schema) { add(name, s, op) }
+			bodyIdentifiers(b.Schema, found)
+			// A body only an example describes (a spec converted from a
+			// Postman collection) has its identifiers in the example's
+			// keys: the scan substitutes owned values there by name.
+			exampleIdentifiers(b.Example, 0, found)
+			if b.Schema != nil {
+				exampleIdentifiers(b.Schema.Example, 0, found)
+			}
 		}
 	}
 	for _, name := range order {
@@ -469,6 +478,20 @@ func matchOf(op *spec.Operation) string {
 		}
 	}
 	return ""
+}
+
+// operations writes a commented example of the operations block: bodies
+// and parameters come from the spec's examples, and where they are not
+// enough the user says so there.
+func (g *gen) operations() {
+	g.line(0, "# Where the spec's examples are not enough: the values a real client sends,")
+	g.line(0, "# and what a refusal looks like, per operation (see docs/config.md).")
+	g.line(0, "# operations:")
+	g.line(0, "#   - match: \"PUT /users/{username}/password\"")
+	g.line(0, "#     json: {password: \"${NEW_PASSWORD}\"}   # owned values are still filled in by name")
+	g.line(0, "#   - match: \"POST /register\"")
+	g.line(0, "#     deny: {status: [401]}                  # a 403 here means \"name taken\"")
+	g.line(0, "")
 }
 
 func (g *gen) policy() {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -385,5 +386,46 @@ paths:
 	os.Rename(filepath.Join(dir, "openapi.yaml"), filepath.Join(dir, "open api.yaml"))
 	if len(planOf(t, dir, text).Probes) == 0 {
 		t.Error("empty plan")
+	}
+}
+
+// TestGenerateExampleBodies: init reads a spec whose bodies only an
+// example describes (converted from a Postman collection) by the same
+// rules as the scan: the identifiers in the examples' keys become owns,
+// and the starter config plans the examples' bodies, owned values
+// substituted, rather than empty ones.
+func TestGenerateExampleBodies(t *testing.T) {
+	const postman = `{"openapi": "3.0.0", "info": {"title": "Notes", "version": "1"},
+ "paths": {
+  "/api/notes/{noteId}": {"patch": {
+    "parameters": [{"name": "noteId", "in": "path", "required": true, "schema": {"type": "string"}, "example": "101"}],
+    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}, "example": {"title": "Standup notes"}}}},
+    "responses": {"200": {"description": "ok"}}}},
+  "/api/shares": {"post": {
+    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}, "example": {"noteId": 101, "with": {"userId": 7}, "read_only": true}}}},
+    "responses": {"201": {"description": "ok"}}}}
+ }}`
+	doc, schemes, dir := load(t, postman)
+	text, err := Generate(doc, Options{SpecPath: "openapi.yaml", Target: "http://127.0.0.1:8080", Schemes: schemes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"noteId: 1", "userId: 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the config does not own %q:\n%s", want, text)
+		}
+	}
+	plan := planOf(t, dir, strings.Replace(text, "unsafe: false", "unsafe: true", 1))
+	bodies := map[string]string{}
+	for _, p := range plan.Probes {
+		if p.Object == p.Caller.Name && p.Request.Body != nil {
+			bodies[p.Op.Method+" "+p.Op.Path] = string(p.Request.Body)
+		}
+	}
+	if got := bodies["PATCH /api/notes/{noteId}"]; got != `{"title":"Standup notes"}` && !strings.HasPrefix(got, `{"title":"authzscan`) {
+		t.Errorf("PATCH body %q, want the example's", got)
+	}
+	if got := bodies["POST /api/shares"]; !regexp.MustCompile(`^\{"noteId":(\d+),"read_only":true,"with":\{"userId":(\d+)\}\}$`).MatchString(got) || strings.Contains(got, "101") || strings.Contains(got, ":7}") {
+		t.Errorf("POST body %q, want the example with the owned ids substituted", got)
 	}
 }
