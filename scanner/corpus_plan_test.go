@@ -133,6 +133,7 @@ func TestCorpusPlans(t *testing.T) {
 		mu                                         sync.Mutex
 		loaded, planned, loadFailed, planFailed    int
 		operations, plannedOps, skippedOps, probes int
+		withBody, sendBody                         int
 		skippedDocs, loadErrors                    []string
 		skipReasons                                = map[string]int{}
 	)
@@ -187,6 +188,22 @@ func TestCorpusPlans(t *testing.T) {
 				for _, s := range plan.Skipped {
 					skipReasons[s.Reason]++
 				}
+				// How many operations that take a body are sent one: the
+				// figure requests built from examples raise.
+				sends := map[*spec.Operation]bool{}
+				for _, p := range plan.Probes {
+					if len(p.Request.Body) > 0 {
+						sends[p.Op] = true
+					}
+				}
+				for _, op := range doc.Operations {
+					if op.Body != nil {
+						withBody++
+						if sends[op] {
+							sendBody++
+						}
+					}
+				}
 			})
 		}
 	})
@@ -200,6 +217,7 @@ func TestCorpusPlans(t *testing.T) {
 		len(docs), loaded, planned, loadFailed, planFailed, len(skippedDocs), strings.Join(skippedDocs, ", "))
 	t.Logf("corpus plans: %d operations: %d planned, %d skipped (%s); %d probes for %d profiles",
 		operations, plannedOps, skippedOps, strings.Join(reasons, ", "), probes, len(set.Profiles()))
+	t.Logf("corpus plans: %d operations take a request body; %d of them are sent a non-empty one", withBody, sendBody)
 	sort.Strings(loadErrors)
 	for _, e := range loadErrors {
 		t.Logf("corpus plans: failed to load: %s", e)
