@@ -1082,7 +1082,7 @@ func (c *Config) validateSpecs(fail func(line int, path, format string, args ...
 			key = path.Clean(filepath.ToSlash(key))
 		}
 		if j, dup := first[key]; dup {
-			fail(d.Line, p, "%q is already spec[%d]; list each document once", d.Location, j)
+			fail(d.Line, p, "%q is already spec[%d]; list each document once", redactURL(d.Location), j)
 			continue
 		}
 		first[key] = i

@@ -98,6 +98,9 @@ func TestParseConfigSpecErrors(t *testing.T) {
 			`a.yaml:4: spec[2]: "./vendor.yaml" is already spec[0]; list each document once`},
 		{"a URL given twice", "spec: [https://api.example.com/openapi.json, https://api.example.com/openapi.json]\n" + specRest,
 			`a.yaml:1: spec[1]: "https://api.example.com/openapi.json" is already spec[0]; list each document once`},
+		// A URL's credentials are not repeated.
+		{"a URL with credentials given twice", "spec: [\"https://u:hunter2@api.example.com/a.json\", \"https://u:hunter2@api.example.com/a.json\"]\n" + specRest,
+			`a.yaml:1: spec[1]: "https://REDACTED@api.example.com/a.json" is already spec[0]; list each document once`},
 		// Every problem at once.
 		{"two bad entries", "spec:\n  - \"\"\n  - 42\n  - {}\n" + specRest,
 			"a.yaml:2: spec[0]: the entry is empty; give the OpenAPI document's path (relative to this file) or URL, or remove the entry\n" +
