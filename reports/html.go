@@ -247,6 +247,8 @@ type htmlPage struct {
 	Duration                     string
 	Complete                     bool
 	Incomplete                   string
+	// MoreSpecs are the spec's other documents (see otherSpecs).
+	MoreSpecs []string
 
 	Probes, Cells, Requests int
 	Verdicts                []htmlCountView
@@ -626,6 +628,9 @@ type htmlRowData struct {
 	Tags    []string `json:"tags"`
 	Object  string   `json:"obj,omitempty"`
 	Line    int      `json:"line,omitempty"` // in the spec
+	// Spec is the document Line is in, set when the report's spec is
+	// several documents.
+	Spec string `json:"spec,omitempty"`
 }
 
 type htmlCellData struct {
@@ -662,6 +667,7 @@ type htmlFindingData struct {
 	Message     string       `json:"message"`
 	Rule        string       `json:"rule,omitempty"`
 	Line        int          `json:"line,omitempty"`
+	Spec        string       `json:"spec,omitempty"` // as htmlRowData's
 	Fingerprint string       `json:"fingerprint"`
 	Baseline    string       `json:"baseline,omitempty"`
 	Suppression *htmlSupData `json:"suppression,omitempty"`
@@ -709,6 +715,7 @@ func htmlBuildPage(r *scanner.Result) *htmlPage {
 		Tool:       htmlCapText(strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)),
 		Target:     htmlCapText(r.Target),
 		Spec:       htmlCapText(r.Spec),
+		MoreSpecs:  htmlCapTexts(otherSpecs(r)),
 		Baseline:   htmlCapText(r.Baseline),
 		Started:    htmlTimeOf(r.Started),
 		Finished:   htmlTimeOf(r.Finished),
@@ -897,6 +904,14 @@ type htmlMatrix struct {
 // path, then object (none first, then profile order).
 func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	m := &htmlMatrix{data: htmlData{Profiles: []string{}, Rows: []htmlRowData{}}}
+	// specOf names an operation's document when there are several.
+	multi := len(otherSpecs(r)) > 0
+	specOf := func(own string) string {
+		if !multi {
+			return ""
+		}
+		return htmlCapText(firstNonEmpty(own, r.SpecURI, r.Spec))
+	}
 	profIndex := map[string]int{}
 	addProfile := func(name, role string, anon bool, auth []string, extra bool) {
 		profIndex[name] = len(m.profiles)
@@ -1040,7 +1055,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		g := &m.groups[len(m.groups)-1]
 		g.Rows = append(g.Rows, rv)
 		methods[rv.Method] = true
-		rd := htmlRowData{Method: rv.Method, Path: rv.Path, Op: rv.Op, Summary: rv.Summary, Object: rv.Object, Line: rv.Line, Tags: []string{}}
+		rd := htmlRowData{Method: rv.Method, Path: rv.Path, Op: rv.Op, Summary: rv.Summary, Object: rv.Object, Line: rv.Line, Spec: specOf(ops[rv.op].SpecURI), Tags: []string{}}
 		for _, t := range ops[rv.op].Tags {
 			if t != "" {
 				rd.Tags = append(rd.Tags, htmlCapText(t))
@@ -1120,7 +1135,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			Kind: htmlKindKey(f.Kind), Severity: htmlCapText(string(f.Severity)), Confidence: htmlCapText(string(f.Confidence)),
 			Method: htmlCapText(f.Method), Path: htmlCapText(f.Path), Operation: htmlCapText(f.Operation),
 			ProfName: htmlCapText(f.Profile), Object: htmlCapText(f.Object), Status: f.Status,
-			Message: htmlCapText(f.Message), Rule: htmlCapText(f.Rule), Line: f.Line,
+			Message: htmlCapText(f.Message), Rule: htmlCapText(f.Rule), Line: f.Line, Spec: specOf(f.SpecURI),
 			Fingerprint: htmlCapText(f.Fingerprint), Baseline: htmlCapText(f.Baseline),
 			Cell: -1,
 		}
@@ -1233,6 +1248,15 @@ func (in *htmlInterner) headers(hs []scanner.Header) [][2]int {
 }
 
 func htmlCapText(s string) string { return htmlCapBytes(s, HTMLMaxText) }
+
+// htmlCapTexts caps each of list (at most 20 of them).
+func htmlCapTexts(list []string) []string {
+	var out []string
+	for _, s := range list[:min(len(list), 20)] {
+		out = append(out, htmlCapText(s))
+	}
+	return out
+}
 
 func htmlCapBody(s string) (string, bool) {
 	if len(s) <= HTMLMaxBody {

@@ -234,8 +234,8 @@ func operationProperties(r *scanner.Result, op *scanner.OperationInfo) []junitPr
 	if len(op.Tags) > 0 {
 		props = append(props, junitProperty{Name: "tags", Value: xmlAttr(strings.Join(op.Tags, ", "))})
 	}
-	if op.Line > 0 && r.SpecURI != "" {
-		props = append(props, junitProperty{Name: "spec", Value: xmlAttr(fmt.Sprintf("%s:%d", r.SpecURI, op.Line))})
+	if uri := firstNonEmpty(op.SpecURI, r.SpecURI); op.Line > 0 && uri != "" {
+		props = append(props, junitProperty{Name: "spec", Value: xmlAttr(fmt.Sprintf("%s:%d", uri, op.Line))})
 	}
 	return props
 }

@@ -31,6 +31,7 @@ const (
 	mdMaxRepro    = 10   // curl lines
 	mdMaxSkipped  = 30   // skipped operations
 	mdMaxWarnings = 10   // warnings
+	mdMaxSpecs    = 10   // documents named besides the report's first
 	mdMaxText     = 300  // runes of one untrusted text: a message, a path, a detail
 	mdMaxCurl     = 2000 // bytes of a curl line; a longer one is left out, never cut
 
@@ -133,7 +134,19 @@ func (m *mdWriter) header() {
 
 	var meta []string
 	if spec := firstNonEmpty(r.SpecURI, r.Spec); spec != "" {
-		meta = append(meta, "spec "+mdCode(capRunes(spec, mdMaxText)))
+		if more := otherSpecs(r); len(more) > 0 {
+			// Several documents: the report's first, then the others.
+			list := []string{mdCode(capRunes(spec, mdMaxText))}
+			for _, s := range more[:min(len(more), mdMaxSpecs)] {
+				list = append(list, mdCode(capRunes(s, mdMaxText)))
+			}
+			if len(more) > mdMaxSpecs {
+				list = append(list, fmt.Sprintf("%d more", len(more)-mdMaxSpecs))
+			}
+			meta = append(meta, "specs "+strings.Join(list, ", "))
+		} else {
+			meta = append(meta, "spec "+mdCode(capRunes(spec, mdMaxText)))
+		}
 	}
 	meta = append(meta, plural(len(r.Profiles), "profile", "profiles"))
 	if !r.Started.IsZero() {
@@ -230,7 +243,7 @@ func (m *mdWriter) findings() {
 			}
 		}
 		cells := []string{
-			mdEscape(string(f.Severity)), mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.Line),
+			mdEscape(string(f.Severity)), mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.SpecURI, f.Line),
 			mdEscape(capRunes(f.Profile, mdMaxText)), object, mdEscape(capRunes(f.Message, mdMaxText)),
 		}
 		if state {
@@ -274,7 +287,7 @@ func (m *mdWriter) absent() {
 	head := fmt.Sprintf("\n### Fixed since the baseline (%d)\n\n", len(fs))
 	var rows []string
 	for _, f := range fs[:min(len(fs), mdMaxAbsent)] {
-		rows = append(rows, fmt.Sprintf("- %s · %s · %s\n", mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.Line),
+		rows = append(rows, fmt.Sprintf("- %s · %s · %s\n", mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.SpecURI, f.Line),
 			mdEscape(capRunes(f.Profile+objectWhere(f.Profile, f.Object), mdMaxText))))
 	}
 	m.block("the findings fixed since the baseline", head, rows, len(fs), "", func(n int) string {
@@ -319,7 +332,9 @@ func (m *mdWriter) reproduce() {
 type matrixRow struct {
 	method, path, object string
 	line                 int
-	cells                []*scanner.Cell
+	// spec is the operation's own spec_uri ("": the report's).
+	spec  string
+	cells []*scanner.Cell
 }
 
 func (row *matrixRow) passes() bool {
@@ -338,11 +353,15 @@ func matrixRows(r *scanner.Result) (cols []string, rows []*matrixRow) {
 	type opKey struct{ method, path string }
 	opIndex := map[opKey]int{}
 	lines := map[opKey]int{}
+	specs := map[opKey]string{}
 	for i, op := range r.Operations {
 		k := opKey{op.Method, op.Path}
 		if _, ok := opIndex[k]; !ok {
 			opIndex[k] = i
 			lines[k] = op.Line
+			if op.SpecURI != "" {
+				specs[k] = op.SpecURI
+			}
 		}
 	}
 	colIndex := map[string]int{}
@@ -372,7 +391,7 @@ func matrixRows(r *scanner.Result) (cols []string, rows []*matrixRow) {
 		k := rowKey{op, c.Object}
 		row := byKey[k]
 		if row == nil {
-			row = &matrixRow{method: c.Method, path: c.Path, object: c.Object, line: lines[op], cells: make([]*scanner.Cell, len(cols))}
+			row = &matrixRow{method: c.Method, path: c.Path, object: c.Object, line: lines[op], spec: specs[op], cells: make([]*scanner.Cell, len(cols))}
 			byKey[k] = row
 			rows = append(rows, row)
 		}
@@ -455,7 +474,7 @@ func (m *mdWriter) matrix() {
 	head.WriteString("\n| --- |" + strings.Repeat(" --- |", len(keepCols)) + "\n")
 	var lines []string
 	for _, row := range shown {
-		label := m.opLink(row.method, row.path, row.line)
+		label := m.opLink(row.method, row.path, row.spec, row.line)
 		if row.object != "" {
 			label += " · " + mdEscape(capRunes(row.object, mdMaxText)) + "'s object"
 		}
@@ -579,9 +598,11 @@ func (m *mdWriter) closing() {
 
 // opLink is "METHOD /path", linked to the operation's line in the spec when
 // the spec is a relative file path (a repository file); plain otherwise.
-func (m *mdWriter) opLink(method, path string, line int) string {
+// spec is the operation's own document (Finding.SpecURI,
+// OperationInfo.SpecURI); "" means the report's.
+func (m *mdWriter) opLink(method, path, spec string, line int) string {
 	label := mdEscape(capRunes(method+" "+path, mdMaxText))
-	uri := m.r.SpecURI
+	uri := firstNonEmpty(spec, m.r.SpecURI)
 	if line <= 0 || uri == "" || strings.ContainsAny(uri, ":\\") || strings.HasPrefix(uri, "/") {
 		return label
 	}

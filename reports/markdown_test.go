@@ -400,21 +400,26 @@ func TestMarkdownByteCap(t *testing.T) {
 func TestMarkdownSpecLinks(t *testing.T) {
 	for _, tc := range []struct {
 		specURI string
+		own     string // the operation's own document (a spec of several)
 		line    int
 		want    string
 	}{
-		{"demo/openapi.yaml", 12, "[GET /a/{id}](demo/openapi.yaml#L12)"},
-		{"api docs/open(api).yaml", 3, "[GET /a/{id}](api%20docs/open%28api%29.yaml#L3)"},
-		{"https://example.invalid/openapi.yaml", 12, "GET /a/{id}"},
-		{"/home/ci/openapi.yaml", 12, "GET /a/{id}"},
-		{`C:\specs\openapi.yaml`, 12, "GET /a/{id}"},
-		{"javascript:alert(1)", 12, "GET /a/{id}"},
-		{"demo/openapi.yaml", 0, "GET /a/{id}"},
-		{"", 12, "GET /a/{id}"},
+		{"demo/openapi.yaml", "", 12, "[GET /a/{id}](demo/openapi.yaml#L12)"},
+		{"api docs/open(api).yaml", "", 3, "[GET /a/{id}](api%20docs/open%28api%29.yaml#L3)"},
+		{"https://example.invalid/openapi.yaml", "", 12, "GET /a/{id}"},
+		{"/home/ci/openapi.yaml", "", 12, "GET /a/{id}"},
+		{`C:\specs\openapi.yaml`, "", 12, "GET /a/{id}"},
+		{"javascript:alert(1)", "", 12, "GET /a/{id}"},
+		{"demo/openapi.yaml", "", 0, "GET /a/{id}"},
+		{"", "", 12, "GET /a/{id}"},
+		// An operation of another document links into that document.
+		{"specs/vendor.yaml", "specs/extra.yaml", 4, "[GET /a/{id}](specs/extra.yaml#L4)"},
+		{"https://example.invalid/openapi.yaml", "extra.yaml", 4, "[GET /a/{id}](extra.yaml#L4)"},
+		{"specs/vendor.yaml", "https://example.invalid/extra.yaml", 4, "GET /a/{id}"},
 	} {
 		m := &mdWriter{r: &scanner.Result{SpecURI: tc.specURI}}
-		if got := m.opLink("GET", "/a/{id}", tc.line); got != tc.want {
-			t.Errorf("spec %q line %d: %q, want %q", tc.specURI, tc.line, got, tc.want)
+		if got := m.opLink("GET", "/a/{id}", tc.own, tc.line); got != tc.want {
+			t.Errorf("spec %q (own %q) line %d: %q, want %q", tc.specURI, tc.own, tc.line, got, tc.want)
 		}
 	}
 }

@@ -61,3 +61,26 @@ func Lookup(name string, opts Options) (Format, error) {
 	}
 	return mk(opts), nil
 }
+
+// otherSpecs lists the documents besides the report's own (Result.SpecURI)
+// that its operations and findings name in their spec_uri, in order of
+// first mention: empty unless the scan's spec was several documents.
+func otherSpecs(r *scanner.Result) []string {
+	var out []string
+	seen := map[string]bool{"": true, r.SpecURI: true}
+	add := func(uri string) {
+		if !seen[uri] {
+			seen[uri] = true
+			out = append(out, uri)
+		}
+	}
+	for _, op := range r.Operations {
+		add(op.SpecURI)
+	}
+	for _, fs := range [][]scanner.Finding{r.Findings, r.Absent} {
+		for _, f := range fs {
+			add(f.SpecURI)
+		}
+	}
+	return out
+}

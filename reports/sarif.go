@@ -55,7 +55,9 @@ const (
 //     kinds error, lockout warning, status-code note);
 //   - the location is the spec (Result.SpecURI; a relative path is
 //     relative to %SRCROOT%, a URL or absolute path stays absolute) at
-//     the operation's line, plus a logical location "METHOD /path";
+//     the operation's line, plus a logical location "METHOD /path"; for
+//     a spec of several documents, the document the finding names
+//     (Finding.SpecURI), each document an artifact;
 //   - the request and response evidence go in webRequest and webResponse,
 //     redacted by the scanner and capped again here;
 //   - the invocation says whether the scan completed, and never carries
@@ -91,23 +93,19 @@ func sarifFromResult(r *scanner.Result) sarifLog {
 		Results:     []sarifResult{},
 	}
 
-	spec := sarifSpecLocation(r)
-	if spec != nil {
-		run.Artifacts = []sarifArtifact{{Location: *spec, Roles: []string{"analysisTarget"}}}
-		if spec.URIBaseID != "" {
-			run.OriginalURIBaseIDs = map[string]sarifArtifactLocation{
-				sarifSrcRoot: {Description: &sarifMessage{Text: "The directory authzscan ran in; the spec's path is relative to it."}},
-			}
+	specs := sarifSpecsOf(r)
+	run.Artifacts = specs.artifacts
+	if specs.relative {
+		run.OriginalURIBaseIDs = map[string]sarifArtifactLocation{
+			sarifSrcRoot: {Description: &sarifMessage{Text: "The directory authzscan ran in; the spec's path is relative to it."}},
 		}
-		zero := 0
-		spec.Index = &zero
 	}
 
 	for _, f := range r.Findings {
-		run.Results = append(run.Results, sarifResultOf(f, spec, ruleIndex, false))
+		run.Results = append(run.Results, sarifResultOf(f, specs.of(r, f.SpecURI), ruleIndex, false))
 	}
 	for _, f := range r.Absent {
-		run.Results = append(run.Results, sarifResultOf(f, spec, ruleIndex, true))
+		run.Results = append(run.Results, sarifResultOf(f, specs.of(r, f.SpecURI), ruleIndex, true))
 	}
 
 	if r.Target != "" || r.Baseline != "" {
@@ -184,15 +182,73 @@ func sarifSemver(version string) string {
 	return ""
 }
 
+// sarifSpecs are the spec's documents as run.artifacts: the report's
+// (Result.SpecURI) first, then each other document an operation or a
+// finding names (a spec of several documents), in order of first mention.
+type sarifSpecs struct {
+	artifacts []sarifArtifact
+	// byURI locates each document, with its index into artifacts, by the
+	// spec_uri that names it; "" is the report's. Nil: no spec named.
+	byURI map[string]*sarifArtifactLocation
+	// relative is set when a location is relative to %SRCROOT%.
+	relative bool
+}
+
+func sarifSpecsOf(r *scanner.Result) *sarifSpecs {
+	sp := &sarifSpecs{byURI: map[string]*sarifArtifactLocation{}}
+	add := func(key string, loc *sarifArtifactLocation) {
+		if loc != nil {
+			sp.relative = sp.relative || loc.URIBaseID != ""
+			sp.artifacts = append(sp.artifacts, sarifArtifact{Location: *loc, Roles: []string{"analysisTarget"}})
+			i := len(sp.artifacts) - 1
+			loc.Index = &i
+		}
+		sp.byURI[key] = loc
+	}
+	add("", sarifSpecLocation(r))
+	own := func(uri string) {
+		if uri == "" || uri == r.SpecURI {
+			return
+		}
+		if _, ok := sp.byURI[uri]; !ok {
+			add(uri, sarifURILocation(uri))
+		}
+	}
+	for _, op := range r.Operations {
+		own(op.SpecURI)
+	}
+	for _, fs := range [][]scanner.Finding{r.Findings, r.Absent} {
+		for _, f := range fs {
+			own(f.SpecURI)
+		}
+	}
+	return sp
+}
+
+// of locates the document of an operation or finding whose spec_uri is
+// uri ("" or the report's: the report's document).
+func (sp *sarifSpecs) of(r *scanner.Result, uri string) *sarifArtifactLocation {
+	if uri == r.SpecURI {
+		uri = ""
+	}
+	return sp.byURI[uri]
+}
+
 // sarifSpecLocation locates the spec: Result.SpecURI (Result.Spec for a
-// report that lacks it) as a URI. A relative path stays relative, under
-// %SRCROOT%; an absolute path becomes a file URI; a URL stays as it is.
-// Nil when the report names no spec.
+// report that lacks it) as a URI (see sarifURILocation). Nil when the
+// report names no spec.
 func sarifSpecLocation(r *scanner.Result) *sarifArtifactLocation {
 	loc := r.SpecURI
 	if loc == "" {
 		loc = r.Spec
 	}
+	return sarifURILocation(loc)
+}
+
+// sarifURILocation is a spec's location loc as a URI: a relative path
+// stays relative, under %SRCROOT%; an absolute path becomes a file URI; a
+// URL stays as it is. Nil when loc is empty.
+func sarifURILocation(loc string) *sarifArtifactLocation {
 	if loc == "" {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,6 +75,7 @@ func sarifCases(t *testing.T) []struct {
 		{"baseline, absent and suppressed", sarifBaselineResult(t)},
 		{"incomplete", sarifIncompleteResult(t)},
 		{"odd input", sarifOddResult()},
+		{"several documents", severalDocsResult(t)},
 	}
 }
 
@@ -405,8 +407,11 @@ func TestSarifGitHubFields(t *testing.T) {
 			if len(results) != len(all) {
 				t.Fatalf("results = %d, want %d findings and absent findings", len(results), len(all))
 			}
-			if len(run.Artifacts) != 1 {
-				t.Errorf("artifacts = %+v, want the spec once", run.Artifacts)
+			// The report's document, then any other the findings and
+			// operations name (a spec of several documents).
+			docs := append([]string{r.SpecURI}, otherSpecs(r)...)
+			if len(run.Artifacts) != len(docs) {
+				t.Errorf("artifacts = %+v, want each of %q once", run.Artifacts, docs)
 			}
 			for i, res := range results {
 				f := all[i]
@@ -430,11 +435,12 @@ func TestSarifGitHubFields(t *testing.T) {
 					t.Fatalf("result %d: no physical location", i)
 				}
 				loc := res.Locations[0]
-				if uri := loc.PhysicalLocation.ArtifactLocation.URI; uri != r.SpecURI {
-					t.Errorf("result %d: uri = %q, want spec_uri %q", i, uri, r.SpecURI)
+				doc := slices.Index(docs, firstNonEmpty(f.SpecURI, r.SpecURI))
+				if uri := loc.PhysicalLocation.ArtifactLocation.URI; uri != docs[doc] {
+					t.Errorf("result %d: uri = %q, want spec_uri %q", i, uri, docs[doc])
 				}
-				if ix := loc.PhysicalLocation.ArtifactLocation.Index; ix == nil || *ix != 0 {
-					t.Errorf("result %d: artifact index = %v, want 0", i, ix)
+				if ix := loc.PhysicalLocation.ArtifactLocation.Index; ix == nil || *ix != doc {
+					t.Errorf("result %d: artifact index = %v, want %d", i, ix, doc)
 				}
 				switch {
 				case f.Line > 0 && (loc.PhysicalLocation.Region == nil || loc.PhysicalLocation.Region.StartLine != f.Line):

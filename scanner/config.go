@@ -72,9 +72,15 @@ type Config struct {
 	// files); nil means the OS file system.
 	FS fs.FS
 
-	// Spec is the OpenAPI document: a path relative to Dir, or a URL.
+	// Spec is the OpenAPI document: a path relative to Dir, or a URL; with
+	// several documents (`spec:` a list), the first. SpecLine is its line.
 	Spec     string
 	SpecLine int
+	// Specs lists every document of `spec:`, the first (Spec, SpecLine)
+	// included, in the file's order; one entry for `spec:` written as a
+	// single string. Setting Spec replaces the first document: read the
+	// list with SpecDocs.
+	Specs []SpecDoc
 	// SpecURI, when set, is what reports link to instead of the spec's
 	// location (the demo's embedded spec is "demo/openapi.yaml").
 	SpecURI string
@@ -97,6 +103,26 @@ type Config struct {
 	// Operations are the per-operation values and refusal rules (top-level
 	// operations), in file order.
 	Operations []OperationRule
+}
+
+// SpecDoc is one document of `spec:`.
+type SpecDoc struct {
+	// Location is a path relative to the config's folder, or an http(s)
+	// URL, as written.
+	Location string
+	Line     int
+}
+
+// SpecDocs returns the documents of the scan's spec, in order: Spec (at
+// SpecLine), then the rest of Specs. Their operations are merged into one
+// description (see spec.Merge).
+func (c *Config) SpecDocs() []SpecDoc {
+	docs := make([]SpecDoc, 0, max(len(c.Specs), 1))
+	docs = append(docs, SpecDoc{Location: c.Spec, Line: c.SpecLine})
+	if len(c.Specs) > 1 {
+		docs = append(docs, c.Specs[1:]...)
+	}
+	return docs
 }
 
 // SpecRef is one entry of spec_refs.
@@ -248,8 +274,12 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		present[key] = true
 		switch key {
 		case "spec":
-			cfg.Spec, _ = w.str(v, key)
-			cfg.SpecLine = k.Line
+			cfg.Specs = w.specs(k, v)
+			if len(cfg.Specs) > 0 {
+				cfg.Spec, cfg.SpecLine = cfg.Specs[0].Location, cfg.Specs[0].Line
+			} else {
+				cfg.SpecLine = k.Line
+			}
 		case "target":
 			cfg.Target, _ = w.str(v, key)
 			cfg.TargetLine = k.Line
@@ -855,6 +885,43 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 	})
 }
 
+// emptySpecEntry is the message for an empty entry of a `spec:` list.
+const emptySpecEntry = "the entry is empty; give the OpenAPI document's path (relative to this file) or URL, or remove the entry"
+
+// specs decodes spec: one document's path or URL, or a non-empty list of
+// them. Validate checks them again (a caller may change them).
+func (w *walker) specs(k, n *yaml.Node) []SpecDoc {
+	n = w.resolve(n)
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() != "!!null":
+		return []SpecDoc{{Location: n.Value, Line: k.Line}}
+	case n.Kind != yaml.SequenceNode:
+		w.fail(n, "spec", "expected an OpenAPI document's path (relative to this file) or URL, or a list of them, got %s", w.kind(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		w.fail(n, "spec", "the list is empty; give at least one OpenAPI document's path (relative to this file) or URL")
+		return nil
+	}
+	var out []SpecDoc
+	for i, item := range n.Content {
+		if w.tooBig() {
+			return nil
+		}
+		item = w.resolve(item)
+		if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
+			w.fail(item, fmt.Sprintf("spec[%d]", i), "expected an OpenAPI document's path (relative to this file) or URL, got %s", w.kind(item))
+			continue
+		}
+		if strings.TrimSpace(item.Value) == "" {
+			w.fail(item, fmt.Sprintf("spec[%d]", i), "%s", emptySpecEntry)
+			continue
+		}
+		out = append(out, SpecDoc{Location: item.Value, Line: item.Line})
+	}
+	return out
+}
+
 // specRefs decodes spec_refs: a list of folders and http(s) URL prefixes.
 func (w *walker) specRefs(n *yaml.Node) []SpecRef {
 	var out []SpecRef
@@ -954,9 +1021,7 @@ func (c *Config) Validate() error {
 	fail := func(line int, path, format string, args ...any) {
 		errs = append(errs, &profiles.ConfigError{File: c.File, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
-	if strings.TrimSpace(c.Spec) == "" {
-		fail(c.SpecLine, "spec", "spec is empty; give the OpenAPI document's path (relative to this file) or URL")
-	}
+	c.validateSpecs(fail)
 	if c.Target == "" {
 		fail(c.TargetLine, "target", "target is missing; give the base URL of the API, for example http://127.0.0.1:8080, or pass --target")
 	} else if _, err := ParseTarget(c.Target); err != nil {
@@ -1005,6 +1070,35 @@ func (c *Config) Validate() error {
 		return errors.Join(errs...)
 	}
 	return nil
+}
+
+// validateSpecs checks the documents of `spec:`: none empty, none given
+// twice (paths compared cleaned: "./api.yaml" is "api.yaml").
+func (c *Config) validateSpecs(fail func(line int, path, format string, args ...any)) {
+	docs := c.SpecDocs()
+	if len(docs) == 1 {
+		if strings.TrimSpace(c.Spec) == "" {
+			fail(c.SpecLine, "spec", "spec is empty; give the OpenAPI document's path (relative to this file) or URL")
+		}
+		return
+	}
+	first := map[string]int{}
+	for i, d := range docs {
+		p := fmt.Sprintf("spec[%d]", i)
+		if strings.TrimSpace(d.Location) == "" {
+			fail(d.Line, p, "%s", emptySpecEntry)
+			continue
+		}
+		key := d.Location
+		if lower := strings.ToLower(key); !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+			key = path.Clean(filepath.ToSlash(key))
+		}
+		if j, dup := first[key]; dup {
+			fail(d.Line, p, "%q is already spec[%d]; list each document once", redactURL(d.Location), j)
+			continue
+		}
+		first[key] = i
+	}
 }
 
 // printableLine reports whether s is non-blank text without control

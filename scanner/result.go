@@ -41,7 +41,9 @@ type Result struct {
 	Spec   string `json:"spec"`
 	// SpecURI locates the spec for tools that link to it (SARIF, Markdown):
 	// a slash path relative to the directory the scan ran in when the spec
-	// is a file below it, else the absolute path or the URL.
+	// is a file below it, else the absolute path or the URL. With several
+	// documents, Spec and SpecURI are the first; an operation or finding
+	// from another carries that document's own SpecURI.
 	SpecURI  string    `json:"spec_uri"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
@@ -98,6 +100,10 @@ type OperationInfo struct {
 	Tags      []string `json:"tags"`
 	// Line is the operation's line in the spec, 0 when unknown.
 	Line int `json:"line,omitempty"`
+	// SpecURI locates the document the operation is described in when the
+	// spec is several documents and it is not the first: then Line is a
+	// line of that document. Empty means the report's SpecURI.
+	SpecURI string `json:"spec_uri,omitempty"`
 	// Objects lists the profiles whose objects the operation was probed
 	// with; empty when it addresses no owned object.
 	Objects []string `json:"objects"`
@@ -171,6 +177,9 @@ type Finding struct {
 	Rule string `json:"rule,omitempty"`
 	// Line is the operation's line in the spec (for SARIF), 0 if unknown.
 	Line int `json:"line,omitempty"`
+	// SpecURI is the document Line is in when it is not the report's
+	// SpecURI (a spec of several documents); empty otherwise.
+	SpecURI string `json:"spec_uri,omitempty"`
 	// Fingerprint identifies the finding across runs: a hash of kind,
 	// method, path, profile and object.
 	Fingerprint string `json:"fingerprint"`

@@ -17,6 +17,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -80,6 +81,7 @@ type Scanner struct {
 	policy   *policy.Policy
 	plan     *Plan
 	base     *url.URL
+	specs    []SpecInfo
 	deny     judge.DenyRules
 	bodyDeny *regexp.Regexp
 	tls      *tls.Config
@@ -133,6 +135,11 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 		return nil, err
 	}
 	for _, w := range s.doc.Warnings {
+		if len(s.specs) > 1 {
+			// Merged: each warning starts with its document, quoted.
+			s.warnings = append(s.warnings, "spec "+w)
+			continue
+		}
 		s.warnings = append(s.warnings, "spec: "+w)
 	}
 	if s.base, err = ParseTarget(cfg.Target); err != nil {
@@ -183,29 +190,86 @@ func origin(u *url.URL) string {
 	return u.Scheme + "://" + u.Host
 }
 
+// SpecInfo is one document of the scan's spec.
+type SpecInfo struct {
+	// Location is the document as the config gives it.
+	Location string
+	// URI is where reports say it is (see Result.SpecURI).
+	URI string
+	// Operations counts the operations it describes.
+	Operations int
+
+	// loaded is the location it was loaded from (spec.Operation.Source).
+	loaded string
+}
+
+// Specs lists the documents the scan's spec was read from, in the
+// config's order: one, or several merged.
+func (s *Scanner) Specs() []SpecInfo { return slices.Clone(s.specs) }
+
+// loadSpec loads every document of the config's spec, one after the
+// other with the same options, and merges them (spec.Merge).
 func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
-	loc := s.cfg.Spec
 	allow, err := s.specRefs()
 	if err != nil {
 		return nil, err
 	}
 	opts := spec.Options{FS: s.cfg.FS, AllowRefs: allow, TLS: s.tls}
-	switch {
-	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
-	case s.cfg.FS != nil:
-		loc = path.Join(s.cfg.Dir, loc)
-	case !filepath.IsAbs(loc):
-		loc = filepath.Join(s.cfg.Dir, loc)
-	}
-	doc, err := spec.Load(ctx, loc, opts)
-	if err != nil {
-		hint := ""
-		if IsCertificateError(err) {
-			hint = "; " + CertificateHint(" (or scan.ca_file)")
+	cfgDocs := s.cfg.SpecDocs()
+	where := func(i int) string {
+		if len(cfgDocs) == 1 {
+			return "spec"
 		}
-		return nil, fmt.Errorf("%w (spec is set at %s:%d)%s", err, s.cfg.File, s.cfg.SpecLine, hint)
+		return fmt.Sprintf("spec[%d]", i)
+	}
+	docs := make([]*spec.Document, 0, len(cfgDocs))
+	s.specs = make([]SpecInfo, 0, len(cfgDocs))
+	for i, d := range cfgDocs {
+		loc := d.Location
+		switch {
+		case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
+		case s.cfg.FS != nil:
+			loc = path.Join(s.cfg.Dir, loc)
+		case !filepath.IsAbs(loc):
+			loc = filepath.Join(s.cfg.Dir, loc)
+		}
+		doc, err := spec.Load(ctx, loc, opts)
+		if err != nil {
+			hint := ""
+			if IsCertificateError(err) {
+				hint = "; " + CertificateHint(" (or scan.ca_file)")
+			}
+			return nil, fmt.Errorf("%w (%s is set at %s:%d)%s", err, where(i), s.cfg.File, d.Line, hint)
+		}
+		docs = append(docs, doc)
+		s.specs = append(s.specs, SpecInfo{Location: d.Location, URI: s.specURIOf(i, d.Location), Operations: len(doc.Operations), loaded: loc})
+	}
+	doc, err := spec.Merge(docs)
+	if err != nil {
+		var me *spec.MergeError
+		if errors.As(err, &me) && me.Doc < len(cfgDocs) {
+			return nil, fmt.Errorf("%w (%s is set at %s:%d)", err, where(me.Doc), s.cfg.File, cfgDocs[me.Doc].Line)
+		}
+		return nil, err
 	}
 	return doc, nil
+}
+
+// opSpecURI is the URI of the document op comes from when it is not the
+// report's (the first document's); "" otherwise.
+func (s *Scanner) opSpecURI(op *spec.Operation) string {
+	if len(s.specs) < 2 || op.Source == "" {
+		return ""
+	}
+	for i, d := range s.specs {
+		if d.loaded == op.Source {
+			if i == 0 || d.URI == s.specs[0].URI {
+				return ""
+			}
+			return d.URI
+		}
+	}
+	return ""
 }
 
 // specRefs resolves spec_refs for spec.Options.AllowRefs: URLs as they
@@ -315,13 +379,17 @@ func (s *Scanner) tlsConfig() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// specURI is Result.SpecURI: the spec relative to the working directory
-// when it is a file below it, the config's SpecURI for a spec read from an
-// fs.FS, the URL or absolute path otherwise.
-func (s *Scanner) specURI() string {
-	loc := s.cfg.Spec
+// specURI is Result.SpecURI: the first document's specURIOf.
+func (s *Scanner) specURI() string { return s.specURIOf(0, s.cfg.Spec) }
+
+// specURIOf is what reports call document i of the spec, at loc as
+// configured: the path relative to the working directory when it is a
+// file below it, the config's SpecURI for the first document when set,
+// the path inside the fs.FS for a spec read from one, the URL or absolute
+// path otherwise.
+func (s *Scanner) specURIOf(i int, loc string) string {
 	switch {
-	case s.cfg.SpecURI != "":
+	case i == 0 && s.cfg.SpecURI != "":
 		return s.cfg.SpecURI
 	case strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://"):
 		return loc
@@ -877,7 +945,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		opIndex[op] = i
 		res.Operations = append(res.Operations, OperationInfo{
 			Operation: op.OperationID, Method: op.Method, Path: op.Path, Summary: op.Summary,
-			Tags: append([]string{}, op.Tags...), Line: op.Line, Objects: append([]string{}, s.plan.Objects[op]...),
+			Tags: append([]string{}, op.Tags...), Line: op.Line, SpecURI: s.opSpecURI(op), Objects: append([]string{}, s.plan.Objects[op]...),
 		})
 	}
 	profIndex := map[string]int{"": -1}
@@ -977,6 +1045,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 				Method: cell.Method, Path: cell.Path, Operation: cell.Operation,
 				Profile: cell.Profile, Object: cell.Object, Status: cell.Status,
 				Message: s.set.Redactor().Redact(is.Message), Rule: cell.Rule, Line: probes[i].Op.Line,
+				SpecURI: s.opSpecURI(probes[i].Op),
 			}
 			f.Fingerprint = Fingerprint(f.Kind, f.Method, f.Path, f.Profile, f.Object)
 			if fingerprints[f.Fingerprint] {

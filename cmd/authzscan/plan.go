@@ -69,7 +69,19 @@ var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodOptions, 
 func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose bool) error {
 	plan := s.Plan()
 	set := s.Profiles()
-	fmt.Fprintf(w, "Plan: %s → %s\n", reports.Sanitize(cfg.Spec), s.Base())
+	specs := s.Specs()
+	if len(specs) > 1 {
+		// Several documents merged: name each, with what it adds.
+		var names, counts []string
+		for _, d := range specs {
+			names = append(names, reports.Sanitize(d.Location))
+			counts = append(counts, fmt.Sprintf("%s (%s)", reports.Sanitize(d.Location), countOf(d.Operations, "operation")))
+		}
+		fmt.Fprintf(w, "Plan: %s → %s\n", strings.Join(names, " + "), s.Base())
+		fmt.Fprintf(w, "  %d documents merged: %s\n", len(specs), strings.Join(counts, ", "))
+	} else {
+		fmt.Fprintf(w, "Plan: %s → %s\n", reports.Sanitize(cfg.Spec), s.Base())
+	}
 	fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
 		plan.Total, len(plan.Operations), len(plan.Skipped), len(set.Profiles()), len(plan.Probes))
 	fmt.Fprintf(w, "  rate %g/s (burst %d), concurrency %d, timeout %s, unsafe methods %s\n",
@@ -159,6 +171,14 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 		}
 	}
 	return nil
+}
+
+// countOf is "1 operation", "2 operations".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func authLabel(kinds []string) string {

@@ -362,6 +362,13 @@
     return { critical: 'sev-critical', high: 'sev-high', medium: 'sev-medium' }[s] || 'sev-low';
   }
 
+  // specLine is a row's or finding's line in the spec, with its document
+  // when the spec is several ("extra.yaml:12").
+  function specLine(x) {
+    if (!x.line) return '';
+    return x.spec ? x.spec + ':' + x.line : String(x.line);
+  }
+
   // showCell shows what the matrix knows of cell i at once, the rest
   // once the evidence block is inflated.
   function showCell(i) {
@@ -376,7 +383,7 @@
     add(p, document.createTextNode(who));
     var dl = add(body, el('dl', 'kv'));
     kv(dl, 'Operation', row.op);
-    kv(dl, 'Spec line', row.line ? String(row.line) : '');
+    kv(dl, 'Spec line', specLine(row));
     if (!EV) { evidence(body, 'cells', i); return body; }
     var S = EV.s, c = EV.cells[i];
     kv(dl, 'Status', c.status ? String(c.status) : (c.observed === 'skipped' ? 'not sent' : 'no response'));
@@ -406,7 +413,7 @@
     kv(dl, 'Object', objectText(f.object, f.profile));
     kv(dl, 'Status', f.status ? String(f.status) : '');
     kv(dl, 'Expectation rule', f.rule);
-    kv(dl, 'Spec line', f.line ? String(f.line) : '');
+    kv(dl, 'Spec line', specLine(f));
     kv(dl, 'Fingerprint', f.fingerprint);
     kv(dl, 'Baseline', f.baseline);
     if (f.suppression) {

@@ -70,8 +70,8 @@ func liftDescriptions(s *jsonschema.Schema) {
 // File is an authzscan.yaml file: what to scan, as whom, and the access
 // rules the API should follow.
 type File struct {
-	// The OpenAPI document: a path relative to this file, or an http(s) URL.
-	Spec Text `yaml:"spec" jsonschema:"required"`
+	// The OpenAPI document: a path relative to this file, or an http(s) URL; or a list of them, merged into one description (an operation may be described once).
+	Spec Specs `yaml:"spec" jsonschema:"required"`
 	// The API's base URL, http:// or https://, without credentials, query or fragment; it overrides the spec's servers, and --target overrides it.
 	Target Text `yaml:"target" jsonschema:"required"`
 	// The identities the scan acts as, by name; their order is the order of the access matrix's columns. A profile without auth is an anonymous caller.
@@ -418,6 +418,22 @@ func (Strings) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
 		Description: "A list of values; one value alone is a list of one.",
 		AnyOf:       []*jsonschema.Schema{text, {Type: "array", Items: text}},
+	}
+}
+
+// Specs is the spec's documents: one path or URL, or a non-empty list of
+// them, each given once.
+type Specs []Text
+
+// JSONSchema is a non-blank text, or a non-empty list of distinct ones.
+func (Specs) JSONSchema() *jsonschema.Schema {
+	one := uint64(1)
+	doc := func() *jsonschema.Schema {
+		return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "string", Pattern: `\S`}, {Type: "number"}, {Type: "boolean"}}}
+	}
+	return &jsonschema.Schema{
+		Description: "A document's path or URL, or a list of them.",
+		AnyOf:       []*jsonschema.Schema{doc(), {Type: "array", Items: doc(), MinItems: &one, UniqueItems: true}},
 	}
 }
 

@@ -236,6 +236,8 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"oauth2 password grant", base + "profiles:\n  a:\n    auth:\n      oauth2: {grant: password, token_url: http://127.0.0.1/t, client_id: c, username: u, password: \"${P}\"}", true},
 		{"ignore by fingerprint", base + "profiles: {a: {}}\nignore:\n  - {fingerprint: 0123456789abcdef0123456789abcdef, reason: known, expires: 2030-01-31}", true},
 		{"policy map", base + "profiles: {a: {}}\npolicy:\n  - {match: \"/users/{id}\", allow: {user: own, admin: any}}\n  - {match: /admin/**, allow: []}", true},
+		{"spec list", "spec:\n  - vendor.yaml\n  - https://specs.example.com/extra.yaml\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", true},
+		{"spec list of one", "spec: [openapi.yaml]\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", true},
 
 		{"operations", base + "profiles: {a: {}}\noperations:\n  - {match: \"PUT /users/{username}/password\", json: {password: \"${NEW}\", tags: [a, 1]}, query: {dry: true}, headers: {X-Purpose: scan}, path: {username: bob}}\n  - {match: \"POST /register\", deny: {status: [], body: '\"taken\"', redirect: \"\"}}\n  - {match: tag:forms, form: {a: 1}}", true},
 
@@ -251,6 +253,12 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"empty auth", base + "profiles:\n  a:\n    auth: {}", false},
 		{"missing spec", "target: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
 		{"missing target", "spec: openapi.yaml\nprofiles: {a: {}}", false},
+		{"empty spec", "spec: \"\"\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
+		{"empty spec list", "spec: []\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
+		{"blank spec entry", "spec: [vendor.yaml, \" \"]\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
+		{"spec entry a mapping", "spec: [vendor.yaml, {file: extra.yaml}]\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
+		{"spec entry given twice", "spec: [vendor.yaml, vendor.yaml]\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
+		{"spec a mapping", "spec: {file: vendor.yaml}\ntarget: http://127.0.0.1:8080\nprofiles: {a: {}}", false},
 		{"no profiles", base + "profiles: {}", false},
 		{"bad duration", base + "profiles: {a: {}}\nscan: {timeout: soon}", false},
 		{"bad size", base + "profiles: {a: {}}\nscan: {max_body: lots}", false},

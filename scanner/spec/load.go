@@ -248,6 +248,9 @@ func build(ctx context.Context, p *parsed) *Document {
 	out.Servers = servers(p.doc)
 	var skipped []string
 	out.Operations, skipped = operations(p.doc, p.outline)
+	for _, op := range out.Operations {
+		op.Source = p.location
+	}
 	// Only what the scan uses is validated (see scanView).
 	view := scanView(p.doc)
 	if validationCost(view, maxValidationVisits) > maxValidationVisits {

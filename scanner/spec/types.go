@@ -15,7 +15,8 @@ import (
 
 // Document is the part of an OpenAPI description the scanner uses.
 type Document struct {
-	// Location is the file path or URL the document was read from, as given.
+	// Location is the file path or URL the document was read from, as given;
+	// for documents merged into one (Merge), the first one's.
 	Location string
 	// Version is the document's declared version: "2.0", "3.0.3", "3.1.0"…
 	Version string
@@ -70,6 +71,10 @@ type Operation struct {
 	// the document; 0 when it cannot be known (for example an operation that
 	// comes from an external file).
 	Line int
+	// Source is the location of the document the operation is written in,
+	// as given to Load (that Document's Location): what tells the documents
+	// of a merged description apart (see Merge).
+	Source string
 }
 
 // Key is "METHOD path", the operation's identity in messages and reports.
