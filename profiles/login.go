@@ -10,12 +10,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/theory/jsonpath"
 )
 
 // MaxLoginResponse caps the bytes read from a login or token response: 1 MiB.
@@ -96,29 +94,6 @@ func redactUserinfo(raw string) string {
 		return u.String()
 	}
 	return raw
-}
-
-// capture takes one value from a response.
-type capture struct {
-	name     string
-	jsonExpr string
-	jsonPath *jsonpath.Path
-	header   string
-	cookie   string
-	regex    *regexp.Regexp
-}
-
-func (c capture) source() string {
-	switch {
-	case c.jsonPath != nil:
-		return "JSONPath " + fmt.Sprintf("%q", c.jsonExpr)
-	case c.header != "":
-		return fmt.Sprintf("header %q", c.header)
-	case c.cookie != "":
-		return fmt.Sprintf("cookie %q", c.cookie)
-	default:
-		return fmt.Sprintf("regex %q", c.regex.String())
-	}
 }
 
 // step is one login-time request: its endpoint, headers, body and
@@ -328,66 +303,8 @@ func (l *loginFlow) send(ctx context.Context, doer Doer, base *url.URL, s *step,
 
 // capture takes the step's values from its response into values.
 func (l *loginFlow) capture(s *step, resp *http.Response, body []byte, values map[string]string) error {
-	var doc any
-	parsed := false
-	for _, c := range s.captures {
-		var got string
-		var found bool
-		switch {
-		case c.jsonPath != nil:
-			if !parsed {
-				if err := json.Unmarshal(body, &doc); err != nil {
-					return l.fail("capture", "%q: the %d response from %s is not JSON (Content-Type %q); %s needs a JSON response", c.name, resp.StatusCode, s.at, mediaType(resp), c.source())
-				}
-				parsed = true
-			}
-			nodes := c.jsonPath.Select(doc)
-			if len(nodes) > 0 {
-				switch t := nodes[0].(type) {
-				case string:
-					got, found = t, t != ""
-				case float64:
-					got, found = fmt.Sprint(t), true
-				default:
-					return l.fail("capture", "%q: %s matched %s, not a string, in the %d response from %s", c.name, c.source(), withArticle(jsonKind(t)), resp.StatusCode, s.at)
-				}
-			}
-			if !found {
-				return l.fail("capture", "%q: %s matched nothing in the %d response from %s; %s", c.name, c.source(), resp.StatusCode, s.at, describeKeys(doc, c.jsonExpr))
-			}
-		case c.header != "":
-			got = resp.Header.Get(c.header)
-			if got == "" {
-				return l.fail("capture", "%q: the %d response from %s has no header %q; it has %s", c.name, resp.StatusCode, s.at, c.header, listNames(headerNames(resp.Header)))
-			}
-		case c.cookie != "":
-			for _, ck := range resp.Cookies() {
-				if ck.Name == c.cookie && ck.Value != "" {
-					got = ck.Value
-				}
-			}
-			if got == "" {
-				var names []string
-				for _, ck := range resp.Cookies() {
-					names = append(names, ck.Name)
-				}
-				return l.fail("capture", "%q: the %d response from %s set no cookie %q; it set %s", c.name, resp.StatusCode, s.at, c.cookie, listNames(names))
-			}
-		default:
-			m := c.regex.FindSubmatch(body)
-			switch {
-			case m == nil:
-				return l.fail("capture", "%q: %s matched nothing in the %d response from %s (%d bytes)", c.name, c.source(), resp.StatusCode, s.at, len(body))
-			case len(m) > 1:
-				got = string(m[1])
-			default:
-				got = string(m[0])
-			}
-			if got == "" {
-				return l.fail("capture", "%q: %s matched an empty string in the response from %s", c.name, c.source(), s.at)
-			}
-		}
-		values[c.name] = got
+	if msg := takeCaptures(s.captures, resp, body, s.at.String(), values); msg != "" {
+		return l.fail("capture", "%s", msg)
 	}
 	return nil
 }

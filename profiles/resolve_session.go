@@ -241,59 +241,12 @@ func (r *resolver) endpoint(f Field, e *endpoint, methods ...string) string {
 
 // captures resolves capture definitions.
 func (r *resolver) captures(defs []CaptureDef, path string, ok *bool) []capture {
-	var out []capture
-	seen := map[string]bool{}
-	for _, d := range defs {
-		cpath := path + "." + d.Name
-		if !validVarName(d.Name) {
-			r.fail(d.Line, cpath, "%q is not a usable name; use letters, digits and _", d.Name)
-			*ok = false
-			continue
-		}
-		if seen[d.Name] {
-			r.fail(d.Line, cpath, "%q is captured twice", d.Name)
-			*ok = false
-			continue
-		}
-		seen[d.Name] = true
-		c := capture{name: d.Name}
-		n := 0
-		if d.JSON != "" {
-			n++
-			jp, err := jsonpath.Parse(d.JSON)
-			if err != nil {
-				r.fail(d.Line, cpath, "%q is not a valid JSONPath (%v); write for example $.access_token", d.JSON, err)
-				*ok = false
-				continue
-			}
-			c.jsonExpr, c.jsonPath = d.JSON, jp
-		}
-		if d.Header != "" {
-			n++
-			c.header = d.Header
-		}
-		if d.Cookie != "" {
-			n++
-			c.cookie = d.Cookie
-		}
-		if d.Regex != "" {
-			n++
-			re, err := regexp.Compile(d.Regex)
-			if err != nil {
-				r.fail(d.Line, cpath, "%q is not a valid regular expression (%v)", d.Regex, err)
-				*ok = false
-				continue
-			}
-			c.regex = re
-		}
-		if n != 1 {
-			r.fail(d.Line, cpath, "give exactly one of json, header, cookie and regex")
-			*ok = false
-			continue
-		}
-		out = append(out, c)
+	caps, problems := compileCaptures(defs, path)
+	for _, p := range problems {
+		r.fail(p.Line, p.Path, "%s", p.Msg)
+		*ok = false
 	}
-	return out
+	return caps
 }
 
 // templates resolves header templates of a login-time request: ${VAR}s

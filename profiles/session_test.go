@@ -388,7 +388,7 @@ func TestSessionConfigErrors(t *testing.T) {
 			`a.yaml:3: profiles.x.auth.login.form.csrf: {csrf} is not captured by a before step; add before: {request: …, capture: {csrf: …}}`},
 		{"a capture with two sources", Definition{Name: "x", Auth: &AuthDef{Line: 1, Login: &LoginDef{Line: 2, Request: field("POST /l", 2),
 			Capture: []CaptureDef{{Name: "t", Line: 3, JSON: "$.t", Header: "X-T"}}}}},
-			`a.yaml:3: profiles.x.auth.login.capture.t: give exactly one of json, header, cookie and regex`},
+			`a.yaml:3: profiles.x.auth.login.capture.t: give exactly one of json, header, cookie and regex (a regex may go with a header or a cookie, to take part of its value)`},
 		{"oauth2 without a secret", Definition{Name: "x", Auth: &AuthDef{Line: 1, OAuth2: &OAuth2Def{Line: 2, TokenURL: field("https://idp.test/t", 3), ClientID: field("c", 4)}}},
 			`a.yaml:2: profiles.x.auth.oauth2.client_secret: client_secret is missing; the client credentials grant needs it`},
 		{"oauth2 token URL with credentials", Definition{Name: "x", Auth: &AuthDef{Line: 1, OAuth2: &OAuth2Def{Line: 2, TokenURL: field("https://u:p@idp.test/t", 3), ClientID: field("c", 4), ClientSecret: field("s-12345", 5)}}},

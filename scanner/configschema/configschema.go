@@ -238,7 +238,7 @@ type Step struct {
 	Capture map[string]Capture `yaml:"capture" jsonschema:"required"`
 }
 
-// Capture takes one value from a response; give exactly one way.
+// Capture takes one value from a response: a JSONPath, a header, a cookie or a regex; a regex may go with a header or a cookie to take part of its value.
 type Capture struct {
 	// A JSONPath into the JSON body, for example $.token.
 	JSON Text `yaml:"json"`
@@ -246,14 +246,19 @@ type Capture struct {
 	Header Text `yaml:"header"`
 	// A cookie's name, as set by Set-Cookie.
 	Cookie Text `yaml:"cookie"`
-	// A regular expression (Go RE2 syntax) on the body; its first group is the value.
+	// A regular expression (Go RE2 syntax) on the body, or on the header's or cookie's value; its first group is the value.
 	Regex Text `yaml:"regex"`
 }
 
-// JSONSchemaExtend asks for exactly one way.
+// JSONSchemaExtend asks for exactly one way, or a regex with a header or a
+// cookie.
 func (Capture) JSONSchemaExtend(s *jsonschema.Schema) {
-	one := uint64(1)
-	s.MinProperties, s.MaxProperties = &one, &one
+	req := func(keys ...string) *jsonschema.Schema { return &jsonschema.Schema{Required: keys} }
+	one, two := uint64(1), uint64(2)
+	s.OneOf = []*jsonschema.Schema{
+		{MinProperties: &one, MaxProperties: &one},
+		{MinProperties: &two, MaxProperties: &two, AnyOf: []*jsonschema.Schema{req("header", "regex"), req("cookie", "regex")}},
+	}
 }
 
 // Send says how captured values go with every probe.

@@ -271,6 +271,7 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"bearer and basic", base + "profiles:\n  a:\n    auth: {bearer: x, basic: {username: a, password: b}}", false},
 		{"login without capture", base + "profiles:\n  a:\n    auth: {login: {request: POST /login}}", false},
 		{"json and form", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, token: $.t, json: {a: 1}, form: {a: 1}}}", false},
+		{"capture from a header with a regex", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, capture: {token: {header: Location, regex: '/s/([^/]+)$'}}}}", true},
 		{"capture two ways", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, capture: {t: {json: $.t, cookie: t}}}}", false},
 		{"unknown grant", base + "profiles:\n  a:\n    auth: {oauth2: {grant: implicit, token_url: http://127.0.0.1/t, client_id: c, client_secret: s}}", false},
 		{"client credentials without secret", base + "profiles:\n  a:\n    auth: {oauth2: {token_url: http://127.0.0.1/t, client_id: c}}", false},
