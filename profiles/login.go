@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
 )
 
 // MaxLoginResponse caps the bytes read from a login or token response: 1 MiB.
