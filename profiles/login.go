@@ -152,6 +152,8 @@ type loginFlow struct {
 	before   *step
 	login    step
 	redactor *Redactor
+	// globals are the top-level set-up captures its fields may use.
+	globals *globals
 }
 
 var _ fetcher = (*loginFlow)(nil)
@@ -207,7 +209,7 @@ func (l *loginFlow) fail(step, format string, args ...any) error {
 }
 
 func (l *loginFlow) fetch(ctx context.Context, doer Doer, base *url.URL) (map[string]string, time.Duration, error) {
-	values := map[string]string{}
+	values := l.globals.snapshot()
 	var cookies []*http.Cookie
 	if l.before != nil {
 		resp, body, err := l.send(ctx, doer, base, l.before, values, nil)

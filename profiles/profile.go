@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,6 +35,10 @@ type Options struct {
 	Env Lookup
 	// Mode is ModeScan (every secret needed) or ModePlan (none needed).
 	Mode Mode
+	// Globals are the names the config's top-level set-up steps capture:
+	// a login's fields may use them as {name}. Their values are given to
+	// the set with SetGlobal before any profile starts.
+	Globals []string
 }
 
 // Set is the ordered list of profiles of a scan (the matrix's column
@@ -42,6 +48,33 @@ type Set struct {
 	byName   map[string]*Profile
 	redactor *Redactor
 	mode     Mode
+	globals  *globals
+}
+
+// globals are the values of the top-level set-up steps' captures, shared
+// by every login of a set.
+type globals struct {
+	mu     sync.RWMutex
+	values map[string]string
+}
+
+func (g *globals) snapshot() map[string]string {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return maps.Clone(g.values)
+}
+
+// SetGlobal gives a top-level capture's value (Options.Globals): logins
+// that use {name} send it from now on. A value captured under a name
+// that reads like a secret (token, key, password…) is redacted from every
+// output like a configured secret.
+func (s *Set) SetGlobal(name, value string) {
+	s.globals.mu.Lock()
+	s.globals.values[name] = value
+	s.globals.mu.Unlock()
+	if secretKey.MatchString(name) && s.mode != ModePlan {
+		s.redactor.Add(value, "${"+envName("setup", name)+"}")
+	}
 }
 
 // Profiles returns the profiles in config order.
@@ -127,6 +160,10 @@ type Profile struct {
 	// OwnsOrder lists Owns' names in config order.
 	OwnsOrder []string
 
+	// ownsMu guards Owns and OwnsOrder against SetOwned while a plan is
+	// built; a scan sets captured values before it plans its probes.
+	ownsMu sync.RWMutex
+
 	auth      authState
 	kind      string // "login" or "oauth2" when auth.session is set
 	check     *checker
@@ -147,6 +184,22 @@ type authState struct {
 	cookies   []secretPair
 	query     []secretPair
 	session   *session
+}
+
+// SetOwned gives the profile an object: name's value, replacing a
+// placeholder or an earlier value (a value a set-up step captured). It is
+// not safe to call while another goroutine reads Owns: set captured
+// values before planning.
+func (p *Profile) SetOwned(name string, value any) {
+	p.ownsMu.Lock()
+	defer p.ownsMu.Unlock()
+	if p.Owns == nil {
+		p.Owns = map[string]any{}
+	}
+	if _, ok := p.Owns[name]; !ok {
+		p.OwnsOrder = append(p.OwnsOrder, name)
+	}
+	p.Owns[name] = value
 }
 
 // Anonymous reports whether the profile sends no credentials.
@@ -361,7 +414,13 @@ func Resolve(defs []Definition, opts Options) (*Set, error) {
 	if opts.Env == nil {
 		opts.Env = func(string) (string, bool) { return "", false }
 	}
-	r := &resolver{opts: opts, set: &Set{byName: map[string]*Profile{}, redactor: NewRedactor(), mode: opts.Mode}}
+	r := &resolver{opts: opts, set: &Set{byName: map[string]*Profile{}, redactor: NewRedactor(), mode: opts.Mode, globals: &globals{values: map[string]string{}}}}
+	if opts.Mode == ModePlan {
+		// A plan shows a top-level capture as its {name}.
+		for _, n := range opts.Globals {
+			r.set.globals.values[n] = "{" + n + "}"
+		}
+	}
 	if len(defs) == 0 {
 		r.fail(0, "profiles", "at least one profile is needed; add for example `anonymous: {}` and one profile per role")
 	}

@@ -25,8 +25,11 @@ func (r *resolver) login(p *Profile, d *LoginDef, path string) *session {
 		r.fail(line, path+key, format, args...)
 		ok = false
 	}
-	flow := &loginFlow{profile: p.Name, redactor: r.set.redactor}
+	flow := &loginFlow{profile: p.Name, redactor: r.set.redactor, globals: r.set.globals}
 	known := map[string]bool{} // captured names usable so far
+	for _, n := range r.opts.Globals {
+		known[n] = true
+	}
 
 	if b := d.Before; b != nil {
 		st := &step{name: "before"}
@@ -281,9 +284,9 @@ func (r *resolver) loginValue(p *Profile, key, raw, path string, line int, known
 	for _, n := range t.slots() {
 		if !known[n] {
 			if len(known) == 0 {
-				r.fail(line, path, "{%s} is not captured by a before step; add before: {request: …, capture: {%s: …}}", n, n)
+				r.fail(line, path, "{%s} is not captured by a before step or a top-level setup step; add before: {request: …, capture: {%s: …}}", n, n)
 			} else {
-				r.fail(line, path, "{%s} is not captured by a before step; captured: %s", n, listNames(keys(known)))
+				r.fail(line, path, "{%s} is not captured by a before step or a top-level setup step; captured: %s", n, listNames(keys(known)))
 			}
 			return t, false
 		}

@@ -385,7 +385,7 @@ func TestSessionConfigErrors(t *testing.T) {
 			`a.yaml:5: profiles.x.auth.login.send.header.X-Csrf: {csrf} is not captured; captured: "session"`},
 		{"a login slot with no before step", Definition{Name: "x", Auth: &AuthDef{Line: 1, Login: &LoginDef{Line: 2, Request: field("POST /l", 2),
 			Form: []Pair{{"csrf", field("{csrf}", 3)}}, Token: field("$.t", 4)}}},
-			`a.yaml:3: profiles.x.auth.login.form.csrf: {csrf} is not captured by a before step; add before: {request: …, capture: {csrf: …}}`},
+			`a.yaml:3: profiles.x.auth.login.form.csrf: {csrf} is not captured by a before step or a top-level setup step; add before: {request: …, capture: {csrf: …}}`},
 		{"a capture with two sources", Definition{Name: "x", Auth: &AuthDef{Line: 1, Login: &LoginDef{Line: 2, Request: field("POST /l", 2),
 			Capture: []CaptureDef{{Name: "t", Line: 3, JSON: "$.t", Header: "X-T"}}}}},
 			`a.yaml:3: profiles.x.auth.login.capture.t: give exactly one of json, header, cookie and regex (a regex may go with a header or a cookie, to take part of its value)`},
