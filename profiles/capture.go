@@ -111,11 +111,19 @@ func compileCaptures(defs []CaptureDef, path string) ([]capture, []Problem) {
 // what went wrong, naming the capture, its source, the response and what
 // it held instead (its keys, headers or cookies, never their values).
 func takeCaptures(caps []capture, resp *http.Response, body []byte, from string, values map[string]string) string {
+	return takeTyped(caps, resp, body, from, values, nil)
+}
+
+// takeTyped is takeCaptures that also records, in typed (when not nil),
+// each value with its JSON type: a JSONPath that matched a number keeps
+// it a float64.
+func takeTyped(caps []capture, resp *http.Response, body []byte, from string, values map[string]string, typed map[string]any) string {
 	var doc any
 	parsed := false
 	for _, c := range caps {
 		var got string
 		var found bool
+		var typedGot any
 		switch {
 		case c.jsonPath != nil:
 			if !parsed {
@@ -130,7 +138,7 @@ func takeCaptures(caps []capture, resp *http.Response, body []byte, from string,
 				case string:
 					got, found = t, t != ""
 				case float64:
-					got, found = fmt.Sprint(t), true
+					got, found, typedGot = fmt.Sprint(t), true, t
 				default:
 					return fmt.Sprintf("%q: %s matched %s, not a string, in the %d response from %s", c.name, c.source(), withArticle(jsonKind(t)), resp.StatusCode, from)
 				}
@@ -177,6 +185,13 @@ func takeCaptures(caps []capture, resp *http.Response, body []byte, from string,
 			}
 		}
 		values[c.name] = got
+		if typed != nil {
+			if typedGot != nil && c.regex == nil {
+				typed[c.name] = typedGot
+			} else {
+				typed[c.name] = got
+			}
+		}
 	}
 	return ""
 }
@@ -202,13 +217,15 @@ func (c *Captures) Names() []string {
 }
 
 // Take takes every value from a response whose body (read, capped) is
-// body; from names the request for the message of a *CaptureError.
-func (c *Captures) Take(resp *http.Response, body []byte, from string) (map[string]string, error) {
-	values := map[string]string{}
-	if msg := takeCaptures(c.caps, resp, body, from, values); msg != "" {
+// body; from names the request for the message of a *CaptureError. A
+// value keeps its JSON type (a JSONPath that matched a number gives a
+// float64); the others are strings.
+func (c *Captures) Take(resp *http.Response, body []byte, from string) (map[string]any, error) {
+	typed := map[string]any{}
+	if msg := takeTyped(c.caps, resp, body, from, map[string]string{}, typed); msg != "" {
 		return nil, &CaptureError{Msg: msg}
 	}
-	return values, nil
+	return typed, nil
 }
 
 // CaptureError says what a capture could not find. Its message quotes

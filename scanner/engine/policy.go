@@ -263,6 +263,19 @@ const maxReplay = 1 << 20
 // still answers 429 or 503 after the retries, Do returns a
 // *profiles.ThrottledError and no response. The caller closes the body.
 func (e *Engine) Do(req *http.Request) (*http.Response, error) {
+	return e.do(req, true)
+}
+
+// DoStep is Do for a request that may not be harmless to repeat: a
+// set-up step that creates an object. A fault after the request was
+// written is retried only for an idempotent method (a POST that broke may
+// have created the object already); 429, 503 and refused connections are
+// retried as for every request.
+func (e *Engine) DoStep(req *http.Request) (*http.Response, error) {
+	return e.do(req, false)
+}
+
+func (e *Engine) do(req *http.Request, repeatable bool) (*http.Response, error) {
 	wait, stop := e.waitContext(req.Context())
 	defer stop()
 	getBody := req.GetBody
@@ -296,10 +309,10 @@ func (e *Engine) Do(req *http.Request) (*http.Response, error) {
 			if errors.As(err, &notSent) {
 				return nil, err
 			}
-			d = e.settle(retry.Attempt{Method: r.Method, Failure: failureOf(err, writes), Retries: retries, Repeatable: true}, sent,
+			d = e.settle(retry.Attempt{Method: r.Method, Failure: failureOf(err, writes), Retries: retries, Repeatable: repeatable}, sent,
 				func() string { return describeError(err, e.cfg.Timeout) })
 		} else {
-			d = e.settle(retry.Attempt{Method: r.Method, Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), Retries: retries, Repeatable: true}, sent,
+			d = e.settle(retry.Attempt{Method: r.Method, Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), Retries: retries, Repeatable: repeatable}, sent,
 				statusText(resp.StatusCode))
 		}
 		if !d.Retry {

@@ -333,3 +333,23 @@ func quoteFieldName(s string) string {
 	}
 	return b.String()
 }
+
+// FillPath substitutes values into a path template ("/orders/{orderId}")
+// the way Build does: every value escaped so that it stays one segment
+// ("/", "?", "#" and "%" encoded, a "." or ".." segment's dots encoded).
+// A placeholder without a value, or with an empty one, is an error.
+func FillPath(template string, values map[string]any) (string, error) {
+	escaped := map[string]string{}
+	for _, name := range placeholders(template) {
+		v, ok := values[name]
+		if !ok {
+			return "", &UnresolvableError{In: "path", Name: name, Reason: "no value"}
+		}
+		e := escapePathValue(v)
+		if e == "" {
+			return "", &UnresolvableError{In: "path", Name: name, Reason: "its value is empty, which would change the path's structure"}
+		}
+		escaped[name] = e
+	}
+	return fillPath(template, escaped), nil
+}
