@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/fixtures"
 	"github.com/authzscan/authzscan/scanner/judge"
 	"github.com/authzscan/authzscan/scanner/policy"
 	"github.com/authzscan/authzscan/scanner/retry"
@@ -103,6 +104,15 @@ type Config struct {
 	// Operations are the per-operation values and refusal rules (top-level
 	// operations), in file order.
 	Operations []OperationRule
+	// Setup and Teardown are the top-level set-up and teardown steps;
+	// ProfileSteps each profile's, by name (nil: none).
+	Setup, Teardown []fixtures.Def
+	ProfileSteps    map[string]*ProfileSteps
+}
+
+// ProfileSteps are a profile's set-up and teardown steps.
+type ProfileSteps struct {
+	Setup, Teardown []fixtures.Def
 }
 
 // SpecDoc is one document of `spec:`.
@@ -193,6 +203,10 @@ type Scan struct {
 	// MaxDuration is the scan's time box, 0 for none: when it runs out the
 	// scan stops like an interrupt and the report is incomplete.
 	MaxDuration time.Duration
+	// Fresh lists the methods whose probes on an object a set-up step
+	// captured run on a fresh object of their own (the owner's step runs
+	// again just before); default [DELETE].
+	Fresh []string
 	// DownAfter and DownErrors stop the scan when the target is down:
 	// every request for DownAfter, and at least DownErrors in a row,
 	// failed (no answer, or a 5xx). DownAfter 0 never stops.
@@ -250,7 +264,7 @@ func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs", "operations"}
+var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs", "operations", "setup", "teardown"}
 
 // ParseConfig decodes a config file's content. file names it in messages.
 // Every problem is reported at once (errors.Join of
@@ -267,7 +281,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	w := &walker{file: file}
 	root := doc.Content[0]
 	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries,
-		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors}
+		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}}
 	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
 	present := map[string]bool{}
 	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -303,6 +317,10 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 			cfg.SpecRefs = w.specRefs(v)
 		case "operations":
 			cfg.Operations = w.operations(v)
+		case "setup":
+			cfg.Setup = w.stepList(v, "setup")
+		case "teardown":
+			cfg.Teardown = w.stepList(v, "teardown")
 		}
 	})
 	if root.Kind == yaml.MappingNode {
@@ -313,6 +331,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 			w.fail(root, "profiles", "profiles is missing; add at least one profile, for example `anonymous: {}`")
 		}
 	}
+	cfg.ProfileSteps = w.steps
 	if len(w.errs) > 0 {
 		return nil, errors.Join(w.errs...)
 	}
@@ -356,8 +375,23 @@ func (w *walker) profiles(n *yaml.Node) []profiles.Definition {
 	w.mapping(n, "profiles", nil, func(name string, k, v *yaml.Node) {
 		path := "profiles." + name
 		d := profiles.Definition{Name: name, Line: k.Line}
-		w.mapping(v, path, []string{"role", "auth", "owns", "check", "logged_out"}, func(key string, k, v *yaml.Node) {
+		w.mapping(v, path, []string{"role", "auth", "owns", "check", "logged_out", "setup", "teardown"}, func(key string, k, v *yaml.Node) {
 			switch key {
+			case "setup", "teardown":
+				if w.steps == nil {
+					w.steps = map[string]*ProfileSteps{}
+				}
+				ps := w.steps[name]
+				if ps == nil {
+					ps = &ProfileSteps{}
+					w.steps[name] = ps
+				}
+				defs := w.stepList(v, path+"."+key)
+				if key == "setup" {
+					ps.Setup = defs
+				} else {
+					ps.Teardown = defs
+				}
 			case "role":
 				d.Role, _ = w.str(v, path+".role")
 			case "auth":
@@ -457,6 +491,12 @@ func (w *walker) captures(n *yaml.Node, path string) []profiles.CaptureDef {
 	var out []profiles.CaptureDef
 	w.mapping(n, path, nil, func(name string, k, v *yaml.Node) {
 		c := profiles.CaptureDef{Name: name, Line: k.Line}
+		if rv := w.resolve(v); rv.Kind == yaml.ScalarNode && !isNull(rv) {
+			// The shorthand: a JSONPath alone (orderId: $.id).
+			c.JSON, _ = w.str(rv, path+"."+name)
+			out = append(out, c)
+			return
+		}
 		w.mapping(v, path+"."+name, captureKeys, func(key string, _, v *yaml.Node) {
 			s, _ := w.str(v, path+"."+name+"."+key)
 			switch key {
@@ -809,7 +849,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -859,6 +899,19 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 			if d, ok := w.duration(v, p); ok {
 				s.MaxDuration = d
 			}
+		case "fresh":
+			s.Fresh = []string{}
+			w.list(v, p, func(i int, item *yaml.Node) {
+				ip := fmt.Sprintf("%s[%d]", p, i)
+				if m, ok := w.str(item, ip); ok {
+					switch up := strings.ToUpper(strings.TrimSpace(m)); up {
+					case "DELETE", "PUT", "PATCH", "POST":
+						s.Fresh = append(s.Fresh, up)
+					default:
+						w.fail(w.resolve(item), ip, "%q is not one of DELETE, PUT, PATCH, POST: the methods whose probes may use up an object", m)
+					}
+				}
+			})
 		case "down_after":
 			if d, ok := w.duration(v, p); ok {
 				s.DownAfter = d

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/authzscan/authzscan/profiles"
@@ -49,6 +50,29 @@ type Probe struct {
 	Object  string
 	Request *synth.Request
 	Stage   Stage
+	// Fresh lists the owned names of the probe's request that the object
+	// owner's set-up steps captured, when the probe's method uses up
+	// objects (PlanOptions.Fresh): the probe runs on a fresh object, those
+	// steps run again just before it. Empty for every other probe.
+	Fresh []string
+	// values are what Request was built with, to build it again with a
+	// fresh object's values.
+	values synth.Values
+}
+
+// Rebuild builds the probe's request again with owned values replaced by
+// fresh: the request a probe on a fresh object sends.
+func (p *Probe) Rebuild(fresh map[string]any) (*synth.Request, error) {
+	v := p.values
+	owned := make(map[string]any, len(v.Owned)+len(fresh))
+	for k, x := range v.Owned {
+		owned[k] = x
+	}
+	for k, x := range fresh {
+		owned[k] = x
+	}
+	v.Owned = owned
+	return synth.Build(p.Op, v)
 }
 
 // Relation says whose object the probe addresses, relative to the caller.
@@ -101,6 +125,11 @@ type PlanOptions struct {
 	// each request's marker is "authzscan" + ScanID + three hex digits
 	// numbering it; "" writes none.
 	ScanID string
+	// Fresh lists the methods whose probes on an object a set-up step
+	// captured need a fresh object of their own; Captured gives the names
+	// a profile's set-up steps capture (nil: none).
+	Fresh    []string
+	Captured func(profile string) []string
 	// File is the config file, for warnings.
 	File string
 }
@@ -198,29 +227,31 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 		type variant struct {
 			object string
 			req    *synth.Request
+			values synth.Values
 		}
 		var variants []variant
 		var buildErr error
-		build := func(owned map[string]any) (*synth.Request, error) {
+		build := func(owned map[string]any) (*synth.Request, synth.Values, error) {
 			v := synth.Values{Owned: owned, Vars: opts.Vars, Operation: ov, Origin: opts.Origin}
 			if !IsSafeMethod(op.Method) && opts.ScanID != "" {
 				v.Marker = Marker(opts.ScanID, markers)
 				markers++
 			}
-			return synth.Build(op, v)
+			req, err := synth.Build(op, v)
+			return req, v, err
 		}
 		if len(owners) == 0 {
-			req, err := build(nil)
+			req, v, err := build(nil)
 			buildErr = err
-			variants = append(variants, variant{"", req})
+			variants = append(variants, variant{"", req, v})
 		}
 		for _, owner := range owners {
-			req, err := build(owner.Owns)
+			req, v, err := build(owner.Owns)
 			if err != nil {
 				buildErr = err
 				break
 			}
-			variants = append(variants, variant{owner.Name, req})
+			variants = append(variants, variant{owner.Name, req, v})
 		}
 		if buildErr != nil {
 			detail := buildErr.Error()
@@ -239,8 +270,16 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 		}
 		for _, caller := range set.Profiles() {
 			for _, v := range variants {
-				pr := &Probe{Op: op, Caller: caller, Object: v.object, Request: v.req}
+				pr := &Probe{Op: op, Caller: caller, Object: v.object, Request: v.req, values: v.values}
 				pr.Stage = stageOf(op.Method, pr.Relation())
+				if v.object != "" && opts.Captured != nil && slices.Contains(opts.Fresh, op.Method) {
+					captured := opts.Captured(v.object)
+					for _, n := range v.req.Owned {
+						if slices.Contains(captured, n) {
+							pr.Fresh = append(pr.Fresh, n)
+						}
+					}
+				}
 				probes = append(probes, pr)
 			}
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/engine"
+	"github.com/authzscan/authzscan/scanner/fixtures"
 	"github.com/authzscan/authzscan/scanner/judge"
 	"github.com/authzscan/authzscan/scanner/pacing"
 	"github.com/authzscan/authzscan/scanner/policy"
@@ -91,6 +92,19 @@ type Scanner struct {
 	ops map[*spec.Operation]*opSettings
 	// scanID makes this scan's markers distinctive (see Marker).
 	scanID string
+	// book is the config's set-up and teardown steps.
+	book *fixtures.Book
+	// vals are the config's vars, ${VAR}s expanded.
+	vals map[string]any
+}
+
+// buildPlan plans the scan with the profiles' owns as they are now: with
+// placeholders for what set-up steps capture, or, once they ran, the
+// captured values.
+func (s *Scanner) buildPlan() (*Plan, error) {
+	return BuildPlan(s.doc, s.set, PlanOptions{Unsafe: s.cfg.Scan.Unsafe, Exclude: s.cfg.Scan.Exclude, Vars: s.vals, File: s.cfg.File,
+		Values: s.valuesFor, Origin: origin(s.base), ScanID: s.scanID,
+		Fresh: s.cfg.Scan.Fresh, Captured: func(profile string) []string { return s.book.Scope(profile).Captured }})
 }
 
 // New loads the spec, resolves the profiles, compiles the policy and
@@ -104,11 +118,14 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	set, err := profiles.Resolve(cfg.Profiles, profiles.Options{File: cfg.File, Env: s.opts.env, Mode: s.opts.mode})
+	set, err := profiles.Resolve(cfg.Profiles, profiles.Options{File: cfg.File, Env: s.opts.env, Mode: s.opts.mode, Globals: globalNames(cfg.Setup)})
 	if err != nil {
 		return nil, err
 	}
 	s.set = set
+	if s.book, err = s.compileSteps(); err != nil {
+		return nil, err
+	}
 	if s.policy, err = s.compilePolicy(); err != nil {
 		return nil, err
 	}
@@ -161,9 +178,9 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	if s.opts.mode != profiles.ModePlan {
 		s.scanID = newScanID()
 	}
-	s.plan, err = BuildPlan(s.doc, set, PlanOptions{Unsafe: cfg.Scan.Unsafe, Exclude: cfg.Scan.Exclude, Vars: vars, File: cfg.File,
-		Values: s.valuesFor, Origin: origin(s.base), ScanID: s.scanID})
-	if err != nil {
+	s.book.Link(s.doc.Operations)
+	s.vals = vars
+	if s.plan, err = s.buildPlan(); err != nil {
 		return nil, err
 	}
 	s.warnings = append(s.warnings, s.plan.Warnings...)

@@ -24,6 +24,8 @@ type walker struct {
 	// secret > 0 while walking a block that holds credentials (a profile's
 	// auth): messages then name a value's type but never show the value.
 	secret int
+	// steps are the profiles' set-up and teardown steps, by profile.
+	steps map[string]*ProfileSteps
 }
 
 func (w *walker) fail(n *yaml.Node, path, format string, args ...any) {
