@@ -56,6 +56,8 @@ type options struct {
 	observer func(ProbeDone)
 	// startObserver: see WithStartObserver (observe.go).
 	startObserver func(StartRequest)
+	// stepObserver: see WithStepObserver (setup.go).
+	stepObserver func(StepDone)
 }
 
 // WithEnv sets where ${VAR}s are looked up; default: no variable is set.
@@ -578,6 +580,9 @@ var (
 	// ErrThrottled: a profile could not log in before the first probe
 	// because the target kept answering 429 or 503 after the retries.
 	ErrThrottled = fmt.Errorf("%w: the target refused the logins for rate reasons", ErrIncomplete)
+	// ErrSetup: a set-up step failed (a status it did not expect, a
+	// capture that found nothing); nothing was probed.
+	ErrSetup = fmt.Errorf("%w: a set-up step failed", ErrIncomplete)
 )
 
 // errTimeBox is the cause of the time box's context.
@@ -623,17 +628,27 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if err := eng.Reachable(ctx); err != nil {
 		return nil, s.unreachable(err)
 	}
+	// Set-up, in order: the top-level steps (logging in a profile a step
+	// runs as), every profile's login and check, every profile's steps.
+	fx := s.newFixtureRun(eng)
+	asErr, setupErr := fx.runTop(ctx)
 	// Verify every profile before the first probe, and report every
 	// problem of the config at once. A login the target refused for rate
 	// reasons after the retries, a target found down, the time box or an
 	// interrupt stop the scan instead: its report says why.
 	var problems []string
+	if asErr != nil {
+		problems = append(problems, asErr.Error())
+	}
 	throttledLogin := ""
 	for _, p := range s.set.Profiles() {
-		if eng.BudgetSpent() || ctx.Err() != nil {
+		if eng.BudgetSpent() || ctx.Err() != nil || setupErr != nil {
 			break
 		}
-		err := p.Start(ctx, s.startDoer(eng, p), s.base)
+		if fx.started[p] {
+			continue
+		}
+		err := fx.start(ctx, p)
 		if err == nil || eng.BudgetSpent() || ctx.Err() != nil || eng.Down() != "" {
 			continue
 		}
@@ -646,15 +661,33 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		problems = append(problems, msg)
 	}
 	if len(problems) > 0 && throttledLogin == "" && ctx.Err() == nil && eng.Down() == "" {
+		fx.teardown(ctx) // what the top-level steps made
 		return nil, &RunError{Msg: strings.Join(problems, "\n")}
+	}
+	if setupErr == nil && throttledLogin == "" && ctx.Err() == nil && !eng.BudgetSpent() {
+		setupErr = fx.runProfiles(ctx)
+	}
+	if !s.book.Empty() {
+		// Plan again with the captured values: the same probes, their
+		// requests now naming the objects the steps made.
+		before := len(s.plan.Probes)
+		plan, err := s.buildPlan()
+		if err != nil || len(plan.Probes) != before {
+			fx.teardown(ctx)
+			return nil, fmt.Errorf("scanner: planning again with the captured values gave %d probes for %d (%v); this is a bug", len(plan.Probes), before, err)
+		}
+		s.plan = plan
+	}
+	if setupErr != nil && ctx.Err() != nil {
+		setupErr = nil // an interrupt says it
 	}
 	probes := s.plan.Probes
 	// The budget stops the scan like an interrupt: no new probe starts,
 	// the ones in flight finish.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	if eng.BudgetSpent() || throttledLogin != "" {
-		stopRun() // the logins and checks spent it all, or were refused
+	if eng.BudgetSpent() || throttledLogin != "" || setupErr != nil {
+		stopRun() // the logins and checks spent it all, were refused, or the set-up failed
 	}
 	obs := make([]*engine.Observation, len(probes))
 	stages := s.plan.Stages()
@@ -664,6 +697,9 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
 			if st := s.ops[p.Op]; st != nil && st.bodySet {
 				j.BodyDeny, j.OwnBodyDeny = st.bodyDeny, true
+			}
+			if len(p.Fresh) > 0 {
+				j.Prepare = fx.prepare(p)
 			}
 			jobs[i] = append(jobs[i], j)
 		}
@@ -707,7 +743,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		}
 		s.notify(pd, n, len(probes))
 	})
-	stop := s.stopReason(interrupt, ctx, eng, throttledLogin)
+	teardownWarnings := fx.teardown(ctx)
+	stop := s.stopReason(interrupt, ctx, eng, throttledLogin, setupErr)
 	if stop != nil && stop.cell != "" {
 		for _, o := range obs {
 			// Probes refused when the scan stopped, or cut while waiting
@@ -733,6 +770,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	res.Summary.Requests = int(eng.Requests())
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
 	res.Summary.Rate = rateSummary(eng.Rate(), res.Summary.Requests, res.Summary.DurationSeconds)
+	res.Warnings = append(res.Warnings, teardownWarnings...)
 	if res.Summary.Rate.Slowed() && throttledLogin == "" {
 		// (A login refused for rate reasons says it all already.)
 		res.Warnings = append(res.Warnings, slowedWarning(res.Summary.Rate, s.cfg.File))
@@ -765,9 +803,15 @@ type stopped struct {
 
 // stopReason says why the scan stopped early, nil when it did not:
 // interrupt is the caller's context, ctx the one with the time box.
-func (s *Scanner) stopReason(interrupt, ctx context.Context, eng *engine.Engine, throttledLogin string) *stopped {
+func (s *Scanner) stopReason(interrupt, ctx context.Context, eng *engine.Engine, throttledLogin string, setupErr error) *stopped {
 	file := s.cfg.File
 	switch {
+	case interrupt.Err() == nil && setupErr != nil && !errors.Is(context.Cause(ctx), errTimeBox) && eng.Down() == "":
+		why := s.set.Redactor().Redact(setupErr.Error())
+		return &stopped{err: fmt.Errorf("%w: %s", ErrSetup, why), cell: "not sent: the set-up failed",
+			incomplete: func(skipped, probes int) string {
+				return fmt.Sprintf("set-up failed: %s; none of the %d probes was sent", why, probes)
+			}}
 	case interrupt.Err() != nil:
 		return &stopped{err: ErrInterrupted, incomplete: func(int, int) string {
 			return "interrupted: probes not sent are reported as skipped"

@@ -1,8 +1,20 @@
 package scanner
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
 	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/fixtures"
+	"github.com/authzscan/authzscan/scanner/synth"
 )
 
 // globalNames are the names the top-level set-up steps capture: logins
@@ -40,4 +52,301 @@ func (s *Scanner) compileSteps() (*fixtures.Book, error) {
 		}
 	}
 	return book, nil
+}
+
+// StepDone is what an observer learns of a set-up or teardown step: the
+// request (method and path), its status, what it captured (redacted like
+// every response), or why it failed.
+type StepDone struct {
+	// Where names the step: "setup[0]", "profiles.alice.setup[1]",
+	// "profiles.alice.teardown[0]".
+	Where string
+	// As is the profile it ran as, "" for the anonymous caller.
+	As string
+	// Request is "METHOD /path" as sent.
+	Request string
+	Status  int
+	// Captured are the values taken, by name, as text (redacted).
+	Captured map[string]string
+	// Fresh says the step ran again to make a fresh object for a probe.
+	Fresh bool
+	Err   string
+}
+
+// WithStepObserver is called after every set-up and teardown step, from
+// the goroutine that ran it (fresh objects: a worker). It must be safe
+// for concurrent use.
+func WithStepObserver(fn func(StepDone)) Option { return func(o *options) { o.stepObserver = fn } }
+
+// fixtureRun is one scan's set-up and teardown: the values the steps
+// captured, and every set of values a profile's objects were made with
+// (the set-up's, then one per fresh object), for the teardown.
+type fixtureRun struct {
+	s   *Scanner
+	eng *engine.Engine
+	run *fixtures.Runner
+	// started are the profiles already logged in (a top-level step ran
+	// as them).
+	started map[*profiles.Profile]bool
+
+	mu      sync.Mutex
+	globals map[string]any
+	// base are each profile's values after its set-up: owns and
+	// captures; made lists every set of values objects were made with.
+	base map[string]map[string]any
+	made map[string][]map[string]any
+}
+
+func (s *Scanner) newFixtureRun(eng *engine.Engine) *fixtureRun {
+	return &fixtureRun{
+		s: s, eng: eng,
+		run: &fixtures.Runner{
+			Send: eng.DoStep, Doer: eng, Base: s.base,
+			Build: func(ctx context.Context, r *synth.Request) (*http.Request, error) {
+				return engine.BuildRequest(ctx, s.base, r, s.UserAgent())
+			},
+			Redactor: s.set.Redactor(), Values: fixtures.Values{Vars: s.vals, Origin: origin(s.base)},
+			ScanID: s.scanID, File: s.cfg.File,
+		},
+		started: map[*profiles.Profile]bool{},
+		globals: map[string]any{},
+		base:    map[string]map[string]any{},
+		made:    map[string][]map[string]any{},
+	}
+}
+
+// step runs one step and tells the observer.
+func (f *fixtureRun) step(ctx context.Context, st *fixtures.Step, as *profiles.Profile, values map[string]any, fresh bool) (map[string]any, error) {
+	res, err := f.run.Run(ctx, st, as, values)
+	if fn := f.s.opts.stepObserver; fn != nil {
+		ev := StepDone{Where: st.Where, Fresh: fresh}
+		if as != nil {
+			ev.As = as.Name
+		}
+		red := f.s.set.Redactor()
+		if res != nil {
+			ev.Request, ev.Status = red.Redact(res.Request), res.Status
+			if len(res.Captured) > 0 {
+				ev.Captured = map[string]string{}
+				for k, v := range res.Captured {
+					ev.Captured[k] = red.Redact(textValue(v))
+				}
+			}
+		} else {
+			ev.Request = st.Method + " " + st.Target
+		}
+		if err != nil {
+			ev.Err = red.Redact(err.Error())
+		}
+		fn(ev)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res.Captured, nil
+}
+
+// start logs profile p in (and runs its check) unless it already is.
+func (f *fixtureRun) start(ctx context.Context, p *profiles.Profile) error {
+	if f.started[p] {
+		return nil
+	}
+	f.started[p] = true
+	return p.Start(ctx, f.s.startDoer(f.eng, p), f.s.base)
+}
+
+// runTop runs the top-level set-up steps in order, logging in a profile
+// a step runs as first. A step that fails is a *fixtures.StepError; a
+// profile that cannot log in a *profiles.LoginError-like error.
+func (f *fixtureRun) runTop(ctx context.Context) (loginErr, stepErr error) {
+	for _, st := range f.s.book.Setup {
+		var as *profiles.Profile
+		if st.As != "" {
+			as = f.s.set.Get(st.As)
+			if err := f.start(ctx, as); err != nil {
+				return fmt.Errorf("%s (profiles.%s, %s line %d; %s runs as it)", f.s.set.Redactor().Redact(err.Error()), as.Name, f.s.cfg.File, as.Line, st.Where), nil
+			}
+		}
+		captured, err := f.step(ctx, st, as, f.globals, false)
+		if err != nil {
+			return nil, err
+		}
+		for name, v := range captured {
+			f.globals[name] = v
+			f.s.set.SetGlobal(name, textValue(v))
+		}
+	}
+	// An owns value "{name}" takes a top-level capture.
+	for _, p := range f.s.set.Profiles() {
+		for name, ref := range f.s.book.Scope(p.Name).OwnsRefs {
+			p.SetOwned(name, f.globals[ref])
+		}
+	}
+	return nil, nil
+}
+
+// values is what a profile's steps may use: the top-level captures and
+// the profile's owns (its captures included, once made).
+func (f *fixtureRun) values(p *profiles.Profile) map[string]any {
+	out := make(map[string]any, len(f.globals)+len(p.Owns))
+	for k, v := range f.globals {
+		out[k] = v
+	}
+	for k, v := range p.Owns {
+		out[k] = v
+	}
+	return out
+}
+
+// runProfiles runs every profile's set-up steps, in profile and step
+// order, as the profile; what they capture joins its owns.
+func (f *fixtureRun) runProfiles(ctx context.Context) error {
+	for _, p := range f.s.set.Profiles() {
+		scope := f.s.book.Scope(p.Name)
+		if len(scope.Setup) == 0 {
+			continue
+		}
+		vals := f.values(p)
+		for _, st := range scope.Setup {
+			captured, err := f.step(ctx, st, p, vals, false)
+			if err != nil {
+				f.remember(p.Name, vals, true)
+				return err
+			}
+			for name, v := range captured {
+				vals[name] = v
+				p.SetOwned(name, v)
+			}
+		}
+		f.remember(p.Name, vals, true)
+	}
+	return nil
+}
+
+// remember records a set of values a profile's objects were made with,
+// for the teardown; base marks the set-up's own.
+func (f *fixtureRun) remember(profile string, vals map[string]any, base bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if base {
+		f.base[profile] = vals
+	}
+	f.made[profile] = append(f.made[profile], vals)
+}
+
+// prepare makes the fresh object probe p runs on: the object owner's
+// set-up steps that captured p.Fresh (and those they depend on) run
+// again, as the owner, and p's request is built again with what they
+// captured.
+func (f *fixtureRun) prepare(p *Probe) func(ctx context.Context) (*synth.Request, error) {
+	owner := f.s.set.Get(p.Object)
+	steps := f.s.book.Scope(p.Object).Refresh(p.Fresh)
+	return func(ctx context.Context) (*synth.Request, error) {
+		f.mu.Lock()
+		vals := make(map[string]any, len(f.base[p.Object]))
+		for k, v := range f.base[p.Object] {
+			vals[k] = v
+		}
+		f.mu.Unlock()
+		fresh := map[string]any{}
+		for _, st := range steps {
+			captured, err := f.step(ctx, st, owner, vals, true)
+			if err != nil {
+				if len(fresh) > 0 {
+					f.remember(p.Object, vals, false)
+				}
+				return nil, err
+			}
+			for name, v := range captured {
+				vals[name], fresh[name] = v, v
+			}
+		}
+		f.remember(p.Object, vals, false)
+		return p.Rebuild(fresh)
+	}
+}
+
+// teardownTimeout bounds the whole teardown: it runs after an interrupt
+// or a time box too, and must not keep the scan from writing its reports.
+const teardownTimeout = 60 * time.Second
+
+// teardown runs every profile's teardown steps once for each set of
+// values its objects were made with (the set-up's and each fresh
+// object's), then the top-level teardown steps. It runs whether the scan
+// completed or not. A failure is a warning, not an error; a 404 or 410 is
+// an object already gone (a probe deleted it).
+func (f *fixtureRun) teardown(ctx context.Context) []string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	defer cancel()
+	var warnings []string
+	warn := func(err error) {
+		var se *fixtures.StepError
+		if errors.As(err, &se) && strings.Contains(se.Msg, " answered 404 ") || strings.Contains(err.Error(), " answered 410 ") {
+			return
+		}
+		warnings = append(warnings, "teardown: "+f.s.set.Redactor().Redact(err.Error())+"; the object may be left on the target")
+	}
+	profs := f.s.set.Profiles()
+	for i := len(profs) - 1; i >= 0; i-- {
+		p := profs[i]
+		scope := f.s.book.Scope(p.Name)
+		f.mu.Lock()
+		sets := slices.Clone(f.made[p.Name])
+		base := f.base[p.Name]
+		f.mu.Unlock()
+		for _, st := range scope.Teardown {
+			done := map[string]bool{}
+			for _, vals := range sets {
+				if vals == nil {
+					continue
+				}
+				key := renderKey(st, vals)
+				if done[key] {
+					continue // this set made no other object for the step
+				}
+				done[key] = true
+				if _, err := f.step(ctx, st, p, vals, false); err != nil {
+					warn(err)
+				}
+			}
+			if len(sets) == 0 && base == nil {
+				if _, err := f.step(ctx, st, p, f.values(p), false); err != nil {
+					warn(err)
+				}
+			}
+		}
+	}
+	for _, st := range f.s.book.Teardown {
+		var as *profiles.Profile
+		if st.As != "" {
+			as = f.s.set.Get(st.As)
+		}
+		if _, err := f.step(ctx, st, as, f.globals, false); err != nil {
+			warn(err)
+		}
+	}
+	return warnings
+}
+
+// renderKey identifies what a step would act on with vals: the values of
+// the names it uses.
+func renderKey(st *fixtures.Step, vals map[string]any) string {
+	var b strings.Builder
+	for _, n := range st.Uses {
+		b.WriteString(n + "=" + textValue(vals[n]) + "\x00")
+	}
+	return b.String()
+}
+
+// textValue writes a captured value as text.
+func textValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case float64:
+		if t == float64(int64(t)) {
+			return strconv.FormatInt(int64(t), 10)
+		}
+	}
+	return fmt.Sprint(v)
 }

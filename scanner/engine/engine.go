@@ -632,6 +632,11 @@ type Job struct {
 	// set (its operation's own deny.body; nil: none there).
 	BodyDeny    *regexp.Regexp
 	OwnBodyDeny bool
+	// Prepare, when set, runs just before the job's first request and
+	// gives the request to send instead of Request: a probe on a fresh
+	// object, whose set-up steps run first. An error is the job's outcome
+	// (nothing is sent).
+	Prepare func(ctx context.Context) (*synth.Request, error)
 }
 
 // Observation is what one job got. Exactly one per job that was started;
@@ -749,13 +754,30 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		obs.Err = err.Error()
 		return obs
 	}
+	sr := j.Request
+	if j.Prepare != nil {
+		fresh, err := j.Prepare(wait)
+		if err != nil {
+			if e.stopped(wait) {
+				// Cut by an interrupt, the time box or a target gone
+				// down, not by the step itself.
+				e.notSent(&obs, &notSentError{context.Cause(wait)}, "")
+				if obs.NotSent {
+					return obs
+				}
+			}
+			obs.Err = "fresh object not made: " + err.Error()
+			return obs
+		}
+		sr = fresh
+	}
 	retries, renewals := 0, 0
 	renewing := false // the next attempt follows a logged-out answer
 	var seen uint64   // the generation that answer was for
 	last := ""        // what the last attempt got, for an interrupted retry
 	for {
 		ctx, a := w.next()
-		req, err := e.build(ctx, j.Request)
+		req, err := e.build(ctx, sr)
 		if err != nil {
 			obs.Err = err.Error()
 			return obs
@@ -779,7 +801,7 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		renewing = false
 		// The request is this attempt's own and nothing changes its header
 		// once sent: the observation keeps it as is.
-		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, j.Request.Body
+		obs.Method, obs.URL, obs.Header, obs.Body = req.Method, req.URL.String(), req.Header, sr.Body
 		resp, writes, err := e.send(wait, req, a, w)
 		release()
 		start := a.left // when it left: waiting for a pause or the limiter is not its time

@@ -1,0 +1,114 @@
+package scanner_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/fixturetest"
+	"github.com/authzscan/authzscan/scanner/judge"
+)
+
+// scanFixtures starts a fresh, empty fixturetest server and scans it with
+// its config, which names no id: the set-up steps register the users and
+// create their objects. It returns the result, the server and the steps
+// the observer saw.
+func scanFixtures(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *fixturetest.Server, []scanner.StepDone) {
+	t.Helper()
+	srv, err := fixturetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	if err := srv.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := scanner.LoadConfig(filepath.Join(dir, fixturetest.ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
+	}
+	env := srv.Env()
+	var mu sync.Mutex
+	var steps []scanner.StepDone
+	s, err := scanner.New(context.Background(), cfg,
+		scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }),
+		scanner.WithStepObserver(func(ev scanner.StepDone) { mu.Lock(); steps = append(steps, ev); mu.Unlock() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	t.Cleanup(func() { res.Close() })
+	return res, srv, steps
+}
+
+// TestObjectsFromTheAPI: a target whose every id is a random UUID made at
+// run time, empty at the start of each run; the config has no id. Three
+// runs, each on a restarted, empty target, give exactly the expected
+// findings — a BOLA on DELETE and a nested BOLA on a read — every DELETE
+// judged on a fresh object of its own (no false lockout), and after the
+// teardown no object the set-up made is left.
+func TestObjectsFromTheAPI(t *testing.T) {
+	t.Parallel()
+	want := fixturetest.ExpectedFindings()
+	for run := range 3 {
+		res, srv, steps := scanFixtures(t, nil)
+		var got []string
+		for _, f := range res.Findings {
+			got = append(got, fixturetest.FindingKey(string(f.Kind), f.Method, f.Path, f.Profile, f.Object))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("run %d findings:\n  %s\nwant:\n  %s", run+1, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			for _, c := range res.Cells {
+				if c.Verdict == judge.Inconclusive || c.Verdict == judge.Lockout {
+					t.Logf("  %s %s as %s on %q: %d %s (%s)", c.Method, c.Path, c.Profile, c.Object, c.Status, c.Verdict, c.Reason)
+				}
+			}
+		}
+		// Every DELETE cell ran on its own object: the target saw as many
+		// creations by the owners as set-up steps plus fresh objects.
+		fresh := 0
+		for _, s := range steps {
+			if s.Fresh {
+				fresh++
+				if s.Err != "" {
+					t.Errorf("run %d: a fresh object failed: %s", run+1, s.Err)
+				}
+			}
+		}
+		deletes := 0
+		for _, c := range res.Cells {
+			if c.Method == "DELETE" && c.Object != "" {
+				deletes++
+				if c.Verdict == judge.Lockout || c.Verdict == judge.Inconclusive {
+					t.Errorf("run %d: %s %s as %s on %q: %d %s (%s)", run+1, c.Method, c.Path, c.Profile, c.Object, c.Status, c.Verdict, c.Reason)
+				}
+			}
+		}
+		t.Logf("run %d: %d findings, %d steps (%d fresh) for %d DELETE cells, %d live objects after", run+1, len(got), len(steps), fresh, deletes, len(srv.Objects().Live))
+		if fresh < deletes {
+			t.Errorf("run %d: %d fresh-object steps for %d DELETE cells", run+1, fresh, deletes)
+		}
+		for _, o := range srv.Objects().Live {
+			if o.Label == fixturetest.SetupProduct || o.Label == fixturetest.SetupSKU {
+				t.Errorf("run %d: after the teardown the target still holds %s %s made by the set-up (%s)", run+1, o.Kind, o.ID, o.Creator)
+			}
+		}
+		for _, w := range res.Warnings {
+			if strings.HasPrefix(w, "teardown: ") {
+				t.Errorf("run %d: %s", run+1, w)
+			}
+		}
+	}
+}
