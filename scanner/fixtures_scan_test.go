@@ -112,3 +112,42 @@ func TestObjectsFromTheAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticObjectDeletedEarlier: without fresh objects (scan.fresh: [])
+// every DELETE probe works on the one object the set-up made, as with ids
+// typed into owns. The first DELETE that succeeds (the BOLA) removes it;
+// every later probe on it that gets 404 is inconclusive with the reason,
+// never a lockout (admin may delete anything: a 404 on an object some
+// probe got would otherwise be a refusal) nor a pass.
+func TestStaticObjectDeletedEarlier(t *testing.T) {
+	t.Parallel()
+	res, _, steps := scanFixtures(t, func(cfg *scanner.Config) { cfg.Scan.Fresh = []string{} })
+	for _, s := range steps {
+		if s.Fresh {
+			t.Fatalf("a fresh object was made with scan.fresh empty: %+v", s)
+		}
+	}
+	gone := 0
+	for _, c := range res.Cells {
+		if c.Method != "DELETE" || c.Object == "" {
+			continue
+		}
+		if c.Verdict == judge.Lockout {
+			t.Errorf("%s %s as %s on %q: %d lockout (%s)", c.Method, c.Path, c.Profile, c.Object, c.Status, c.Reason)
+		}
+		if c.Status == 404 {
+			if !strings.HasPrefix(c.Reason, "404: deleted earlier in this scan by DELETE ") || c.Verdict != judge.Inconclusive {
+				t.Errorf("%s %s as %s on %q: 404 %s (%s), want inconclusive, deleted earlier", c.Method, c.Path, c.Profile, c.Object, c.Verdict, c.Reason)
+			}
+			gone++
+		}
+	}
+	for _, f := range res.Findings {
+		if f.Kind == judge.KindLockout {
+			t.Errorf("lockout finding %s %s as %s on %q", f.Method, f.Path, f.Profile, f.Object)
+		}
+	}
+	if gone < 4 {
+		t.Errorf("%d DELETE cells met a deleted object, want at least the owners' (the scenario was not exercised)", gone)
+	}
+}

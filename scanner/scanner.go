@@ -1017,8 +1017,10 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	// responseOf is what the judge sees of probe i. It is built again for
 	// each of the two passes rather than kept: a slice of them would be
 	// ~90 bytes a probe at the moment the scan's memory peaks.
+	deleted := s.deletions(obs)
 	responseOf := func(i int) judge.Response {
 		r := toResponse(obs[i], notSent)
+		r.Deleted = deleted[i]
 		// The judge quotes a Location cut to a length: redact it first, or
 		// the cut could leave part of a credential the target echoed.
 		r.Location = red.url(r.Location)

@@ -350,3 +350,57 @@ func textValue(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// deletions finds, for the judge, the probes whose object an earlier
+// probe of the scan deleted: a DELETE answered 2xx on an object no set-up
+// step makes afresh for it (a static id), and another probe on the same
+// owner's object — one of the owned values the DELETE used — that got a
+// 404 and whose answer came after the DELETE left (concurrent requests
+// may reach the server in another order than they left). It maps such a probe's index to the
+// DELETE that explains its 404 ("DELETE /orders/{orderId} as bob").
+func (s *Scanner) deletions(obs []*engine.Observation) map[int]string {
+	type deletion struct {
+		owner  string
+		values map[string]string
+		sent   time.Time
+		by     string
+	}
+	var dels []deletion
+	probes := s.plan.Probes
+	for i, p := range probes {
+		o := obs[i]
+		if o == nil || o.NotSent || o.Err != "" || p.Op.Method != http.MethodDelete || p.Object == "" || len(p.Fresh) > 0 || o.Status < 200 || o.Status > 299 {
+			continue
+		}
+		owner := s.set.Get(p.Object)
+		vals := map[string]string{}
+		for _, n := range p.Request.Owned {
+			vals[n] = textValue(owner.Owns[n])
+		}
+		dels = append(dels, deletion{owner: p.Object, values: vals, sent: o.Sent, by: fmt.Sprintf("%s %s as %s", p.Op.Method, p.Op.Path, p.Caller.Name)})
+	}
+	if len(dels) == 0 {
+		return nil
+	}
+	out := map[int]string{}
+	for i, p := range probes {
+		o := obs[i]
+		if o == nil || o.NotSent || o.Status != http.StatusNotFound || p.Object == "" || len(p.Fresh) > 0 {
+			continue
+		}
+		owner := s.set.Get(p.Object)
+		for _, d := range dels {
+			// The DELETE left before this probe's answer came: if they
+			// overlapped, the server may have run the DELETE first.
+			if d.owner != p.Object || !d.sent.Before(o.Sent.Add(o.Duration)) {
+				continue
+			}
+			for _, n := range p.Request.Owned {
+				if v, ok := d.values[n]; ok && v == textValue(owner.Owns[n]) {
+					out[i] = d.by
+				}
+			}
+		}
+	}
+	return out
+}

@@ -672,9 +672,11 @@ type Observation struct {
 	// profile's credential was renewed on the way.
 	Attempts int
 	Renewed  bool
-	// Start is when the job's first request was about to be sent; Duration
-	// the last attempt's time.
+	// Start is when the job's first request was about to be sent; Sent
+	// when its last attempt left (past the limiter and any pause);
+	// Duration the last attempt's time.
 	Start    time.Time
+	Sent     time.Time
 	Duration time.Duration
 }
 
@@ -805,6 +807,7 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		resp, writes, err := e.send(wait, req, a, w)
 		release()
 		start := a.left // when it left: waiting for a pause or the limiter is not its time
+		obs.Sent = start
 		obs.Attempts += writes
 		if err != nil {
 			if !start.IsZero() {

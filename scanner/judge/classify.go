@@ -17,6 +17,8 @@ const MaxQuoted = 100
 //
 //   - the probe was skipped: Skipped, the reason is r.Skipped;
 //   - no usable response (r.Err): Error, the reason is r.Err;
+//   - a 404 on an object an earlier probe of the scan deleted (r.Deleted):
+//     Error, the object is gone;
 //   - a status in rules.Status: Denied;
 //   - a 3xx whose Location matches rules.Redirect: Denied; any other 3xx:
 //     Error (redirects are never followed);
@@ -34,6 +36,8 @@ func Classify(r Response, rules DenyRules, c Context) Classification {
 		return Classification{Observed: Skipped, Reason: r.Skipped}
 	case r.Err != "":
 		return Classification{Observed: Error, Reason: r.Err}
+	case r.Deleted != "" && s == http.StatusNotFound:
+		return Classification{Observed: Error, Reason: "404: deleted earlier in this scan by " + r.Deleted}
 	case slices.Contains(rules.Status, s):
 		return Classification{Observed: Denied, Reason: fmt.Sprintf("%d is a deny status", s), Signal: SignalStatus}
 	case s >= 300 && s < 400:

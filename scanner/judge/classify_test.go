@@ -28,6 +28,13 @@ func TestClassify(t *testing.T) {
 		{"transport error", Response{Err: "dial tcp: connection refused", Status: 403}, def, Context{}, Error, "dial tcp: connection refused", SignalNone},
 		{"retries exhausted", Response{Err: "503 after retries", Status: 503}, def, Context{}, Error, "503 after retries", SignalNone},
 
+		// An object an earlier probe deleted: its 404 is no decision, not
+		// even on a foreign object that was seen, nor where 404 is listed
+		// as a refusal; another status is judged as usual.
+		{"deleted earlier", Response{Status: 404, Deleted: "DELETE /orders/{orderId} as bob"}, def, Context{Foreign: true, ObjectSeen: true}, Error, "404: deleted earlier in this scan by DELETE /orders/{orderId} as bob", SignalNone},
+		{"deleted earlier, 404 a deny status", Response{Status: 404, Deleted: "DELETE /x as a"}, DenyRules{Status: []int{404}}, Context{}, Error, "404: deleted earlier in this scan by DELETE /x as a", SignalNone},
+		{"deleted earlier but answered 403", Response{Status: 403, Deleted: "DELETE /x as a"}, def, Context{}, Denied, "403 is a deny status", SignalStatus},
+
 		// deny.status: 401 and 403 by default, whatever the body says.
 		{"403 default", Response{Status: 403}, def, Context{}, Denied, "403 is a deny status", SignalStatus},
 		{"401 default", Response{Status: 401, BodyDenied: true}, def, Context{}, Denied, "401 is a deny status", SignalStatus},

@@ -104,6 +104,11 @@ type Response struct {
 	WWWAuthenticate string
 	// BodyDenied reports that the body matched the config's deny.body.
 	BodyDenied bool
+	// Deleted names the probe that deleted the object this probe
+	// addressed, with a 2xx, earlier in the same scan ("DELETE
+	// /orders/{orderId} as bob"); empty when none did. A 404 then says
+	// nothing of authorization.
+	Deleted string
 }
 
 // Context is what the judge knows about the probe beyond its response.
