@@ -558,7 +558,30 @@ func (s *Scanner) ProbeCurl(p *Probe) (string, error) {
 		return "", err
 	}
 	r := newRedaction(s.set)
-	return Curl(req.Method, r.curlURL(req.URL.String()), r.curlHeaders(req.Header), p.Request.Body, s.set.Redactor()), nil
+	return s.placeholders(Curl(req.Method, r.curlURL(req.URL.String()), r.curlHeaders(req.Header), p.Request.Body, s.set.Redactor())), nil
+}
+
+// placeholders shows, in a plan's curl line, the {profile.name}
+// placeholders of values set-up steps will capture (and {name} of
+// top-level ones) as they are rather than URL-escaped.
+func (s *Scanner) placeholders(curl string) string {
+	if s.opts.mode != profiles.ModePlan || s.book.Empty() {
+		return curl
+	}
+	var phs []string
+	for _, g := range s.book.Globals {
+		phs = append(phs, "{"+g+"}")
+	}
+	for _, p := range s.set.Profiles() {
+		for _, n := range s.book.Scope(p.Name).Captured {
+			phs = append(phs, "{"+p.Name+"."+n+"}")
+		}
+	}
+	for _, ph := range phs {
+		curl = strings.ReplaceAll(curl, url.PathEscape(ph), ph)
+		curl = strings.ReplaceAll(curl, url.QueryEscape(ph), ph)
+	}
+	return curl
 }
 
 // RunError is a scan that could not start: the target is unreachable or

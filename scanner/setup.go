@@ -404,3 +404,109 @@ func (s *Scanner) deletions(obs []*engine.Observation) map[int]string {
 	}
 	return out
 }
+
+// PlannedStep is a set-up or teardown step as a plan shows it.
+type PlannedStep struct {
+	// Where names the step; Phase is "setup" or "teardown".
+	Where, Phase string
+	// As is the profile it runs as, "" for the anonymous caller.
+	As string
+	// Curl reproduces it, values the scan captures shown as {name}
+	// placeholders.
+	Curl string
+	// Captures lists the names it captures.
+	Captures []string
+}
+
+// PlannedSteps lists every set-up and teardown step in the order a scan
+// runs them, with curl lines.
+func (s *Scanner) PlannedSteps() ([]PlannedStep, error) {
+	var out []PlannedStep
+	globals := map[string]any{fixtures.Unique: "{unique}"}
+	for _, g := range s.book.Globals {
+		globals[g] = "{" + g + "}"
+	}
+	add := func(st *fixtures.Step, phase string, as *profiles.Profile, values map[string]any) error {
+		made, err := fixtures.Render(st, values, fixtures.Values{Vars: s.vals, Origin: origin(s.base)})
+		if err != nil {
+			return fmt.Errorf("%s:%d: %s: %w", s.cfg.File, st.Line, st.Where, err)
+		}
+		req, err := engine.BuildRequest(context.Background(), s.base, made, "")
+		if err != nil {
+			return err
+		}
+		ps := PlannedStep{Where: st.Where, Phase: phase, Captures: st.Captures}
+		if as != nil {
+			ps.As = as.Name
+			if _, err := as.Apply(req); err != nil {
+				return err
+			}
+		}
+		r := newRedaction(s.set)
+		ps.Curl = s.placeholders(Curl(req.Method, r.curlURL(req.URL.String()), r.curlHeaders(req.Header), made.Body, s.set.Redactor()))
+		out = append(out, ps)
+		return nil
+	}
+	for _, st := range s.book.Setup {
+		var as *profiles.Profile
+		if st.As != "" {
+			as = s.set.Get(st.As)
+		}
+		if err := add(st, "setup", as, globals); err != nil {
+			return nil, err
+		}
+	}
+	profs := s.set.Profiles()
+	values := func(p *profiles.Profile) map[string]any {
+		v := map[string]any{}
+		for k, x := range globals {
+			v[k] = x
+		}
+		for k, x := range p.Owns {
+			v[k] = x
+		}
+		return v
+	}
+	for _, p := range profs {
+		for _, st := range s.book.Scope(p.Name).Setup {
+			if err := add(st, "setup", p, values(p)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i := len(profs) - 1; i >= 0; i-- {
+		p := profs[i]
+		for _, st := range s.book.Scope(p.Name).Teardown {
+			if err := add(st, "teardown", p, values(p)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, st := range s.book.Teardown {
+		var as *profiles.Profile
+		if st.As != "" {
+			as = s.set.Get(st.As)
+		}
+		if err := add(st, "teardown", as, globals); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// FreshRequests counts the set-up requests fresh objects cost: for every
+// probe that runs on one, the steps that make it.
+func (s *Scanner) FreshRequests() (probes, requests int) {
+	for _, p := range s.plan.Probes {
+		if len(p.Fresh) > 0 {
+			probes++
+			requests += len(s.book.Scope(p.Object).Refresh(p.Fresh))
+		}
+	}
+	return probes, requests
+}
+
+// SetupRequests counts the set-up and teardown steps a scan runs before
+// and after the probes (at least once each; a teardown step runs once
+// more per fresh object).
+func (s *Scanner) SetupRequests() int { return s.book.Steps() }

@@ -56,8 +56,9 @@ func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
 	for _, w := range s.Warnings() {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
-	if max := s.MaxRequests(); max > 0 && int64(len(s.Plan().Probes)) > max {
-		fmt.Fprintf(a.stderr, "warning: the plan has %d probes but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes), max)
+	_, fresh := s.FreshRequests()
+	if max, need := s.MaxRequests(), int64(len(s.Plan().Probes)+s.SetupRequests()+fresh); max > 0 && need > max {
+		fmt.Fprintf(a.stderr, "warning: the plan needs %d requests (%d probes, %d set-up and teardown steps, %d for fresh objects) but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", need, len(s.Plan().Probes), s.SetupRequests(), fresh, max)
 	}
 	return printPlan(a.stdout, cfg, s, f.watch.verbose)
 }
@@ -147,6 +148,39 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 	if len(logins) > 0 {
 		fmt.Fprintln(w, "\nLogins, before the first probe:")
 		fmt.Fprintln(w, strings.Join(logins, "\n"))
+	}
+	steps, err := s.PlannedSteps()
+	if err != nil {
+		return err
+	}
+	for _, phase := range []string{"setup", "teardown"} {
+		var lines []string
+		for _, st := range steps {
+			if st.Phase != phase {
+				continue
+			}
+			as := ""
+			if st.As != "" {
+				as = " as " + st.As
+			}
+			capt := ""
+			if len(st.Captures) > 0 {
+				capt = "; captures " + strings.Join(st.Captures, ", ")
+			}
+			lines = append(lines, fmt.Sprintf("  %s%s%s\n      %s", st.Where, as, capt, st.Curl))
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if phase == "setup" {
+			fmt.Fprintln(w, "\nSet-up steps, in order, before the first probe (captured values show as {profile.name}):")
+		} else {
+			fmt.Fprintln(w, "\nTeardown steps, after the last probe (once per object made):")
+		}
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+	}
+	if n, reqs := s.FreshRequests(); n > 0 {
+		fmt.Fprintf(w, "\nFresh objects: %d probes run on an object of their own, made just before by the owner's set-up steps again (%d more requests).\n", n, reqs)
 	}
 	fmt.Fprintln(w, "\nProbes, in the order a scan sends them:")
 	for i, p := range plan.Probes {

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
 )
 
@@ -198,7 +199,7 @@ func (w *watcher) observe(ev scanner.ProbeDone) {
 
 // options are the scanner options that feed the watcher.
 func (w *watcher) options() []scanner.Option {
-	return []scanner.Option{scanner.WithObserver(w.observe), scanner.WithStartObserver(w.started)}
+	return []scanner.Option{scanner.WithObserver(w.observe), scanner.WithStartObserver(w.started), scanner.WithStepObserver(w.step)}
 }
 
 // started logs a request of a profile's login or session check, sent
@@ -212,6 +213,62 @@ func (w *watcher) started(r scanner.StartRequest) {
 		attrs = append(attrs, "error", r.Err)
 	}
 	w.log.Info("login", attrs...)
+}
+
+// step reports a set-up or teardown step: one line each (what it sent,
+// what came back, what it captured) unless --quiet; a step run again for
+// a fresh object only with --verbose. Everything in ev is redacted.
+func (w *watcher) step(ev scanner.StepDone) {
+	if w.log != nil {
+		attrs := []any{"step", ev.Where, "request", ev.Request, "status", ev.Status}
+		if ev.As != "" {
+			attrs = append(attrs, "as", ev.As)
+		}
+		if ev.Fresh {
+			attrs = append(attrs, "fresh", true)
+		}
+		if len(ev.Captured) > 0 {
+			attrs = append(attrs, "captured", ev.Captured)
+		}
+		if ev.Err != "" {
+			attrs = append(attrs, "error", ev.Err)
+		}
+		w.log.Info("step", attrs...)
+		return
+	}
+	if w.flags.quiet || ev.Fresh {
+		return
+	}
+	var b strings.Builder
+	phase := "setup"
+	if strings.Contains(ev.Where, "teardown") {
+		phase = "teardown"
+	}
+	fmt.Fprintf(&b, "%s: %s %s", phase, ev.Where, ev.Request)
+	if ev.As != "" {
+		fmt.Fprintf(&b, " as %s", ev.As)
+	}
+	if ev.Status != 0 {
+		fmt.Fprintf(&b, " → %d", ev.Status)
+	}
+	names := make([]string, 0, len(ev.Captured))
+	for k := range ev.Captured {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for i, k := range names {
+		sep := ", "
+		if i == 0 {
+			sep = "; captured "
+		}
+		fmt.Fprintf(&b, "%s%s=%s", sep, k, ev.Captured[k])
+	}
+	if ev.Err != "" {
+		b.WriteString(" (failed)")
+	}
+	// Captured values come from the target: no control character may
+	// reach the terminal.
+	_, _ = io.WriteString(w.writer(), reports.Sanitize(b.String())+"\n")
 }
 
 // logProbe writes the --verbose record of one probe. Everything in ev is
