@@ -833,7 +833,7 @@ func (s *Scanner) stopReason(interrupt, ctx context.Context, eng *engine.Engine,
 		why := s.set.Redactor().Redact(setupErr.Error())
 		return &stopped{err: fmt.Errorf("%w: %s", ErrSetup, why), cell: "not sent: the set-up failed",
 			incomplete: func(skipped, probes int) string {
-				return fmt.Sprintf("set-up failed: %s; none of the %d probes was sent", why, probes)
+				return fmt.Sprintf("set-up failed: %s; no probe was sent (%d planned)", why, probes)
 			}}
 	case interrupt.Err() != nil:
 		return &stopped{err: ErrInterrupted, incomplete: func(int, int) string {
