@@ -58,6 +58,9 @@ func (w *walker) stepList(n *yaml.Node, path string) []fixtures.Def {
 		if item.Kind == yaml.MappingNode && !has["request"] {
 			w.fail(item, p, "request is missing; write for example request: \"POST /orders\"")
 		}
+		if has["json"] && has["form"] {
+			w.fail(item, p+".form", "json and form are both set; a step has one body: keep one of them")
+		}
 		out = append(out, d)
 	})
 	return out

@@ -88,6 +88,10 @@ type File struct {
 	Ignore []Ignore `yaml:"ignore" jsonschema:"nullable"`
 	// Where the spec's external $refs may point besides the spec's own folder: folders (relative to this file, or absolute) and http(s) URL prefixes.
 	SpecRefs Strings `yaml:"spec_refs" jsonschema:"nullable"`
+	// Requests run once before anything else, in order, as the anonymous caller (or as: a profile): registering users, creating shared objects. What they capture is usable in later steps, logins and owns as {name}.
+	Setup []SetupStep `yaml:"setup" jsonschema:"nullable"`
+	// Requests run once after everything else (also after an interrupt); failures are warnings.
+	Teardown []SetupStep `yaml:"teardown" jsonschema:"nullable"`
 	// What the spec does not say about some operations: the body and parameter values a real client sends, and what a refusal looks like there. For each key, the first entry whose match selects an operation and sets the key wins.
 	Operations []Operation `yaml:"operations" jsonschema:"nullable"`
 }
@@ -149,6 +153,35 @@ type Profile struct {
 	Check Check `yaml:"check"`
 	// What response means the session has expired; default: a 401, or a redirect to a login page.
 	LoggedOut LoggedOut `yaml:"logged_out" jsonschema:"nullable"`
+	// Requests run as this profile after its login and before any probe, in order, that create its objects; what they capture joins owns.
+	Setup []SetupStep `yaml:"setup" jsonschema:"nullable"`
+	// Requests run as this profile after the last probe (also after an interrupt), once per set of objects made; failures are warnings.
+	Teardown []SetupStep `yaml:"teardown" jsonschema:"nullable"`
+}
+
+// SetupStep is a set-up or teardown request.
+type SetupStep struct {
+	// "METHOD /path", relative to the target; the path may hold {name}: an earlier capture, an owns value of the profile, or {unique}.
+	Request Text `yaml:"request" jsonschema:"required"`
+	// The profile a top-level step runs as; default the anonymous caller. Profile steps run as their profile.
+	As Text `yaml:"as"`
+	// A JSON body; strings may hold ${VAR} and {name}. Leave json and form out to have the body synthesized from the spec.
+	JSON any `yaml:"json"`
+	// A form body, by field name; values may hold ${VAR} and {name}.
+	Form map[string]Text `yaml:"form" jsonschema:"nullable"`
+	// Extra request headers (not Authorization or Cookie).
+	Headers map[string]Text `yaml:"headers" jsonschema:"nullable"`
+	// Values taken from the response, by name: {orderId: $.id} or {orderId: {header: Location, regex: '/orders/([^/]+)$'}}.
+	Capture map[string]Capture `yaml:"capture" jsonschema:"nullable"`
+	// The statuses that are a success; default any 2xx. Anything else stops the scan.
+	Expect StatusList `yaml:"expect"`
+	// How many times a 5xx is retried, 0 to 10; default 0 (a retried create can make a duplicate).
+	Retries int `yaml:"retries" jsonschema:"minimum=0,maximum=10"`
+}
+
+// JSONSchemaExtend forbids both bodies at once.
+func (SetupStep) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Not = &jsonschema.Schema{Required: []string{"json", "form"}}
 }
 
 // Auth is how a profile authenticates. Kinds may be combined (an API key
@@ -251,14 +284,19 @@ type Capture struct {
 }
 
 // JSONSchemaExtend asks for exactly one way, or a regex with a header or a
-// cookie.
+// cookie; or a JSONPath alone, the shorthand {orderId: $.id}.
 func (Capture) JSONSchemaExtend(s *jsonschema.Schema) {
 	req := func(keys ...string) *jsonschema.Schema { return &jsonschema.Schema{Required: keys} }
 	one, two := uint64(1), uint64(2)
-	s.OneOf = []*jsonschema.Schema{
-		{MinProperties: &one, MaxProperties: &one},
-		{MinProperties: &two, MaxProperties: &two, AnyOf: []*jsonschema.Schema{req("header", "regex"), req("cookie", "regex")}},
+	object := &jsonschema.Schema{
+		Type: s.Type, Properties: s.Properties, AdditionalProperties: s.AdditionalProperties,
+		OneOf: []*jsonschema.Schema{
+			{MinProperties: &one, MaxProperties: &one},
+			{MinProperties: &two, MaxProperties: &two, AnyOf: []*jsonschema.Schema{req("header", "regex"), req("cookie", "regex")}},
+		},
 	}
+	s.Type, s.Properties, s.AdditionalProperties = "", nil, nil
+	s.AnyOf = []*jsonschema.Schema{{Type: "string", Description: "A JSONPath into the JSON body, for example $.id."}, object}
 }
 
 // Send says how captured values go with every probe.
@@ -362,6 +400,8 @@ type Scan struct {
 	Retries int `yaml:"retries" jsonschema:"minimum=0,maximum=20"`
 	// The scan's time box: when it runs out the scan stops like an interrupt, writes every report marked incomplete and exits 3. A duration such as 30m; 0: none.
 	MaxDuration DurationOrZero `yaml:"max_duration"`
+	// The methods whose probes on an object a set-up step captured run on a fresh object of their own (the owner's step runs again just before). Default [DELETE].
+	Fresh []string `yaml:"fresh" jsonschema:"nullable,uniqueItems=true,enum=DELETE,enum=PUT,enum=PATCH,enum=POST"`
 	// Stop the scan as "target down" when every request has failed (no answer, or a 5xx) for this long. A duration; 0: never stop. Default 30s.
 	DownAfter DurationOrZero `yaml:"down_after"`
 	// ...and at least this many requests in a row failed. Default 10.

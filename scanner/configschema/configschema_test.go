@@ -272,6 +272,10 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"login without capture", base + "profiles:\n  a:\n    auth: {login: {request: POST /login}}", false},
 		{"json and form", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, token: $.t, json: {a: 1}, form: {a: 1}}}", false},
 		{"capture from a header with a regex", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, capture: {token: {header: Location, regex: '/s/([^/]+)$'}}}}", true},
+		{"set-up steps", base + "setup:\n  - {request: POST /users/register, json: {username: alice, password: \"${ALICE_PW}\"}, expect: [201, 409]}\n  - {request: POST /shops, as: a, capture: {shopId: $.id}}\nteardown:\n  - {request: \"DELETE /shops/{shopId}\", as: a}\nprofiles:\n  a:\n    owns: {shopId: \"{shopId}\"}\n    setup:\n      - request: POST /orders\n        form: {n: \"{unique}\"}\n        headers: {X-Trace: scan}\n        capture: {orderId: {header: Location, regex: '/orders/([^/]+)$'}}\n        retries: 1\n      - {request: \"POST /orders/{orderId}/items\"}\n    teardown:\n      - {request: \"DELETE /orders/{orderId}\", expect: 204}\nscan: {fresh: [DELETE, PUT]}", true},
+		{"step without request", base + "profiles:\n  a:\n    setup:\n      - {json: {a: 1}}", false},
+		{"step with both bodies", base + "profiles:\n  a:\n    setup:\n      - {request: POST /x, json: {a: 1}, form: {a: 1}}", false},
+		{"fresh method unknown", base + "profiles: {a: {}}\nscan: {fresh: [GET]}", false},
 		{"capture two ways", base + "profiles:\n  a:\n    auth: {login: {request: POST /login, capture: {t: {json: $.t, cookie: t}}}}", false},
 		{"unknown grant", base + "profiles:\n  a:\n    auth: {oauth2: {grant: implicit, token_url: http://127.0.0.1/t, client_id: c, client_secret: s}}", false},
 		{"client credentials without secret", base + "profiles:\n  a:\n    auth: {oauth2: {token_url: http://127.0.0.1/t, client_id: c}}", false},
@@ -315,17 +319,22 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		"Scan":          base + "profiles: {a: {}}\nscan: {" + bogus + ": 1}",
 		"Ignore":        base + "profiles: {a: {}}\nignore: [{" + bogus + ": 1}]",
 		"Operation":     base + "profiles: {a: {}}\noperations: [{match: x, " + bogus + ": 1}]",
+		"SetupStep":     base + "profiles: {a: {}}\nsetup: [{request: POST /x, " + bogus + ": 1}]",
 		"OperationDeny": base + "profiles: {a: {}}\noperations: [{match: x, deny: {" + bogus + ": 1}}]",
 	}
 	raw, err := os.ReadFile(schemaFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct {
+	type object struct {
 		Properties map[string]any `json:"properties"`
-		Defs       map[string]struct {
+		AnyOf      []struct {
 			Properties map[string]any `json:"properties"`
-		} `json:"$defs"`
+		} `json:"anyOf"`
+	}
+	var doc struct {
+		Properties map[string]any    `json:"properties"`
+		Defs       map[string]object `json:"$defs"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
@@ -334,6 +343,13 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 	for name, d := range doc.Defs {
 		if d.Properties != nil {
 			props[name] = d.Properties
+		}
+		// An object that may also be written shorter (a capture's JSONPath
+		// alone) keeps its keys in one of its alternatives.
+		for _, alt := range d.AnyOf {
+			if alt.Properties != nil {
+				props[name] = alt.Properties
+			}
 		}
 	}
 	knownRE := regexp.MustCompile(`unknown key "` + bogus + `"; known keys: ([a-z_0-9, ]+)`)
