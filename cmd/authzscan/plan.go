@@ -57,8 +57,12 @@ func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
 	_, fresh := s.FreshRequests()
-	if max, need := s.MaxRequests(), int64(len(s.Plan().Probes)+s.SetupRequests()+fresh); max > 0 && need > max {
-		fmt.Fprintf(a.stderr, "warning: the plan needs %d requests (%d probes, %d set-up and teardown steps, %d for fresh objects) but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", need, len(s.Plan().Probes), s.SetupRequests(), fresh, max)
+	switch max, steps := s.MaxRequests(), s.SetupRequests()+fresh; {
+	case max <= 0:
+	case steps == 0 && int64(len(s.Plan().Probes)) > max:
+		fmt.Fprintf(a.stderr, "warning: the plan has %d probes but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes), max)
+	case steps > 0 && int64(len(s.Plan().Probes)+steps) > max:
+		fmt.Fprintf(a.stderr, "warning: the plan needs %d requests (%d probes, %d set-up and teardown steps, %d for fresh objects) but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes)+steps, len(s.Plan().Probes), s.SetupRequests(), fresh, max)
 	}
 	return printPlan(a.stdout, cfg, s, f.watch.verbose)
 }

@@ -72,18 +72,21 @@ func TestScanWithoutDeletes(t *testing.T) {
 	}
 }
 
-// TestScanStaticIDs: with deletes, on the ids the set-up captured once,
-// the scanner of today cannot be right: of the three signed-in callers
-// deleting each user's order, whichever comes first deletes it, and the
-// other two meet a 404 — admin's reads as a refusal (a false lockout), or
-// the other user's does (the BOLA missed), whatever the order. What set-up
-// steps with fresh objects fix.
+// TestScanStaticIDs: with deletes, on the ids the set-up captured once
+// (no fresh objects), of the three signed-in callers deleting each user's
+// order, whichever comes first deletes it, and the other two meet a 404.
+// The scanner says why — "deleted earlier in this scan" — and never takes
+// admin's 404 for a refusal (a false lockout); only which BOLA it sees
+// depends on the order. What set-up steps with fresh objects make exact.
 func TestScanStaticIDs(t *testing.T) {
 	_, res, got := scanToday(t)
 	perObject := map[string][]int{}
 	for _, c := range res.Cells {
 		if c.Method == "DELETE" && c.Path == "/api/orders/{orderId}" && c.Profile != "anonymous" {
 			perObject[c.Object] = append(perObject[c.Object], c.Status)
+			if c.Status == 404 && !strings.HasPrefix(c.Reason, "404: deleted earlier in this scan by ") {
+				t.Errorf("%s deleting %s's order: 404 %s (%s)", c.Profile, c.Object, c.Verdict, c.Reason)
+			}
 		}
 	}
 	for _, object := range []string{"alice", "bob"} {
@@ -93,8 +96,10 @@ func TestScanStaticIDs(t *testing.T) {
 			t.Errorf("deleting %s's order: %v, want one 204 and two 404s", object, statuses)
 		}
 	}
-	if slices.Equal(got, ExpectedFindings()) {
-		t.Errorf("the scan on static ids found exactly the expected findings")
+	for _, f := range got {
+		if !slices.Contains(ExpectedFindings(), f) {
+			t.Errorf("a finding on static ids that the API does not have: %s", f)
+		}
 	}
 	t.Logf("findings on static ids:\n  %s", strings.Join(got, "\n  "))
 }
