@@ -207,6 +207,10 @@ type Scan struct {
 	// captured run on a fresh object of their own (the owner's step runs
 	// again just before); default [DELETE].
 	Fresh []string
+	// Cleanup deletes, after the last probe, the objects POST probes
+	// created (where the answer says where they are and the spec has a
+	// DELETE for them); default true.
+	Cleanup bool
 	// DownAfter and DownErrors stop the scan when the target is down:
 	// every request for DownAfter, and at least DownErrors in a row,
 	// failed (no answer, or a 5xx). DownAfter 0 never stops.
@@ -281,7 +285,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	w := &walker{file: file}
 	root := doc.Content[0]
 	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries,
-		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}}
+		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}, Cleanup: true}
 	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
 	present := map[string]bool{}
 	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -849,7 +853,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh", "cleanup"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -898,6 +902,10 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 		case "max_duration":
 			if d, ok := w.duration(v, p); ok {
 				s.MaxDuration = d
+			}
+		case "cleanup":
+			if b, ok := w.boolean(v, p); ok {
+				s.Cleanup = b
 			}
 		case "fresh":
 			s.Fresh = []string{}

@@ -739,10 +739,15 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	// find: the observation is then cut to what the judge reads, so the
 	// scan does not hold every response until the end.
 	cellEv := make([]keptEvidence, len(probes))
+	var made *cleanup // what POST probes create, deleted after the last probe
+	if s.cfg.Scan.Cleanup {
+		made = &cleanup{}
+	}
 	eng.Run(runCtx, jobs, func(o engine.Observation) {
 		if eng.BudgetSpent() {
 			stopRun()
 		}
+		s.noteCreated(made, probes[o.Index], &o)
 		var issues [2][]judge.Issue
 		if !o.NotSent {
 			issues = s.outcomeIssues(probes[o.Index], &o, red)
@@ -766,7 +771,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		}
 		s.notify(pd, n, len(probes))
 	})
-	teardownWarnings := fx.teardown(ctx)
+	teardownWarnings := fx.deleteCreated(ctx, made)
+	teardownWarnings = append(teardownWarnings, fx.teardown(ctx)...)
 	stop := s.stopReason(interrupt, ctx, eng, throttledLogin, setupErr)
 	if stop != nil && stop.cell != "" {
 		for _, o := range obs {

@@ -240,11 +240,14 @@ func (w *watcher) step(ev scanner.StepDone) {
 		return
 	}
 	var b strings.Builder
-	phase := "setup"
-	if strings.Contains(ev.Where, "teardown") {
-		phase = "teardown"
+	switch {
+	case ev.Where == "cleanup":
+		fmt.Fprintf(&b, "cleanup: %s", ev.Request)
+	case strings.Contains(ev.Where, "teardown"):
+		fmt.Fprintf(&b, "teardown: %s %s", ev.Where, ev.Request)
+	default:
+		fmt.Fprintf(&b, "setup: %s %s", ev.Where, ev.Request)
 	}
-	fmt.Fprintf(&b, "%s: %s %s", phase, ev.Where, ev.Request)
 	if ev.As != "" {
 		fmt.Fprintf(&b, " as %s", ev.As)
 	}

@@ -400,6 +400,8 @@ type Scan struct {
 	Retries int `yaml:"retries" jsonschema:"minimum=0,maximum=20"`
 	// The scan's time box: when it runs out the scan stops like an interrupt, writes every report marked incomplete and exits 3. A duration such as 30m; 0: none.
 	MaxDuration DurationOrZero `yaml:"max_duration"`
+	// After the last probe, delete the objects POST probes created, where the answer says where they are (Location, or an id) and the spec has a DELETE for them. Default true.
+	Cleanup *bool `yaml:"cleanup"`
 	// The methods whose probes on an object a set-up step captured run on a fresh object of their own (the owner's step runs again just before). Default [DELETE].
 	Fresh []string `yaml:"fresh" jsonschema:"nullable,uniqueItems=true,enum=DELETE,enum=PUT,enum=PATCH,enum=POST"`
 	// Stop the scan as "target down" when every request has failed (no answer, or a 5xx) for this long. A duration; 0: never stop. Default 30s.
