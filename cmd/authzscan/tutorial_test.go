@@ -58,8 +58,9 @@ func readmeCommands(t *testing.T, block string, wantExit bool) []readmeCommand {
 }
 
 // runReadmeCommand runs line with sh in dir, where `authzscan` is the
-// binary built by TestMain, and returns its exit code and output.
-func runReadmeCommand(t *testing.T, dir, line string) runResult {
+// binary built by TestMain, with env (NAME=value) added to a minimal
+// environment, and returns its exit code and output.
+func runReadmeCommand(t *testing.T, dir, line string, env ...string) runResult {
 	t.Helper()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
@@ -74,6 +75,7 @@ func runReadmeCommand(t *testing.T, dir, line string) runResult {
 		"HOME=" + t.TempDir(),
 		"NO_COLOR=1",
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()

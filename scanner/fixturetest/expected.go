@@ -61,7 +61,7 @@ func FindingKey(kind, method, path, profile, object string) string {
 //     pass.
 //   - POST /api/orders {"product": the marker, "quantity": 2}: alice, bob
 //     and admin 201, rule "POST /api/orders" [user, admin]: pass. (Each
-//     leaves an order no teardown removes: probes are not set-up steps.)
+//     is deleted after the last probe by the scan's clean-up.)
 //   - GET /api/orders/{orderId}: the owner and admin 200, the other user
 //     403; rule "/api/orders/**" {user: own, admin: any}: pass.
 //   - DELETE /api/orders/{orderId}: 204 for every signed-in caller on every
