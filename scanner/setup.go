@@ -281,7 +281,7 @@ func (f *fixtureRun) teardown(ctx context.Context) []string {
 	var warnings []string
 	warn := func(err error) {
 		var se *fixtures.StepError
-		if errors.As(err, &se) && strings.Contains(se.Msg, " answered 404 ") || strings.Contains(err.Error(), " answered 410 ") {
+		if errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusGone) {
 			return
 		}
 		warnings = append(warnings, "teardown: "+f.s.set.Redactor().Redact(err.Error())+"; the object may be left on the target")
