@@ -22,11 +22,15 @@ func (a *app) initCommand() *cobra.Command {
 		Use:   "init",
 		Short: "Write a commented starter authzscan.yaml from an OpenAPI spec",
 		Long: `init reads the spec and writes a starter config: the target, profiles for the
-spec's security schemes (two users and an admin, every secret a ${VAR}), owns
-for every parameter that looks like an object id, vars for required values the
-spec leaves open, a policy rule per tag, and scan defaults that exclude
-operations that look dangerous (logout, reset, purge, shell commands).
-The file plans as written; every guess is marked TODO for review.
+spec's security schemes (two users and an admin, every secret a ${VAR}) that
+sign in through the spec's login operation when it has one (the users
+registered first by a set-up step when it has a sign-up), set-up steps that
+create each user's objects through the API and capture their ids where the
+spec's responses say how, owns placeholders for the other parameters that look
+like an object id, vars for required values the spec leaves open, a policy
+rule per tag, and scan defaults that exclude operations that look dangerous
+(logout, reset, purge, shell commands) and the login.
+The file plans as written; every guess is marked TODO or guess for review.
 It never overwrites a file unless --force is given.`,
 		Example: `  authzscan init --spec openapi.yaml
   authzscan init --spec api/openapi.json --target http://127.0.0.1:8080 --out api/authzscan.yaml
@@ -66,7 +70,9 @@ func (a *app) init(cmd *cobra.Command, specPath, target, out, caFile string, for
 		fmt.Fprintln(a.stderr, "warning: TLS certificate verification is off (--insecure) for reading the spec; prefer --ca-file with the staging CA")
 	}
 	var root []byte
-	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{TLS: tlsCfg, RootRead: func(data []byte) { root = data }})
+	// Responses: how a creating operation returns the new id, for the
+	// set-up steps.
+	doc, err := spec.Load(cmd.Context(), specPath, spec.Options{TLS: tlsCfg, Responses: true, RootRead: func(data []byte) { root = data }})
 	if err != nil && scanner.IsCertificateError(err) {
 		return usageError(fmt.Errorf("%w; %s", err, scanner.CertificateHint("")))
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,12 +51,24 @@ func initAndPlan(t *testing.T, specFile string) (string, string) {
 func TestInitDemoPlans(t *testing.T) {
 	text, plan := initAndPlan(t, filepath.Join("..", "..", "demo", "openapi.yaml"))
 	for _, want := range []string{
-		`bearer: "${USER1_TOKEN}"`, `bearer: "${ADMIN_TOKEN}"`,
+		// The demo's POST /login: the profiles sign in, as the demo's own
+		// config does, and the login is not probed.
+		"      login:\n        request: POST /login\n        json: {username: \"user1\", password: \"${USER1_PASSWORD}\"}\n        token: $.access_token\n",
+		`json: {username: "admin", password: "${ADMIN_PASSWORD}"}`,
+		`    - "POST /login"   # the profiles sign in here`,
+		// No operation creates orders: placeholders.
 		"orderId: 1", "orderId: 2",
 		`match: "tag:admin"`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("config has no %q:\n%s", want, text)
+		}
+	}
+	// No sign-up and no creating operation with an id in its response:
+	// no set-up.
+	for _, not := range []string{"setup:", "teardown:", "${USER1_TOKEN}"} {
+		if strings.Contains(text, not) {
+			t.Errorf("config has %q:\n%s", not, text)
 		}
 	}
 	// BOLA probes: user2 tries user1's order and the other way round.
@@ -73,22 +86,54 @@ func TestInitSharedSpecsPlan(t *testing.T) {
 	if _, err := os.Stat(root); err != nil {
 		t.Skipf("the shared specs are absent (%v); skipping", err)
 	}
-	for _, name := range []string{
-		"swagger2/readme-2.0_yaml_petstore.yaml",
-		"swagger2/unofficial-xkcd.com_1.0.0_openapi.yaml",
-		"oas30-examples/oai-petstore-expanded.yaml",
-		"oas30-examples/readme-yaml_security.yaml",
-		"oas31/readme-yaml_security.yaml",
-		"oas31/readme-json_train-travel.json",
+	for _, tc := range []struct {
+		name string
+		// steps are what each user's set-up and teardown must hold; none:
+		// the spec says of no creating operation how it returns the id,
+		// and every identifier keeps its placeholder.
+		steps []string
+		// owns are placeholders that must stay.
+		owns []string
+	}{
+		// POST /store/order answers the Order (id); POST /pet answers
+		// nothing but 405: petId keeps its placeholder.
+		{"swagger2/readme-2.0_yaml_petstore.yaml", []string{
+			"      - request: POST /store/order\n        capture: {orderId: $.id}   # guess: the id is taken from the response's id\n",
+			"    teardown:\n      - request: DELETE /store/order/{orderId}\n",
+		}, []string{"      petId: 1   # GET /pet/{petId}"}},
+		{"swagger2/unofficial-xkcd.com_1.0.0_openapi.yaml", nil, []string{"      comicId: 1"}},
+		// The Pet of POST /pets's 200 is allOf NewPet and {id}.
+		{"oas30-examples/oai-petstore-expanded.yaml", []string{
+			"      - request: POST /pets\n        capture: {id: $.id}   # guess: the id is taken from the response's id\n",
+			"    teardown:\n      - request: DELETE /pets/{id}\n",
+		}, nil},
+		{"oas30-examples/readme-yaml_security.yaml", nil, nil},
+		{"oas31/readme-yaml_security.yaml", nil, nil},
+		// JSON, which the scan loads without responses: init reads them.
+		{"oas31/readme-json_train-travel.json", []string{
+			"      - request: POST /bookings\n        capture: {bookingId: $.id}   # guess: the id is taken from the response's id\n",
+			"    teardown:\n      - request: DELETE /bookings/{bookingId}\n",
+		}, []string{"      trip_id: "}},
 	} {
-		t.Run(name, func(t *testing.T) {
-			file := filepath.Join(root, filepath.FromSlash(name))
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(root, filepath.FromSlash(tc.name))
 			if _, err := os.Stat(file); err != nil {
-				t.Skipf("%s is absent: %v", name, err)
+				t.Skipf("%s is absent: %v", tc.name, err)
 			}
-			text, _ := initAndPlan(t, file)
+			text, plan := initAndPlan(t, file)
 			if !strings.Contains(text, "  anonymous: {}") || !strings.Contains(text, "  user2:") || !strings.Contains(text, "  admin:") {
 				t.Errorf("profiles missing:\n%s", text)
+			}
+			for _, want := range append(slices.Clone(tc.steps), tc.owns...) {
+				if n := strings.Count(text, want); n == 0 || (slices.Contains(tc.steps, want) && n != 2) {
+					t.Errorf("%d times (want once per user) in the config:\n%s\n--- config ---\n%s", n, want, text)
+				}
+			}
+			if got := strings.Contains(plan, "Set-up steps, in order, before the first probe"); got != (len(tc.steps) > 0) {
+				t.Errorf("plan lists set-up steps: %v, want %v:\n%s", got, len(tc.steps) > 0, plan)
+			}
+			if len(tc.steps) == 0 && (strings.Contains(text, "setup:") || strings.Contains(text, "teardown:")) {
+				t.Errorf("set-up steps for a spec that says of no creation how it returns the id:\n%s", text)
 			}
 		})
 	}

@@ -1,10 +1,13 @@
 // Package initcfg writes a commented starter authzscan.yaml from an OpenAPI
 // document: the target, one profile per security scheme kind (two users and
-// an admin of the main one), owns for every parameter that looks like an
-// object identifier, vars for required values the spec leaves open, a
-// policy skeleton by tag, and scan defaults with exclusions for operations
-// that look dangerous. The result loads and plans without edits; every
-// guess is marked TODO.
+// an admin of the main one), signing in through the spec's login operation
+// when it has one (and registering the users first when it has a sign-up),
+// set-up steps that create each user's objects through the API and
+// capture their ids where the spec says how, owns placeholders for the
+// other parameters that look like object identifiers, vars for required
+// values the spec leaves open, a policy skeleton by tag, and scan defaults
+// with exclusions for operations that look dangerous. The result loads and
+// plans without edits; every guess is marked.
 package initcfg
 
 import (
@@ -42,7 +45,10 @@ type Options struct {
 	CAFile string
 }
 
-// Generate returns the starter config's YAML text.
+// Generate returns the starter config's YAML text. Set-up steps need the
+// spec's responses: load doc with spec.Options{Responses: true}; without
+// them every identifier gets an owns placeholder, as no response says
+// where a new object's id is.
 func Generate(doc *spec.Document, opts Options) (string, error) {
 	if opts.Target != "" {
 		if _, err := scanner.ParseTarget(opts.Target); err != nil {
@@ -52,6 +58,8 @@ func Generate(doc *spec.Document, opts Options) (string, error) {
 	g := &gen{doc: doc, opts: opts}
 	g.header()
 	g.target()
+	g.detect()
+	g.topSetup()
 	g.profiles()
 	g.vars()
 	g.operations()
@@ -66,6 +74,57 @@ type gen struct {
 	b      strings.Builder
 	base   string // the target written
 	idents []ident
+	// prim is the main scheme (primary), nil when the spec has none.
+	prim *Scheme
+	// login is the spec's sign-in when the main scheme's profiles use it,
+	// reg its sign-up when the users are registered by the set-up.
+	login *login
+	reg   *registration
+	// creations are the set-up steps of each user, in order; captured
+	// their identifiers, which owns leaves out.
+	creations []*creation
+	captured  map[string]bool
+}
+
+// detect finds what the file is made of beyond the profiles' names: the
+// identifiers, the sign-in and sign-up, and the set-up steps.
+func (g *gen) detect() {
+	g.collectIdentifiers()
+	g.prim = g.primary()
+	if g.prim != nil {
+		switch g.kind(*g.prim) {
+		case "bearer", "header", "cookie":
+			// A token a login returns can go where the scheme wants it.
+			g.login = findLogin(g.doc.Operations)
+		}
+	}
+	if g.login != nil {
+		g.reg = findRegistration(g.doc.Operations, g.login)
+	}
+	found := map[string]*creation{}
+	for _, id := range g.idents {
+		// A user-typed identifier (username) is the profile's own name,
+		// the account it signs in as: not an object to make.
+		if id.typ == "user" {
+			continue
+		}
+		if c := findCreation(g.doc.Operations, id.name); c != nil {
+			found[id.name] = c
+		}
+	}
+	g.creations = orderCreations(g.idents, found)
+	g.captured = map[string]bool{}
+	for _, c := range g.creations {
+		g.captured[c.name] = true
+	}
+}
+
+// cline writes a line, commented out ("# " in the first column) when off.
+func (g *gen) cline(off bool, indent int, format string, args ...any) {
+	if off {
+		g.b.WriteString("# ")
+	}
+	g.line(indent, format, args...)
 }
 
 func (g *gen) line(indent int, format string, args ...any) {
@@ -82,7 +141,8 @@ func (g *gen) header() {
 	g.line(0, "%s", configschema.Modeline)
 	g.line(0, "# authzscan starter config for %s, written by `authzscan init`.", title)
 	g.line(0, "# It loads and plans as is (authzscan plan -c THIS_FILE), but every value")
-	g.line(0, "# marked TODO is a guess: review the profiles, owns and policy before a scan.")
+	g.line(0, "# marked TODO or guess is a guess: review the profiles, their set-up steps,")
+	g.line(0, "# owns and policy before a scan.")
 	g.line(0, "# Reference: README.md (\"The config file\") and docs/auth.md.")
 	g.line(0, "")
 	g.line(0, "spec: %s", quote(g.opts.SpecPath))
@@ -212,8 +272,7 @@ func (g *gen) primary() *Scheme {
 }
 
 func (g *gen) profiles() {
-	g.collectIdentifiers()
-	p := g.primary()
+	p := g.prim
 	g.line(0, "# One profile per identity. user1 and user2 share a role so that each")
 	g.line(0, "# one's objects can be tried by the other (BOLA); admin shows which")
 	g.line(0, "# functions are above a user's role (BFLA). Every secret is a ${VAR}")
@@ -230,7 +289,11 @@ func (g *gen) profiles() {
 		g.line(4, "role: %s", role)
 		g.auth(name, p)
 		if name != "admin" {
+			g.steps(name, i == 0)
 			g.owns(name, i+1)
+		} else if len(g.creations) > 0 {
+			g.line(4, "# admin makes no objects: it may act on everyone's, so the users' are")
+			g.line(4, "# the ones every profile tries.")
 		}
 	}
 	// One more profile per other kind of scheme the spec declares.
@@ -286,6 +349,10 @@ func envName(profile, field string) string {
 
 func (g *gen) auth(profile string, s *Scheme) {
 	v := func(field string) string { return quote("${" + envName(profile, field) + "}") }
+	if s != nil && s == g.prim && g.login != nil {
+		g.loginAuth(profile, *s)
+		return
+	}
 	if s == nil {
 		g.line(4, "auth:   # TODO: the spec declares no security scheme; say how the API authenticates")
 		g.line(6, "bearer: %s", v("TOKEN"))
@@ -397,13 +464,19 @@ func (g *gen) collectIdentifiers() {
 }
 
 func (g *gen) owns(profile string, n int) {
-	if len(g.idents) == 0 {
+	var left []ident
+	for _, id := range g.idents {
+		if !g.captured[id.name] {
+			left = append(left, id)
+		}
+	}
+	if len(left) == 0 {
 		return
 	}
 	g.line(4, "# TODO: replace with the ids of real objects %s owns (and the others", profile)
 	g.line(4, "# do not); these placeholders only make the file plan.")
 	g.line(4, "owns:")
-	for _, id := range g.idents {
+	for _, id := range left {
 		var val string
 		switch id.typ {
 		case "integer":
@@ -572,6 +645,12 @@ func (g *gen) scan() {
 	type ex struct{ match, why string }
 	var exs []ex
 	seen := map[string]bool{}
+	if g.login != nil {
+		if m := matchOf(g.login.op); m != "" {
+			seen[m] = true
+			exs = append(exs, ex{m, "the profiles sign in here; a probe's example credentials would fail"})
+		}
+	}
 	for _, op := range g.doc.Operations {
 		why := Danger(op)
 		if why == "" {

@@ -141,7 +141,7 @@ func load(t *testing.T, text string) (*spec.Document, []Scheme, string) {
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	doc, err := spec.Load(context.Background(), file, spec.Options{})
+	doc, err := spec.Load(context.Background(), file, spec.Options{Responses: true}) // as init loads it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +156,12 @@ func load(t *testing.T, text string) (*spec.Document, []Scheme, string) {
 // `authzscan plan` does.
 func planOf(t *testing.T, dir, text string) *scanner.Plan {
 	t.Helper()
+	return scannerOf(t, dir, text).Plan()
+}
+
+// scannerOf is planOf's scanner.
+func scannerOf(t *testing.T, dir, text string) *scanner.Scanner {
+	t.Helper()
 	file := filepath.Join(dir, "authzscan.yaml")
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -168,7 +174,7 @@ func planOf(t *testing.T, dir, text string) *scanner.Plan {
 	if err != nil {
 		t.Fatalf("the generated config does not plan: %v\n%s", err, text)
 	}
-	return s.Plan()
+	return s
 }
 
 const shop = `openapi: 3.0.3

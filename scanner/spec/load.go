@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -47,6 +48,12 @@ type Options struct {
 	// $refs may point to: absolute folder paths (for a spec read from a
 	// file) and http(s) URL prefixes. Nothing else is ever read.
 	AllowRefs []string
+	// Responses keeps, on each operation, a summary of its success
+	// responses (Operation.Responses): what `authzscan init` needs to
+	// write set-up steps. The scan never reads a response of the spec, so
+	// it is off by default; on, a JSON document is decoded whole instead
+	// of lazily (see reachable), which costs what the lazy load saves.
+	Responses bool
 
 	// decodeAll turns off the lazy decoding of JSON documents (see
 	// reachable), for tests that compare the two.
@@ -85,11 +92,24 @@ func Load(ctx context.Context, location string, opts Options) (_ *Document, err 
 	if opts.RootRead != nil {
 		opts.RootRead(data)
 	}
-	p, err := parse(ctx, src, data, !opts.decodeAll)
+	p, err := parse(ctx, src, data, !opts.decodeAll && !opts.Responses)
+	var unread error
+	if err != nil && opts.Responses && !opts.decodeAll && looksJSON(bytes.TrimPrefix(data, utf8BOM)) && ctx.Err() == nil {
+		// What only the responses hold (a dangling $ref in one) does not
+		// stop the lazy load the scan uses: nor may it stop the caller
+		// that wanted the responses too. It gets the operations without.
+		unread = err
+		p, err = parse(ctx, src, data, true)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return build(ctx, p), nil
+	p.responses = opts.Responses && unread == nil
+	doc := build(ctx, p)
+	if unread != nil {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("the responses were not read (%v)", unread))
+	}
+	return doc, nil
 }
 
 // recoverInto, deferred, turns a panic into the error of the load of
@@ -110,6 +130,8 @@ type parsed struct {
 	basePath string
 	doc      *openapi3.T
 	outline  *outline
+	// responses: fill Operation.Responses (Options.Responses).
+	responses bool
 }
 
 // parse reads data, the document at src, into kin-openapi's model; when
@@ -247,7 +269,7 @@ func build(ctx context.Context, p *parsed) *Document {
 	}
 	out.Servers = servers(p.doc)
 	var skipped []string
-	out.Operations, skipped = operations(p.doc, p.outline)
+	out.Operations, skipped = operations(p.doc, p.outline, p.responses)
 	for _, op := range out.Operations {
 		op.Source = p.location
 	}

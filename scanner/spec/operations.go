@@ -18,7 +18,10 @@ import (
 // A path that does not begin with "/" is skipped, with a warning, whatever
 // its operations: OpenAPI requires the slash, and a path like "@evil.test/x"
 // or ":8443/x" appended to the target would name another host or port.
-func operations(doc *openapi3.T, o *outline) (ops []*Operation, skipped []string) {
+//
+// With responses, each operation also gets the summary of its success
+// responses (Operation.Responses).
+func operations(doc *openapi3.T, o *outline, responses bool) (ops []*Operation, skipped []string) {
 	if doc.Paths == nil {
 		return ops, nil
 	}
@@ -36,7 +39,11 @@ func operations(doc *openapi3.T, o *outline) (ops []*Operation, skipped []string
 			if op == nil {
 				continue
 			}
-			ops = append(ops, operation(doc, template, method, item, op, o.line(template, method), o.hasSwagger))
+			out := operation(doc, template, method, item, op, o.line(template, method), o.hasSwagger)
+			if responses {
+				out.Responses = successResponses(op.Responses)
+			}
+			ops = append(ops, out)
 		}
 	}
 	slices.SortFunc(ops, func(a, b *Operation) int {

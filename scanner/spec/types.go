@@ -75,6 +75,39 @@ type Operation struct {
 	// as given to Load (that Document's Location): what tells the documents
 	// of a merged description apart (see Merge).
 	Source string
+	// Responses summarizes the operation's success (2xx) responses, by
+	// status; nil unless Load was given Options.Responses. `authzscan
+	// init` reads in them how an operation that creates an object returns
+	// its id.
+	Responses []*Response
+}
+
+// Response is what a success response says of the object it returns: as
+// much as a set-up step needs to capture the object's id.
+type Response struct {
+	// Status is the status code as the document writes it: "201", "2XX".
+	Status string
+	// Properties are the top-level property names of its JSON body's
+	// schema (allOf members merged), sorted; none when the body is not a
+	// JSON object or the document does not describe it.
+	Properties []string
+	// Location reports whether it declares a Location header.
+	Location bool
+	// Links are its OpenAPI links, by name.
+	Links []*Link
+}
+
+// Link is one OpenAPI link of a response: an operation the response's
+// values can be passed to.
+type Link struct {
+	Name string
+	// OperationID or OperationRef names the linked operation.
+	OperationID, OperationRef string
+	// Parameters map a parameter of the linked operation (its name,
+	// optionally qualified by location: "path.orderId") to the runtime
+	// expression that gives its value ("$response.body#/id"). Values that
+	// are not strings (constants) are left out.
+	Parameters map[string]string
 }
 
 // Key is "METHOD path", the operation's identity in messages and reports.
