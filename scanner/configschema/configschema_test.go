@@ -173,15 +173,16 @@ func TestShippedConfigsPass(t *testing.T) {
 
 	// init's output, for the demo spec and, when present, real specs with
 	// every kind of security scheme.
-	specs := []string{"../../demo/openapi.yaml"}
+	specs := []string{"../../demo/openapi.yaml", "../fixturetest/openapi.yaml"}
 	shared, _ := filepath.Glob("../../../shared/specs/oas30-examples/*.yaml")
 	if len(shared) == 0 {
 		t.Log("../shared/specs is absent: init output is checked for the demo spec only")
 	}
 	specs = append(specs, shared...)
-	checked := 0
+	checked, withSteps := 0, 0
 	for _, f := range specs {
-		doc, err := spec.Load(context.Background(), f, spec.Options{})
+		// As init loads it: with the responses its set-up steps need.
+		doc, err := spec.Load(context.Background(), f, spec.Options{Responses: true})
 		if err != nil {
 			continue // not a spec init can read; init_test covers its errors
 		}
@@ -201,6 +202,9 @@ func TestShippedConfigsPass(t *testing.T) {
 			continue // init's own tests own what it writes for odd specs
 		}
 		checked++
+		if strings.Contains(text, "\nsetup:\n") && strings.Contains(text, "    teardown:\n") {
+			withSteps++
+		}
 		if err := validate(s, text); err != nil {
 			t.Errorf("init output for %s: %v\n%s", f, err, text)
 		}
@@ -211,7 +215,10 @@ func TestShippedConfigsPass(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no init output was checked")
 	}
-	t.Logf("%d init outputs checked", checked)
+	if withSteps == 0 {
+		t.Error("no init output has set-up and teardown steps: the schema's steps are not checked (fixturetest's spec should give some)")
+	}
+	t.Logf("%d init outputs checked, %d with set-up steps", checked, withSteps)
 }
 
 const base = "spec: openapi.yaml\ntarget: http://127.0.0.1:8080\n"
