@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -82,15 +83,17 @@ func (r *Redactor) Empty() bool {
 }
 
 // Add registers value, shown as placeholder. It also registers the forms
-// the value takes on the wire: URL query and path encodings. Values shorter
-// than MinRedactLen are ignored.
+// the value takes on the wire: URL query and path encodings, and the
+// inside of a JSON string (with and without Go's HTML escaping: a target
+// echoing `p&ss"w<rd` back in JSON sends `p\u0026ss\"w\u003crd`). Values
+// shorter than MinRedactLen are ignored.
 func (r *Redactor) Add(value, placeholder string) {
 	if len(value) < MinRedactLen {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, v := range []string{value, url.QueryEscape(value), url.PathEscape(value)} {
+	for _, v := range append([]string{value, url.QueryEscape(value), url.PathEscape(value)}, jsonForms(value)...) {
 		if r.seen[v] {
 			continue
 		}
@@ -179,6 +182,23 @@ func (r *Redactor) Segments(s string) []Segment {
 	}
 	if lit < len(s) || len(out) == 0 {
 		out = append(out, Segment{Text: s[lit:]})
+	}
+	return out
+}
+
+// jsonForms are the forms value takes inside a JSON string: escaped as
+// encoding/json does by default (<, > and & as \u003c…) and without the
+// HTML escaping, as most other encoders write it.
+func jsonForms(value string) []string {
+	var out []string
+	for _, html := range []bool{true, false} {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		if enc.Encode(value) != nil {
+			continue
+		}
+		out = append(out, strings.TrimSuffix(strings.TrimSuffix(b.String(), "\n"), `"`)[1:])
 	}
 	return out
 }

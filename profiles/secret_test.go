@@ -57,6 +57,7 @@ func TestRedactor(t *testing.T) {
 	r.Add("tok-abc", "${SHORTER}") // a prefix of the longer one: the longer wins where both match
 	r.Add("abc", "${TOO_SHORT}")   // below MinRedactLen: ignored
 	r.AddBasic("admin", NewSecret("s3cret-pw", "${ADMIN_PASSWORD}"))
+	r.Add(`p&ss"w<rd\x`, "${ODD_PASSWORD}")
 	tests := []struct {
 		name, in, want string
 	}{
@@ -69,6 +70,9 @@ func TestRedactor(t *testing.T) {
 		{"basic header", "Basic YWRtaW46czNjcmV0LXB3", "Basic [base64 of admin:${ADMIN_PASSWORD}]"},
 		{"basic password alone", "pw=s3cret-pw", "pw=${ADMIN_PASSWORD}"},
 		{"twice", "tok-abc+def/ghi tok-abc+def/ghi", "${TOKEN} ${TOKEN}"},
+		{"echoed in JSON, HTML-escaped", `{"password":"p\u0026ss\"w\u003crd\\x"}`, `{"password":"${ODD_PASSWORD}"}`},
+		{"echoed in JSON, plain", `{"password":"p&ss\"w<rd\\x"}`, `{"password":"${ODD_PASSWORD}"}`},
+		{"raw odd value", `pw=p&ss"w<rd\x`, `pw=${ODD_PASSWORD}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
