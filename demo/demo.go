@@ -7,10 +7,13 @@
 // config's ${VAR}s stand for; Start serves it on 127.0.0.1 on a free port.
 //
 // The seeded flaws and the intended policy are described in README.md next
-// to this file. Every handler is written so that its answer depends only on
+// to this file. Every handler is written so that its status depends only on
 // who calls it with which object, never on what other requests ran before
 // (cancelling an order is idempotent, payments never run out of money), so a
-// scan gives the same matrix in any order and at any concurrency.
+// scan gives the same matrix in any order and at any concurrency. The ids of
+// orders placed with POST /orders start at a random number on every server,
+// so the bundled config cannot write them down: its set-up steps place
+// alice's and bob's orders and capture their ids.
 package demo
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -457,6 +458,110 @@ func TestCancelOrderIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestPlaceOrder: a customer places an order for themselves and gets it
+// back with an id the server chose and its Location; the order is theirs
+// (listed, readable, cancellable by them alone). Nobody else places one.
+func TestPlaceOrder(t *testing.T) {
+	c := newTestServer(t)
+	type placed struct {
+		OrderID         int64  `json:"orderId"`
+		UserID          int64  `json:"userId"`
+		Status          string `json:"status"`
+		ShippingAddress string `json:"shippingAddress"`
+		Items           []struct {
+			ProductID int64   `json:"productId"`
+			Quantity  int     `json:"quantity"`
+			UnitPrice float64 `json:"unitPrice"`
+		} `json:"items"`
+		Total float64 `json:"total"`
+	}
+	var ids []int64
+	for _, tc := range []struct {
+		as     who
+		userID int64
+		body   map[string]any
+		total  float64
+	}{
+		{asAlice, 1, map[string]any{"productId": 3, "quantity": 2}, 39.98},
+		{asBob, 2, map[string]any{"productId": 1, "quantity": 1}, 39.9},
+		// The body cannot name another owner: the order is the caller's.
+		{asBob, 2, map[string]any{"productId": 2, "quantity": 3, "userId": 1}, 73.5},
+	} {
+		res := c.postJSON("/orders", tc.as, tc.body)
+		var o placed
+		res.json(t, &o)
+		if res.status != 201 || o.UserID != tc.userID || o.Status != "processing" || o.Total != tc.total || len(o.Items) != 1 || o.ShippingAddress == "" {
+			t.Fatalf("%s places %v: %d %s", tc.as, tc.body, res.status, res.body)
+		}
+		if loc := res.header.Get("Location"); loc != fmt.Sprintf("/orders/%d", o.OrderID) {
+			t.Errorf("Location %q for order %d", loc, o.OrderID)
+		}
+		if o.OrderID < firstOrderMin {
+			t.Errorf("new order id %d is among the seeded ones", o.OrderID)
+		}
+		ids = append(ids, o.OrderID)
+		if got := c.get(fmt.Sprintf("/orders/%d", o.OrderID), tc.as); got.status != 200 || !bytes.Contains(got.body, []byte(`"status":"processing"`)) {
+			t.Errorf("the owner reads order %d: %d %s", o.OrderID, got.status, got.body)
+		}
+		var mine []placed
+		c.get("/orders", tc.as).json(t, &mine)
+		if len(mine) == 0 || mine[0].OrderID != o.OrderID {
+			t.Errorf("%s's orders, newest first: %+v; want %d first", tc.as, mine, o.OrderID)
+		}
+	}
+	if ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] {
+		t.Errorf("order ids %v repeat", ids)
+	}
+	path := fmt.Sprintf("/orders/%d", ids[0])
+	if res := c.raw("DELETE", path, asBob, "", nil); res.status != 403 {
+		t.Errorf("bob cancels alice's new order: %d, want 403", res.status)
+	}
+	if res := c.raw("DELETE", path, asAlice, "", nil); res.status != 204 {
+		t.Errorf("alice cancels her new order: %d, want 204", res.status)
+	}
+
+	ok := map[string]any{"productId": 1, "quantity": 1}
+	for _, tc := range []struct {
+		what string
+		as   who
+		body any
+		want want
+	}{
+		{"anonymous", asAnonymous, ok, want{status: 401, challenge: "yes"}},
+		{"support", asSupport, ok, want{status: 403, contains: `"access_denied"`}},
+		{"admin", asAdmin, ok, want{status: 403, contains: `"access_denied"`}},
+		{"no such product", asAlice, map[string]any{"productId": 99, "quantity": 1}, want{status: 422}},
+		{"quantity 0", asAlice, map[string]any{"productId": 1, "quantity": 0}, want{status: 422}},
+		{"quantity too large", asAlice, map[string]any{"productId": 1, "quantity": maxQuantity + 1}, want{status: 422}},
+		{"productId as a string", asAlice, map[string]any{"productId": "1", "quantity": 1}, want{status: 400}},
+	} {
+		tc.want.check(t, "POST /orders "+tc.what, c.postJSON("/orders", tc.as, tc.body))
+	}
+	if res := c.raw("POST", "/orders", asAlice, "application/json", []byte("{")); res.status != 400 {
+		t.Errorf("malformed body: %d, want 400", res.status)
+	}
+}
+
+// TestOrderIDsAreNotPredictable: each server hands out order ids from its
+// own random start, so a config cannot write one down.
+func TestOrderIDsAreNotPredictable(t *testing.T) {
+	first := map[int64]bool{}
+	for range 3 {
+		c := newTestServer(t)
+		var o struct {
+			OrderID int64 `json:"orderId"`
+		}
+		c.postJSON("/orders", asAlice, map[string]any{"productId": 1, "quantity": 1}).json(t, &o)
+		if o.OrderID < firstOrderMin || o.OrderID >= firstOrderMin+firstOrderSpan {
+			t.Errorf("first order id %d is outside [%d, %d)", o.OrderID, firstOrderMin, firstOrderMin+firstOrderSpan)
+		}
+		first[o.OrderID] = true
+	}
+	if len(first) == 1 {
+		t.Errorf("three servers started their order ids at the same %v", first)
+	}
+}
+
 func TestBadRequests(t *testing.T) {
 	c := newTestServer(t)
 	for _, path := range []string{"/orders/abc", "/users/0", "/accounts/-1", "/statements", "/statements?accountId=x"} {
@@ -602,8 +707,8 @@ func TestSpecValidates(t *testing.T) {
 			}
 		}
 	}
-	if n := len(ids); n < 12 || n > 18 {
-		t.Errorf("%d operations, want 12 to 18", n)
+	if n := len(ids); n < 12 || n > 20 {
+		t.Errorf("%d operations, want 12 to 20", n)
 	}
 }
 
@@ -628,7 +733,19 @@ type demoConfig struct {
 		Timeout     string   `yaml:"timeout"`
 		Unsafe      bool     `yaml:"unsafe"`
 		Exclude     []string `yaml:"exclude"`
+		Fresh       []string `yaml:"fresh"`
+		Cleanup     *bool    `yaml:"cleanup"`
 	} `yaml:"scan"`
+}
+
+// modelStep is a profile's set-up or teardown step, as the test reads it.
+type modelStep struct {
+	Request string         `yaml:"request"`
+	JSON    map[string]any `yaml:"json"`
+	Expect  []int          `yaml:"expect"`
+	// Capture maps a name to a JSONPath ("$.orderId") or to
+	// {header: NAME, regex: RE}.
+	Capture map[string]any `yaml:"capture"`
 }
 
 type demoProfile struct {
@@ -646,7 +763,9 @@ type demoProfile struct {
 			Token   string         `yaml:"token"`
 		} `yaml:"login"`
 	} `yaml:"auth"`
-	Owns map[string]any `yaml:"owns"`
+	Owns     map[string]any `yaml:"owns"`
+	Setup    []modelStep    `yaml:"setup"`
+	Teardown []modelStep    `yaml:"teardown"`
 }
 
 type namedProfile struct {
@@ -738,6 +857,22 @@ func TestConfig(t *testing.T) {
 	}
 	if l := profiles[2].Auth.Login; l == nil || l.Request != "POST /login" || l.Token != "$.access_token" {
 		t.Errorf("bob's login: %+v", l)
+	}
+	// alice's and bob's orders come from their set-up steps, the rest of
+	// their objects are static: the file shows both.
+	for _, p := range profiles[1:3] {
+		if _, static := p.Owns["orderId"]; static {
+			t.Errorf("%s's orderId is static; it must come from a set-up step", p.name)
+		}
+		if p.Owns["userId"] == nil || p.Owns["accountId"] == nil {
+			t.Errorf("%s's static owns %v lack userId or accountId", p.name, p.Owns)
+		}
+		if len(p.Setup) != 1 || p.Setup[0].Request != "POST /orders" || p.Setup[0].Capture["orderId"] == nil {
+			t.Errorf("%s's set-up %+v: want POST /orders capturing orderId", p.name, p.Setup)
+		}
+		if len(p.Teardown) != 1 || p.Teardown[0].Request != "DELETE /orders/{orderId}" {
+			t.Errorf("%s's teardown %+v: want DELETE /orders/{orderId}", p.name, p.Teardown)
+		}
 	}
 	if cfg.Deny.Body == "" || !regexp.MustCompile(cfg.Deny.Body).MatchString(`{"error": "forbidden"}`) {
 		t.Errorf("deny.body %q does not match the soft denial", cfg.Deny.Body)

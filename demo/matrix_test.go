@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -246,13 +247,9 @@ func bodyValue(s *openapi3.Schema, owns, vars map[string]any) any {
 	return madeUp(s)
 }
 
-func buildRequest(base string, p probe, cfg demoConfig, profiles []namedProfile) (*http.Request, error) {
-	var owns map[string]any
-	for _, pr := range profiles {
-		if pr.name == p.object {
-			owns = pr.Owns
-		}
-	}
+// buildRequest makes probe p's request; owns are the values of the
+// object's owner (nil for none).
+func buildRequest(base string, p probe, owns map[string]any, cfg demoConfig) (*http.Request, error) {
 	path := p.op.path
 	query := url.Values{}
 	for _, prm := range p.op.params {
@@ -310,23 +307,234 @@ type runner struct {
 	base     string
 	cfg      demoConfig
 	profiles []namedProfile
+	ops      []*modelOp
 	denyBody *regexp.Regexp
 	http     *http.Client
 
 	mu     sync.Mutex
 	tokens map[string]string // login profiles' current tokens
 	logins int
+	// made lists, per profile, every set of values its set-up steps made
+	// objects with (the set-up's, then one per fresh object), for the
+	// teardown.
+	made map[string][]map[string]any
 }
 
 func newRunner(t testing.TB, base string) *runner {
 	cfg, profiles := loadConfig(t)
 	return &runner{
-		base: base, cfg: cfg, profiles: profiles,
+		base: base, cfg: cfg, profiles: profiles, ops: loadModelOps(t),
 		denyBody: regexp.MustCompile(cfg.Deny.Body),
 		http: &http.Client{Timeout: 10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		tokens: map[string]string{},
+		made:   map[string][]map[string]any{},
 	}
+}
+
+func (r *runner) profile(name string) *namedProfile {
+	for i := range r.profiles {
+		if r.profiles[i].name == name {
+			return &r.profiles[i]
+		}
+	}
+	return nil
+}
+
+// ownsOf is the owns of profile name: static and captured; nil for "".
+func (r *runner) ownsOf(name string) map[string]any {
+	if p := r.profile(name); p != nil {
+		return p.Owns
+	}
+	return nil
+}
+
+// ---- set-up and teardown steps ----------------------------------------------------
+
+var slot = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// runStep sends step st as profile p with values for its {names} and
+// returns what it captured. Like the scanner: the path's {names} are
+// values, a step without a body gets the one a probe of the operation
+// would send, a status outside expect (default: any 2xx) is an error.
+func (r *runner) runStep(p namedProfile, st modelStep, values map[string]any) (map[string]any, error) {
+	method, target, _ := strings.Cut(st.Request, " ")
+	var missing []string
+	path := slot.ReplaceAllStringFunc(target, func(m string) string {
+		name := m[1 : len(m)-1]
+		v, ok := values[name]
+		if !ok {
+			missing = append(missing, name)
+		}
+		return url.PathEscape(fmt.Sprint(v))
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s: no value for %v", st.Request, missing)
+	}
+	var body []byte
+	switch {
+	case st.JSON != nil:
+		body, _ = json.Marshal(st.JSON)
+	default:
+		for _, op := range r.ops {
+			if op.method == method && op.path == target && op.body != nil {
+				body, _ = json.Marshal(bodyValue(op.body, values, r.cfg.Vars))
+			}
+		}
+	}
+	req, err := http.NewRequest(method, r.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if err := r.authorize(req, p); err != nil {
+		return nil, err
+	}
+	res, err := r.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	ok := res.StatusCode/100 == 2
+	if len(st.Expect) > 0 {
+		ok = slices.Contains(st.Expect, res.StatusCode)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s %s as %s: %d %s", method, path, p.name, res.StatusCode, raw)
+	}
+	captured := map[string]any{}
+	for name, src := range st.Capture {
+		var v any
+		switch src := src.(type) {
+		case string: // a JSONPath to a top-level property: all the demo needs
+			var doc map[string]any
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber()
+			if err := dec.Decode(&doc); err != nil {
+				return nil, fmt.Errorf("%s: capture %s: %v", st.Request, name, err)
+			}
+			v = doc[strings.TrimPrefix(src, "$.")]
+		case map[string]any:
+			h := res.Header.Get(fmt.Sprint(src["header"]))
+			if m := regexp.MustCompile(fmt.Sprint(src["regex"])).FindStringSubmatch(h); m != nil {
+				v = m[1]
+			}
+		}
+		if v == nil || fmt.Sprint(v) == "" {
+			return nil, fmt.Errorf("%s as %s: capture %s (%v) found nothing in %d %s", st.Request, p.name, name, src, res.StatusCode, raw)
+		}
+		captured[name] = fmt.Sprint(v)
+	}
+	return captured, nil
+}
+
+// captures are the names profile p's set-up steps capture.
+func captures(p namedProfile) []string {
+	var out []string
+	for _, st := range p.Setup {
+		for name := range st.Capture {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// setup runs every profile's set-up steps, in profile and step order, as
+// the profile: what they capture joins its owns.
+func (r *runner) setup(t testing.TB) {
+	t.Helper()
+	for i := range r.profiles {
+		p := &r.profiles[i]
+		if len(p.Setup) == 0 {
+			continue
+		}
+		if p.Owns == nil {
+			p.Owns = map[string]any{}
+		}
+		for _, st := range p.Setup {
+			captured, err := r.runStep(*p, st, p.Owns)
+			if err != nil {
+				t.Fatalf("set-up of %s: %v", p.name, err)
+			}
+			for k, v := range captured {
+				p.Owns[k] = v
+			}
+		}
+		r.made[p.name] = append(r.made[p.name], maps.Clone(p.Owns))
+	}
+}
+
+// freshMethods are the methods whose probes on a captured object get a
+// fresh one (scan.fresh).
+func (r *runner) freshMethods() []string {
+	if r.cfg.Scan.Fresh != nil {
+		return r.cfg.Scan.Fresh
+	}
+	return []string{"DELETE"}
+}
+
+// probeOwns are the values probe p's request takes from its object's
+// owner: the set-up's; or, for a probe that runs on a fresh object, those
+// of a new object the owner's steps make just before.
+func (r *runner) probeOwns(p probe) (map[string]any, error) {
+	owner := r.profile(p.object)
+	if owner == nil {
+		return nil, nil
+	}
+	if !slices.Contains(r.freshMethods(), p.op.method) {
+		return owner.Owns, nil
+	}
+	names := map[string]bool{}
+	for _, n := range captures(*owner) {
+		names[n] = true
+	}
+	need := p.op.ownedNames(names)
+	if len(need) == 0 {
+		return owner.Owns, nil
+	}
+	vals := maps.Clone(owner.Owns)
+	for _, st := range owner.Setup {
+		// The demo's steps depend on no earlier step: rerun those that
+		// capture what the probe needs.
+		if !slices.ContainsFunc(need, func(n string) bool { _, ok := st.Capture[n]; return ok }) {
+			continue
+		}
+		captured, err := r.runStep(*owner, st, vals)
+		if err != nil {
+			return nil, fmt.Errorf("fresh object: %w", err)
+		}
+		for k, v := range captured {
+			vals[k] = v
+		}
+	}
+	r.mu.Lock()
+	r.made[owner.name] = append(r.made[owner.name], vals)
+	r.mu.Unlock()
+	return vals, nil
+}
+
+// teardown runs every profile's teardown steps once for each set of
+// values its objects were made with, and returns the statuses it got.
+func (r *runner) teardown(t testing.TB) int {
+	t.Helper()
+	n := 0
+	for _, p := range r.profiles {
+		for _, st := range p.Teardown {
+			for _, vals := range r.made[p.name] {
+				if _, err := r.runStep(p, st, vals); err != nil {
+					t.Errorf("teardown of %s: %v", p.name, err)
+				}
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (r *runner) login(p namedProfile) (string, error) {
@@ -388,8 +596,12 @@ var defaultDenyRedirect = regexp.MustCompile(`(?i)/(log-?in|sign-?in|log-?on)\b`
 
 func (r *runner) send(p probe) (observation, error) {
 	prof := r.profiles[p.profile]
+	owns, err := r.probeOwns(p)
+	if err != nil {
+		return observation{}, err
+	}
 	for attempt := 0; ; attempt++ {
-		req, err := buildRequest(r.base, p, r.cfg, r.profiles)
+		req, err := buildRequest(r.base, p, owns, r.cfg)
 		if err != nil {
 			return observation{}, err
 		}
@@ -692,7 +904,8 @@ func scanDemo(t *testing.T) ([]probe, []cell, []finding, *runner) {
 	ts := httptest.NewServer(NewHandler())
 	t.Cleanup(ts.Close)
 	r := newRunner(t, ts.URL)
-	probes := plan(loadModelOps(t), r.cfg, r.profiles)
+	r.setup(t)
+	probes := plan(r.ops, r.cfg, r.profiles)
 	obs := r.runAll(t, probes, 1, false)
 	cells, findings := judge(t, probes, obs, r.cfg, r.profiles)
 	return probes, cells, findings, r
@@ -764,6 +977,18 @@ func TestScanMatchesReadme(t *testing.T) {
 	if r.logins != 2 {
 		t.Errorf("bob logged in %d times, want 2", r.logins)
 	}
+	// alice's and bob's orders came from their set-up steps; each DELETE
+	// probe on one ran on a fresh order of its own; the teardown cancels
+	// every one of them.
+	fresh := 0
+	for _, p := range probes {
+		if p.op.method == "DELETE" && p.object != "" {
+			fresh++
+		}
+	}
+	if n := r.teardown(t); n != 2+fresh || fresh != 10 {
+		t.Errorf("%d teardown requests for %d fresh objects; want 2 + 10", n, fresh)
+	}
 
 	if testing.Verbose() {
 		for _, c := range cells {
@@ -776,9 +1001,10 @@ func TestEveryOperationIsServed(t *testing.T) {
 	ts := httptest.NewServer(NewHandler())
 	defer ts.Close()
 	r := newRunner(t, ts.URL)
+	r.setup(t)
 	admin := len(r.profiles) - 1
-	for _, op := range loadModelOps(t) {
-		req, err := buildRequest(ts.URL, probe{op: op, profile: admin, object: "alice"}, r.cfg, r.profiles)
+	for _, op := range r.ops {
+		req, err := buildRequest(ts.URL, probe{op: op, profile: admin, object: "alice"}, r.ownsOf("alice"), r.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -812,7 +1038,9 @@ func TestOrderAndConcurrencyDoNotMatter(t *testing.T) {
 	for round := range 2 {
 		ts := httptest.NewServer(NewHandler())
 		r := newRunner(t, ts.URL)
+		r.setup(t)
 		obs := r.runAll(t, probes, 16, true)
+		r.teardown(t)
 		ts.Close()
 		for _, p := range probes {
 			k := p.cellKey(r.profiles)
@@ -848,6 +1076,7 @@ func TestConcurrentLogins(t *testing.T) {
 					c.postJSON("/payments", asAlice, map[string]any{"accountId": 2001, "amount": 3, "payee": "X"})
 				case 2:
 					c.raw("DELETE", "/orders/201", asBob, "", nil)
+					c.postJSON("/orders", asAlice, map[string]any{"productId": 2, "quantity": 1})
 				case 3:
 					c.get("/support/orders", asAdmin)
 					c.get("/accounts/2001", asSupport)

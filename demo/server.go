@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
+	mrand "math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
@@ -32,6 +34,23 @@ const tokenTTL = time.Hour
 
 // maxBody caps request bodies.
 const maxBody = 1 << 20
+
+// Orders placed through POST /orders get ids from a counter that starts at
+// a random offset in [firstOrderMin, firstOrderMin+firstOrderSpan) on each
+// server, so that no config can know an order's id before it is placed: the
+// bundled config's set-up step places one and captures its id. The seeded
+// orders (101, 102, 201) are far below.
+const (
+	firstOrderMin  = 100000
+	firstOrderSpan = 800000
+)
+
+// maxOrders caps the orders one server holds, so that a client placing
+// orders in a loop cannot exhaust the memory of a long-running demo.
+const maxOrders = 100000
+
+// maxQuantity is the most items of one product an order may hold.
+const maxQuantity = 99
 
 type user struct {
 	ID       int64
@@ -133,6 +152,7 @@ type state struct {
 
 	mu          sync.Mutex
 	orders      map[int64]*order
+	nextOrder   int64
 	accounts    map[int64]*account
 	payments    []payment
 	nextPayment int64
@@ -185,6 +205,7 @@ func newState() *state {
 			1001: {ID: 1001, UserID: 1, IBAN: "DE02100100100000001001", Kind: "checking", Balance: 1520, Currency: "EUR"},
 			2001: {ID: 2001, UserID: 2, IBAN: "DE02100100100000002001", Kind: "checking", Balance: 310.25, Currency: "EUR"},
 		},
+		nextOrder:   firstOrderMin + mrand.Int64N(firstOrderSpan),
 		nextPayment: 5001,
 		sessions:    map[string]session{},
 	}
@@ -210,6 +231,7 @@ func NewHandler() http.Handler {
 	mux.HandleFunc("GET /users/{userId}", s.getUser)
 	// orders
 	mux.HandleFunc("GET /orders", s.listMyOrders)
+	mux.HandleFunc("POST /orders", s.createOrder)
 	mux.HandleFunc("GET /orders/{orderId}", s.getOrder)
 	mux.HandleFunc("DELETE /orders/{orderId}", s.cancelOrder)
 	// accounts
@@ -481,6 +503,60 @@ func (s *state) listMyOrders(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b order) int { return int(b.ID - a.ID) })
 	writeJSON(w, http.StatusOK, out)
+}
+
+// createOrder: a signed-in customer places an order for themselves, shipped
+// to their address: {"productId": 1, "quantity": 2}. It answers 201 with the
+// order, its new id chosen by the server (see firstOrderMin), and a Location
+// header. Staff and admins do not shop (403). The order is the caller's,
+// whatever the body says: there is no owner property to tamper with.
+func (s *state) createOrder(w http.ResponseWriter, r *http.Request) {
+	caller := s.signedIn(w, r)
+	if caller == nil {
+		return
+	}
+	if caller.Role != roleUser {
+		writeError(w, http.StatusForbidden, "access_denied", "only customers place orders")
+		return
+	}
+	var req struct {
+		ProductID int64 `json:"productId"`
+		Quantity  int   `json:"quantity"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the body must be a JSON order: "+err.Error())
+		return
+	}
+	var p *product
+	for i := range s.products {
+		if s.products[i].ID == req.ProductID {
+			p = &s.products[i]
+		}
+	}
+	switch {
+	case p == nil:
+		writeError(w, http.StatusUnprocessableEntity, "invalid", "productId names no product of the catalog")
+		return
+	case req.Quantity < 1 || req.Quantity > maxQuantity:
+		writeError(w, http.StatusUnprocessableEntity, "invalid", fmt.Sprintf("quantity must be between 1 and %d", maxQuantity))
+		return
+	}
+	s.mu.Lock()
+	if len(s.orders) >= maxOrders {
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the demo shop holds no more orders; restart it")
+		return
+	}
+	o := &order{ID: s.nextOrder, UserID: caller.ID, Status: "processing", Currency: p.Currency,
+		Items:           []orderItem{{ProductID: p.ID, Quantity: req.Quantity, UnitPrice: p.Price}},
+		Total:           math.Round(p.Price*float64(req.Quantity)*100) / 100,
+		ShippingAddress: caller.Address}
+	s.nextOrder++
+	s.orders[o.ID] = o
+	out := *o
+	s.mu.Unlock()
+	w.Header().Set("Location", "/orders/"+strconv.FormatInt(out.ID, 10))
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // getOrder: customers should see their own orders only; staff and admins

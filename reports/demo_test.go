@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -21,7 +23,8 @@ var (
 // demoResult scans the demo API in-process, one probe at a time so the
 // order (and the ids the demo hands out) is the same on every run, and
 // normalizes what still varies: the port, the times, durations and Date
-// headers. Every call returns a fresh copy.
+// headers, and the order ids, which start at a random number on every demo
+// server. Every call returns a fresh copy.
 func demoResult(t *testing.T) *scanner.Result {
 	t.Helper()
 	demoOnce.Do(func() {
@@ -51,8 +54,19 @@ func scanDemo() ([]byte, error) {
 	cfg.SpecURI = "demo/" + demo.SpecFile
 	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 1
 	env := demo.Env()
+	// The first order the server hands out is alice's, placed by her set-up
+	// step before anything else.
+	var mu sync.Mutex
+	firstOrder := int64(-1)
 	s, err := scanner.New(context.Background(), cfg, scanner.WithVersion("v1.0.0"),
-		scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
+		scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }),
+		scanner.WithStepObserver(func(ev scanner.StepDone) {
+			mu.Lock()
+			defer mu.Unlock()
+			if id, err := strconv.ParseInt(ev.Captured["orderId"], 10, 64); err == nil && (firstOrder < 0 || id < firstOrder) {
+				firstOrder = id
+			}
+		}))
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +74,35 @@ func scanDemo() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if firstOrder < 0 {
+		return nil, errors.New("no set-up step captured an orderId")
+	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return nil, err
 	}
-	return normalize(b, srv.URL), nil
+	return normalizeOrders(normalize(b, srv.URL), firstOrder), nil
+}
+
+// goldenFirstOrder is the id the goldens show for the first order a scan of
+// the demo places.
+const goldenFirstOrder = 482910
+
+// reDigits finds every run of digits, whole: an order id may follow a
+// letter ("\n524664" in a CSV body, escaped) where \b sees no boundary.
+var reDigits = regexp.MustCompile(`[0-9]+`)
+
+// normalizeOrders rewrites the ids of the orders a scan of the demo placed
+// — first, first+1, …: one scan places fewer than a hundred — as if the
+// server had started counting at goldenFirstOrder.
+func normalizeOrders(b []byte, first int64) []byte {
+	return reDigits.ReplaceAllFunc(b, func(m []byte) []byte {
+		id, err := strconv.ParseInt(string(m), 10, 64)
+		if err != nil || len(m) != 6 || id < first || id >= first+100 {
+			return m
+		}
+		return strconv.AppendInt(nil, goldenFirstOrder+id-first, 10)
+	})
 }
 
 var (

@@ -122,10 +122,10 @@ func TestMarkdownGolden(t *testing.T) {
 	for _, want := range []string{
 		"## authzscan v1.0.0 · `http://127.0.0.1:8080`",
 		"**Status:** ❌ fails by default (`--fail-on lockout`): 10 broken or lockout findings · scan complete",
-		"- **Cells:** 9 broken · 1 lockout · 105 pass",
-		"- **Coverage:** 17 of 18 operations probed with 5 profiles; 1 skipped: 1 excluded",
-		"| high | bola | [GET /orders/{orderId}](demo/openapi.yaml#L196) | bob | alice | ",
-		"| [GET /support/orders](demo/openapi.yaml#L348) | 401 ✅ | 403 ✅ | 403 ✅ | 403 🔒 lockout | 200 ✅ |",
+		"- **Cells:** 9 broken · 1 lockout · 110 pass",
+		"- **Coverage:** 18 of 19 operations probed with 5 profiles; 1 skipped: 1 excluded",
+		"| high | bola | [GET /orders/{orderId}](demo/openapi.yaml#L241) | bob | alice | ",
+		"| [GET /support/orders](demo/openapi.yaml#L393) | 401 ✅ | 403 ✅ | 403 ✅ | 403 🔒 lockout | 200 ✅ |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the demo's summary lacks %q", want)
@@ -160,7 +160,7 @@ func baselineResult(t *testing.T) *scanner.Result {
 	}
 	r.Absent = []scanner.Finding{{
 		Kind: judge.KindBFLA, Severity: judge.SeverityHigh, Method: "GET", Path: "/admin/export", Operation: "exportOrders",
-		Profile: "support", Status: 200, Line: 382, Fingerprint: "0123456789abcdef0123456789abcdef", Baseline: scanner.BaselineAbsent,
+		Profile: "support", Status: 200, Line: 427, Fingerprint: "0123456789abcdef0123456789abcdef", Baseline: scanner.BaselineAbsent,
 		Message: "support (role staff) got 200 at GET /admin/export; expected a refusal",
 	}}
 	bc.Absent = 1
@@ -179,9 +179,9 @@ func TestMarkdownBaselineAndSuppression(t *testing.T) {
 		"- **Findings:** 12 (1 unauthenticated · 6 bola · 2 bfla · 3 status-code); 1 suppressed, which fail nothing",
 		"- **Baseline** `nightly/report.json`: 2 new · 11 unchanged · 1 fixed since",
 		"| message | state |\n| --- | --- | --- | --- | --- | --- | --- |\n",
-		"| bob | — | bob (role user) got 200 at GET /support/customers; expected a refusal: rule \"tag:support\" (line 126) allows only staff, admin | new |",
+		"| bob | — | bob (role user) got 200 at GET /support/customers; expected a refusal: rule \"tag:support\" (line 181) allows only staff, admin | new |",
 		"| unchanged; suppressed: the support console moves to v2 (until 2026-12-31) |",
-		"### Fixed since the baseline (1)\n\n- bfla · [GET /admin/export](demo/openapi.yaml#L382) · support\n",
+		"### Fixed since the baseline (1)\n\n- bfla · [GET /admin/export](demo/openapi.yaml#L427) · support\n",
 		"| 403 🔒 lockout (suppressed) |",
 		"<details><summary>Reproduce the failing findings (9)</summary>",
 	} {

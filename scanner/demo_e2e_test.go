@@ -1,13 +1,19 @@
 package scanner_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/authzscan/authzscan/demo"
 	"github.com/authzscan/authzscan/scanner"
@@ -35,11 +41,61 @@ func runDemo(t *testing.T) *scanner.Result {
 	return runDemoWith(t, func(*scanner.Config) {})
 }
 
+// demoScan is a scan of a fresh demo server, with the set-up, teardown
+// and cleanup steps the scan reported, and the server, still up, to look
+// at afterwards.
+type demoScan struct {
+	res   *scanner.Result
+	srv   *demo.Server
+	steps []scanner.StepDone
+}
+
+// scanDemoSteps scans a fresh demo server with its bundled config, fast,
+// and records every step.
+func scanDemoSteps(t *testing.T) *demoScan {
+	t.Helper()
+	srv, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Target = srv.URL
+	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 8
+	d := &demoScan{srv: srv}
+	var mu sync.Mutex
+	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()),
+		scanner.WithStepObserver(func(ev scanner.StepDone) { mu.Lock(); d.steps = append(d.steps, ev); mu.Unlock() }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.res, err = s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.res.Close() })
+	return d
+}
+
+// setupCapture is the value profile's set-up step captured as name (not
+// a fresh object's), "" when none did.
+func (d *demoScan) setupCapture(profile, name string) string {
+	for _, s := range d.steps {
+		if s.Where == "profiles."+profile+".setup[0]" && !s.Fresh {
+			return s.Captured[name]
+		}
+	}
+	return ""
+}
+
 // TestDemoEndToEnd scans the demo API and checks the exact set of
 // findings that demo/README.md documents: every case the judge
 // distinguishes, and nothing else.
 func TestDemoEndToEnd(t *testing.T) {
-	res := runDemo(t)
+	d := scanDemoSteps(t)
+	res := d.res
 	want := []findingKey{
 		{judge.KindBOLA, "GET", "/orders/{orderId}", "alice", "bob"},    // path parameter
 		{judge.KindBOLA, "GET", "/orders/{orderId}", "bob", "alice"},    //
@@ -76,12 +132,12 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The matrix: 11 operations without objects × 5 profiles + 6 with two
+	// The matrix: 12 operations without objects × 5 profiles + 6 with two
 	// object variants × 5 profiles; only the seeded cells fail.
-	if res.Summary.Probes != 115 || len(res.Cells) != 115 {
-		t.Errorf("probes %d, cells %d; want 115 each", res.Summary.Probes, len(res.Cells))
+	if res.Summary.Probes != 120 || len(res.Cells) != 120 {
+		t.Errorf("probes %d, cells %d; want 120 each", res.Summary.Probes, len(res.Cells))
 	}
-	wantVerdicts := map[scanner.Verdict]int{judge.Pass: 105, judge.Broken: 9, judge.Lockout: 1}
+	wantVerdicts := map[scanner.Verdict]int{judge.Pass: 110, judge.Broken: 9, judge.Lockout: 1}
 	for v, n := range wantVerdicts {
 		if res.Summary.Verdicts[v] != n {
 			t.Errorf("%s cells = %d, want %d (all: %v)", v, res.Summary.Verdicts[v], n, res.Summary.Verdicts)
@@ -118,6 +174,8 @@ func TestDemoEndToEnd(t *testing.T) {
 		{"GET", "/users/me", "anonymous", "", 401},             // 401 with a challenge
 		{"DELETE", "/orders/{orderId}", "alice", "alice", 204}, // the owner's delete ran last
 		{"GET", "/products/{productId}", "anonymous", "", 200}, // public
+		{"POST", "/orders", "alice", "", 201},                  // a customer places an order
+		{"POST", "/orders", "admin", "", 403},                  // admins do not shop
 	} {
 		c := cell(tc.method, tc.path, tc.profile, tc.object)
 		if c.Status != tc.status || c.Verdict != judge.Pass {
@@ -139,9 +197,12 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("incomplete finding %+v", f)
 		}
 	}
+	// alice's order is the one her set-up step placed: the BOLA's curl
+	// line names the id the step captured.
 	bola := got[findingKey{judge.KindBOLA, "GET", "/orders/{orderId}", "bob", "alice"}]
-	if !strings.Contains(bola.Evidence.Curl, `"Authorization: Bearer ${BOB_TOKEN}"`) || !strings.Contains(bola.Evidence.Curl, "/orders/101") {
-		t.Errorf("curl = %s", bola.Evidence.Curl)
+	aliceOrder := d.setupCapture("alice", "orderId")
+	if !strings.Contains(bola.Evidence.Curl, `"Authorization: Bearer ${BOB_TOKEN}"`) || aliceOrder == "" || !strings.Contains(bola.Evidence.Curl, "/orders/"+aliceOrder+" ") {
+		t.Errorf("curl = %s; alice's set-up order %q", bola.Evidence.Curl, aliceOrder)
 	}
 	if bola.Fingerprint != scanner.Fingerprint(judge.KindBOLA, "GET", "/orders/{orderId}", "bob", "alice") {
 		t.Errorf("fingerprint is not the documented hash")
@@ -182,5 +243,153 @@ func TestDemoReportLeaksNoSecret(t *testing.T) {
 	}
 	if !strings.Contains(report, `-u \"admin:${DEMO_ADMIN_PASSWORD}\"`) {
 		t.Errorf("the admin's curl lines do not use -u with the placeholder")
+	}
+}
+
+// TestDemoObjectsFromSetUp: the demo config names no order id; alice's and
+// bob's orders are placed by their set-up steps, with ids the server
+// chooses at run time. The probes use those ids, every DELETE probe runs
+// on a fresh order of its own, and after the scan every order the scan
+// placed — by a set-up step, for a fresh object, or by a POST probe — has
+// been cancelled by the teardown or the clean-up (the demo never deletes
+// an order).
+func TestDemoObjectsFromSetUp(t *testing.T) {
+	d := scanDemoSteps(t)
+	seeded := []string{"101", "102", "201"}
+	setupIDs := map[string]string{}
+	var fresh, teardown, cleanup []scanner.StepDone
+	for _, s := range d.steps {
+		if s.Err != "" {
+			t.Errorf("step %s as %s failed: %s", s.Where, s.As, s.Err)
+		}
+		switch {
+		case s.Where == "cleanup":
+			cleanup = append(cleanup, s)
+		case strings.Contains(s.Where, ".teardown["):
+			teardown = append(teardown, s)
+		case s.Fresh:
+			fresh = append(fresh, s)
+		default:
+			if s.Where != "profiles."+s.As+".setup[0]" || s.Request != "POST /orders" || s.Status != 201 {
+				t.Errorf("unexpected set-up step %+v", s)
+			}
+			if _, dup := setupIDs[s.As]; dup {
+				t.Errorf("%s's set-up ran twice outside fresh objects", s.As)
+			}
+			setupIDs[s.As] = s.Captured["orderId"]
+		}
+	}
+	if len(setupIDs) != 2 || setupIDs["alice"] == "" || setupIDs["bob"] == "" || setupIDs["alice"] == setupIDs["bob"] {
+		t.Fatalf("set-up captures %v, want an order id each for alice and bob", setupIDs)
+	}
+	for who, id := range setupIDs {
+		if slices.Contains(seeded, id) {
+			t.Errorf("%s's set-up order %s is a seeded one", who, id)
+		}
+	}
+
+	// Reads use the set-up's orders; every DELETE runs on a fresh one.
+	freshIDs := map[string]string{} // id -> owner
+	for _, s := range fresh {
+		if s.Request != "POST /orders" || s.Status != 201 || s.Captured["orderId"] == "" {
+			t.Errorf("fresh object step %+v", s)
+		}
+		freshIDs[s.Captured["orderId"]] = s.As
+	}
+	deleteIDs := map[string]bool{}
+	deletes := 0
+	for i := range d.res.Cells {
+		c := &d.res.Cells[i]
+		if c.Path != "/orders/{orderId}" {
+			continue
+		}
+		u, err := url.Parse(evidenceOf(t, c).Request.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimPrefix(u.Path, "/orders/")
+		switch c.Method {
+		case "GET":
+			if id != setupIDs[c.Object] {
+				t.Errorf("GET as %s on %s's order used %s, want the set-up's %s", c.Profile, c.Object, id, setupIDs[c.Object])
+			}
+		case "DELETE":
+			deletes++
+			if freshIDs[id] != c.Object || deleteIDs[id] {
+				t.Errorf("DELETE as %s on %s's order used %s: not a fresh order of %s's of its own (fresh: %v)", c.Profile, c.Object, id, c.Object, freshIDs)
+			}
+			deleteIDs[id] = true
+		}
+	}
+	if deletes != 10 || len(fresh) != deletes || len(freshIDs) != deletes {
+		t.Errorf("%d DELETE cells, %d fresh-object steps making %d orders; want 10 each", deletes, len(fresh), len(freshIDs))
+	}
+
+	// The teardown cancels every order the set-up steps placed, the
+	// set-up's and the fresh ones, each once; the clean-up the two that
+	// alice's and bob's POST /orders probes placed.
+	cancelled := map[string]int{}
+	for _, s := range teardown {
+		if s.Status != 204 || !strings.HasPrefix(s.Request, "DELETE /orders/") || s.Where != "profiles."+s.As+".teardown[0]" {
+			t.Errorf("teardown step %+v", s)
+		}
+		cancelled[strings.TrimPrefix(s.Request, "DELETE /orders/")]++
+	}
+	for who, id := range setupIDs {
+		if cancelled[id] != 1 {
+			t.Errorf("%s's set-up order %s was cancelled by %d teardown steps, want 1", who, id, cancelled[id])
+		}
+	}
+	for id := range freshIDs {
+		if cancelled[id] != 1 {
+			t.Errorf("fresh order %s was cancelled by %d teardown steps, want 1", id, cancelled[id])
+		}
+	}
+	if len(teardown) != 12 {
+		t.Errorf("%d teardown steps, want 12 (2 set-up orders + 10 fresh)", len(teardown))
+	}
+	if len(cleanup) != 2 {
+		t.Errorf("%d clean-up deletions, want 2 (alice's and bob's POST /orders probes): %+v", len(cleanup), cleanup)
+	}
+	for _, s := range cleanup {
+		if s.Status != 204 || !strings.HasPrefix(s.Request, "DELETE /orders/") || (s.As != "alice" && s.As != "bob") {
+			t.Errorf("clean-up step %+v", s)
+		}
+	}
+	for _, w := range d.res.Warnings {
+		t.Errorf("warning: %s", w)
+	}
+
+	// On the server: every order but the seeded ones was placed by the
+	// scan, and none is left open.
+	req, err := http.NewRequest("GET", d.srv.URL+"/support/orders", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("admin", demo.Env()["DEMO_ADMIN_PASSWORD"])
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var orders []struct {
+		OrderID int64  `json:"orderId"`
+		Status  string `json:"status"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&orders); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /support/orders as admin: %d %v", resp.StatusCode, err)
+	}
+	placed := 0
+	for _, o := range orders {
+		if slices.Contains(seeded, fmt.Sprint(o.OrderID)) {
+			continue
+		}
+		placed++
+		if o.Status != "cancelled" {
+			t.Errorf("order %d, placed by the scan, is %s after it", o.OrderID, o.Status)
+		}
+	}
+	if want := 2 + 10 + 2; placed != want {
+		t.Errorf("the scan placed %d orders, want %d (set-up, fresh objects, POST probes)", placed, want)
 	}
 }

@@ -260,3 +260,51 @@ func TestInterruptDuringSetup(t *testing.T) {
 		t.Errorf("requests %v: want the teardown of the thing the first step made last", reqs)
 	}
 }
+
+// TestTeardownSkipsObjectsNeverMade: when a set-up step fails, the
+// teardown undoes only what the set-up made. A teardown step that names a
+// value no step captured — the failed step's, or that of a profile whose
+// set-up never ran — is not sent: it would carry the plan's placeholder
+// to the target (DELETE /things/%7Bbob.thingId%7D) and warn of an object
+// that never existed.
+func TestTeardownSkipsObjectsNeverMade(t *testing.T) {
+	t.Parallel()
+	api := &stepsAPI{}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	s, err := stepsScanner(t, srv.URL, `profiles:
+  alice:
+    auth: {bearer: "${ALICE_TOKEN}"}
+    setup:
+      - request: POST /things
+        capture: {thingId: $.id}
+      - request: POST /boom
+        capture: {otherId: $.id}
+    teardown:
+      - request: DELETE /things/{otherId}
+      - request: DELETE /things/{thingId}
+  bob:
+    setup:
+      - request: POST /things
+        capture: {bobThing: $.id}
+    teardown:
+      - request: DELETE /things/{bobThing}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if !errors.Is(err, scanner.ErrSetup) || res == nil {
+		t.Fatalf("Run: %v, want ErrSetup and a report", err)
+	}
+	defer res.Close()
+	want := []string{"POST /things", "POST /boom", "DELETE /things/t-1"}
+	if got := api.requests(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	for _, w := range res.Warnings {
+		if strings.HasPrefix(w, "teardown: ") {
+			t.Errorf("warning: %s", w)
+		}
+	}
+}

@@ -48,10 +48,31 @@ func (s *Scanner) compileSteps() (*fixtures.Book, error) {
 	}
 	for _, p := range s.set.Profiles() {
 		for _, name := range book.Scope(p.Name).Captured {
-			p.SetOwned(name, "{"+p.Name+"."+name+"}")
+			p.SetOwned(name, placeholder(p.Name, name))
 		}
 	}
 	return book, nil
+}
+
+// placeholder is what a value profile's set-up steps capture as name is
+// until the step has run: "{alice.orderId}".
+func placeholder(profile, name string) string { return "{" + profile + "." + name + "}" }
+
+// madeWith reports whether vals hold, for every name step st uses that
+// profile's set-up steps capture, a value a step did capture. A set-up
+// that failed or never ran (an earlier step failed, an interrupt) leaves
+// the placeholder: a teardown step naming it would send the placeholder
+// to the target for an object that was never made.
+func madeWith(st *fixtures.Step, profile string, captured []string, vals map[string]any) bool {
+	for _, n := range st.Uses {
+		if !slices.Contains(captured, n) {
+			continue
+		}
+		if v, ok := vals[n]; !ok || v == placeholder(profile, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // StepDone is what an observer learns of a set-up or teardown step: the
@@ -297,7 +318,7 @@ func (f *fixtureRun) teardown(ctx context.Context) []string {
 		for _, st := range scope.Teardown {
 			done := map[string]bool{}
 			for _, vals := range sets {
-				if vals == nil {
+				if vals == nil || !madeWith(st, p.Name, scope.Captured, vals) {
 					continue
 				}
 				key := renderKey(st, vals)
@@ -309,7 +330,7 @@ func (f *fixtureRun) teardown(ctx context.Context) []string {
 					warn(err)
 				}
 			}
-			if len(sets) == 0 && base == nil {
+			if len(sets) == 0 && base == nil && madeWith(st, p.Name, scope.Captured, f.values(p)) {
 				if _, err := f.step(ctx, st, p, f.values(p), false); err != nil {
 					warn(err)
 				}

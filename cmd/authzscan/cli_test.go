@@ -336,8 +336,8 @@ func TestPlanGolden(t *testing.T) {
 			t.Errorf("plan lacks %s", want)
 		}
 	}
-	if n := len(regexp.MustCompile(`(?m)^  #\d+ `).FindAllString(r.stdout, -1)); n != 115 {
-		t.Errorf("plan lists %d probes, want 115", n)
+	if n := len(regexp.MustCompile(`(?m)^  #\d+ `).FindAllString(r.stdout, -1)); n != 120 {
+		t.Errorf("plan lists %d probes, want 120", n)
 	}
 	golden(t, "plan-demo.golden", r.stdout)
 }
