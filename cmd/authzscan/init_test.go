@@ -56,17 +56,21 @@ func TestInitDemoPlans(t *testing.T) {
 		"      login:\n        request: POST /login\n        json: {username: \"user1\", password: \"${USER1_PASSWORD}\"}\n        token: $.access_token\n",
 		`json: {username: "admin", password: "${ADMIN_PASSWORD}"}`,
 		`    - "POST /login"   # the profiles sign in here`,
-		// No operation creates orders: placeholders.
-		"orderId: 1", "orderId: 2",
+		// POST /orders creates orders and its link to getOrder says where
+		// the id is: each user makes their own, and deletes it after.
+		"    setup:\n      # TODO: its request takes productId from owns, a placeholder: give a\n      # real one.\n      - request: POST /orders\n        capture: {orderId: $.orderId}   # the spec's link GetOrder gives orderId as $response.body#/orderId\n",
+		"    teardown:\n      - request: DELETE /orders/{orderId}\n",
+		// Nothing creates accounts: placeholders.
+		"accountId: 1", "accountId: 2",
 		`match: "tag:admin"`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("config has no %q:\n%s", want, text)
 		}
 	}
-	// No sign-up and no creating operation with an id in its response:
-	// no set-up.
-	for _, not := range []string{"setup:", "teardown:", "${USER1_TOKEN}"} {
+	// No sign-up: no top-level set-up; orderId comes from the steps, not
+	// from a placeholder.
+	for _, not := range []string{"\nsetup:", "\nteardown:", "orderId: 1", "${USER1_TOKEN}"} {
 		if strings.Contains(text, not) {
 			t.Errorf("config has %q:\n%s", not, text)
 		}
