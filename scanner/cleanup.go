@@ -128,7 +128,7 @@ func (f *fixtureRun) deleteCreated(ctx context.Context, c *cleanup) []string {
 	if c == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	ctx, cancel := context.WithTimeout(engine.Undo(context.WithoutCancel(ctx)), teardownTimeout)
 	defer cancel()
 	c.mu.Lock()
 	objects := append([]created(nil), c.objects...)

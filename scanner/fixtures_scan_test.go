@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,17 @@ import (
 // create their objects. It returns the result, the server and the steps
 // the observer saw.
 func scanFixtures(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *fixturetest.Server, []scanner.StepDone) {
+	t.Helper()
+	res, srv, steps, err := scanFixturesErr(t, edit)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res, srv, steps
+}
+
+// scanFixturesErr is scanFixtures for a scan that may stop early: it
+// returns Run's error with the report.
+func scanFixturesErr(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *fixturetest.Server, []scanner.StepDone, error) {
 	t.Helper()
 	srv, err := fixturetest.Start()
 	if err != nil {
@@ -45,11 +57,11 @@ func scanFixtures(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *f
 		t.Fatal(err)
 	}
 	res, err := s.Run(context.Background())
-	if err != nil {
-		t.Fatalf("Run: %v", err)
+	if res == nil {
+		t.Fatalf("Run: %v, and no report", err)
 	}
 	t.Cleanup(func() { res.Close() })
-	return res, srv, steps
+	return res, srv, steps, err
 }
 
 // TestObjectsFromTheAPI: a target whose every id is a random UUID made at
@@ -163,4 +175,35 @@ func TestStaticObjectDeletedEarlier(t *testing.T) {
 	if gone < 4 {
 		t.Errorf("%d DELETE cells met a deleted object, want at least the owners' (the scenario was not exercised)", gone)
 	}
+}
+
+// TestBudgetStillTearsDown: a scan cut short by its request budget in the
+// middle of the probes still deletes everything it made — the set-up's
+// objects, the fresh ones, what POST probes created: undoing is not
+// refused by the budget (it is bounded by the creations the budget let
+// through), and a fresh object's create in flight when the budget ran out
+// finishes, so its id is known. The report says the budget stopped it.
+func TestBudgetStillTearsDown(t *testing.T) {
+	t.Parallel()
+	const budget = 60
+	res, srv, _, err := scanFixturesErr(t, func(cfg *scanner.Config) { cfg.Scan.MaxRequests = budget })
+	if !errors.Is(err, scanner.ErrIncomplete) || !strings.Contains(res.Incomplete, "budget") {
+		t.Fatalf("Run: %v; incomplete = %q; want the budget to have stopped the scan", err, res.Incomplete)
+	}
+	counts := srv.Objects()
+	if counts.OrdersCreated == 0 {
+		t.Fatal("the scan created nothing: the test proves nothing")
+	}
+	for _, o := range counts.Live {
+		t.Errorf("after the scan the target still holds %s %s made by %s (label %q)", o.Kind, o.ID, o.Creator, o.Label)
+	}
+	for _, w := range res.Warnings {
+		if strings.HasPrefix(w, "teardown: ") || strings.HasPrefix(w, "cleanup: ") {
+			t.Error(w)
+		}
+	}
+	if n := len(srv.Requests()); n <= budget {
+		t.Errorf("%d requests in all: the teardown sent nothing past the budget of %d", n, budget)
+	}
+	t.Logf("%d orders created, %d requests in all for a budget of %d", counts.OrdersCreated, len(srv.Requests()), budget)
 }

@@ -147,7 +147,7 @@ func (f *fixtureRun) step(ctx context.Context, st *fixtures.Step, as *profiles.P
 		red := f.s.set.Redactor()
 		if res != nil {
 			ev.Request, ev.Status = red.Redact(res.Request), res.Status
-			if len(res.Captured) > 0 {
+			if err == nil && len(res.Captured) > 0 {
 				ev.Captured = map[string]string{}
 				for k, v := range res.Captured {
 					ev.Captured[k] = red.Redact(textValue(v))
@@ -297,7 +297,7 @@ const teardownTimeout = 60 * time.Second
 // completed or not. A failure is a warning, not an error; a 404 or 410 is
 // an object already gone (a probe deleted it).
 func (f *fixtureRun) teardown(ctx context.Context) []string {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
+	ctx, cancel := context.WithTimeout(engine.Undo(context.WithoutCancel(ctx)), teardownTimeout)
 	defer cancel()
 	var warnings []string
 	warn := func(err error) {

@@ -138,6 +138,19 @@ const DefaultGrace = 5 * time.Second
 // ErrBudget is returned for a request past the --max-requests budget.
 var ErrBudget = errors.New("the request budget is spent")
 
+// undoKey marks a context whose requests undo what the scan made.
+type undoKey struct{}
+
+// Undo marks ctx's requests as undoing what the scan made: teardown steps
+// and the clean-up of objects probes created. They go through the limiter,
+// the pause and the origin check like any request and are counted in
+// Requests, but the MaxRequests budget does not refuse them: a scan cut
+// short by its budget must still delete what it made. Their number is
+// bounded by the creations the budget let through.
+func Undo(ctx context.Context) context.Context { return context.WithValue(ctx, undoKey{}, true) }
+
+func undoing(ctx context.Context) bool { v, _ := ctx.Value(undoKey{}).(bool); return v }
+
 // Engine sends requests. It is safe for concurrent use.
 type Engine struct {
 	cfg    Config
@@ -309,7 +322,7 @@ func (e *Engine) send(wait context.Context, req *http.Request, a *attempt, w *wo
 	}
 	a.left = time.Now()
 	e.res.meter.add(a.left)
-	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max {
+	if max := e.cfg.MaxRequests; max > 0 && e.reserved.Add(1) > max && !undoing(req.Context()) {
 		return nil, 0, &notSentError{fmt.Errorf("%w (--max-requests %d)", ErrBudget, max)}
 	}
 	if e.cfg.UserAgent != "" && req.Header.Get("User-Agent") == "" {
@@ -635,7 +648,9 @@ type Job struct {
 	// Prepare, when set, runs just before the job's first request and
 	// gives the request to send instead of Request: a probe on a fresh
 	// object, whose set-up steps run first. An error is the job's outcome
-	// (nothing is sent).
+	// (nothing is sent). Its requests must go through DoStep or Do with
+	// ctx (or a child): ctx outlives a stop by the grace period, and
+	// DoStep finds in it how long the job may wait.
 	Prepare func(ctx context.Context) (*synth.Request, error)
 }
 
@@ -758,7 +773,11 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 	}
 	sr := j.Request
 	if j.Prepare != nil {
-		fresh, err := j.Prepare(wait)
+		// The set-up requests ride on the worker's exchange context, as a
+		// probe does: once sent, a create is let finish (within the grace
+		// period) when the scan stops, so that its object is known and
+		// torn down; the waits before each request still end at the stop.
+		fresh, err := j.Prepare(context.WithValue(w.parent, waitKey{}, wait))
 		if err != nil {
 			if e.stopped(wait) {
 				// Cut by an interrupt, the time box or a target gone

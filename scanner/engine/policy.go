@@ -276,7 +276,11 @@ func (e *Engine) DoStep(req *http.Request) (*http.Response, error) {
 }
 
 func (e *Engine) do(req *http.Request, repeatable bool) (*http.Response, error) {
-	wait, stop := e.waitContext(req.Context())
+	bound := req.Context()
+	if w, ok := bound.Value(waitKey{}).(context.Context); ok {
+		bound = w // a job's Prepare: wait as long as the job may
+	}
+	wait, stop := e.waitContext(bound)
 	defer stop()
 	getBody := req.GetBody
 	if req.Body != nil && req.Body != http.NoBody && getBody == nil {
@@ -336,6 +340,12 @@ func (e *Engine) do(req *http.Request, repeatable bool) (*http.Response, error) 
 var _ profiles.Doer = (*Engine)(nil)
 
 // waitContext is ctx, ended also when the target is taken for down.
+// waitKey carries, in the context a job's Prepare gets, how long its
+// requests may wait for the limiter, a pause or a backoff: the job's own
+// wait, which ends when the scan stops, while the requests themselves
+// outlive the stop by the grace period.
+type waitKey struct{}
+
 func (e *Engine) waitContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	wait, cancel := context.WithCancelCause(ctx)
 	stop := context.AfterFunc(e.res.stop, func() { cancel(context.Cause(e.res.stop)) })
