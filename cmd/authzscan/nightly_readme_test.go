@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +71,18 @@ func TestREADMENightly(t *testing.T) {
 				}
 			}
 			continue
+		}
+		// The scan says what each step did and captured.
+		uuid := `[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`
+		for _, want := range []string{
+			`(?m)^setup: setup\[0\] POST /api/users/register → (201|409)$`,
+			`(?m)^setup: profiles\.alice\.setup\[0\] POST /api/orders as alice → 201; captured orderId=` + uuid + `$`,
+			`(?m)^setup: profiles\.bob\.setup\[1\] POST /api/orders/` + uuid + `/items as bob → 201; captured itemId=` + uuid + `$`,
+			`(?m)^teardown: profiles\.alice\.teardown\[0\] DELETE /api/orders/` + uuid + ` as alice → 204$`,
+		} {
+			if !regexp.MustCompile(want).MatchString(r.stderr) {
+				t.Errorf("%s: stderr has no line matching %s:\n%s", c.line, want, r.stderr)
+			}
 		}
 		if !strings.Contains(c.line, "--target \"$STAGING_URL\"") {
 			t.Fatalf("%s: the nights must scan $STAGING_URL", c.line)
