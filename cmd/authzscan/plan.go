@@ -195,6 +195,9 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 		case p.Object != "":
 			object = fmt.Sprintf(" (%s's object)", p.Object)
 		}
+		if len(p.Fresh) > 0 {
+			object = strings.TrimSuffix(object, ")") + ", made fresh for it)"
+		}
 		curl, err := s.ProbeCurl(p)
 		if err != nil {
 			return err
