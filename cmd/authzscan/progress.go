@@ -15,6 +15,7 @@ import (
 
 	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
+	"github.com/authzscan/authzscan/scanner/judge"
 )
 
 // DefaultProgressInterval is how often the plain progress line is printed
@@ -71,6 +72,9 @@ type watcher struct {
 	bar   *progressbar.ProgressBar
 	total int
 	done  int
+	// notSent is, once the scan ended, how many planned probes were never
+	// sent (skipped cells): the final line counts only what was sent.
+	notSent int
 	kinds map[scanner.Kind]int
 	// rate is the scan's pacing now, requests per second (0: no limit);
 	// slowed says the target's 429 or 503 answers lowered it.
@@ -370,6 +374,9 @@ func (w *watcher) progress(final bool) {
 		fmt.Fprintf(&b, "progress: %d/%d probes (%d%%), %.1f probes/s", done, total, done*100/total, rate)
 		switch {
 		case final:
+			if w.notSent > 0 {
+				fmt.Fprintf(&b, ", %d not sent", w.notSent)
+			}
 			fmt.Fprintf(&b, ", took %s", roughly(elapsed))
 		case rate > 0:
 			fmt.Fprintf(&b, ", ETA %s", roughly(eta))
@@ -383,12 +390,12 @@ func (w *watcher) progress(final bool) {
 	for k, n := range w.kinds {
 		kinds[string(k)] = n
 	}
-	limit, slowed := w.rate, w.slowed
+	limit, slowed, notSent := w.rate, w.slowed, w.notSent
 	w.mu.Unlock()
 	attrs := []any{"done", done, "total", total, "probes_per_s", round2(rate), "rate_limit_per_s", round2(limit), "rate_slowed", slowed}
 	switch {
 	case final:
-		attrs = append(attrs, "elapsed_s", round2(elapsed.Seconds()))
+		attrs = append(attrs, "not_sent", notSent, "elapsed_s", round2(elapsed.Seconds()))
 	case rate > 0:
 		attrs = append(attrs, "eta_s", round2(eta.Seconds()))
 	}
@@ -429,6 +436,17 @@ func (w *watcher) end(res *scanner.Result) {
 	w.bar = nil
 	w.mu.Unlock()
 	if w.stop != nil && res != nil {
+		// The final line counts what the report holds: the probes sent,
+		// and apart those a stop kept from being sent.
+		notSent := 0
+		for _, c := range res.Cells {
+			if c.Observed == judge.Skipped {
+				notSent++
+			}
+		}
+		w.mu.Lock()
+		w.done, w.notSent = len(res.Cells)-notSent, notSent
+		w.mu.Unlock()
 		w.progress(true)
 	}
 	if w.log != nil && res != nil {

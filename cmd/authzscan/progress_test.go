@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -358,5 +359,14 @@ func TestProgressInterrupted(t *testing.T) {
 	var done, total int
 	if _, err := fmt.Sscanf(out[last:], "progress: %d/%d probes", &done, &total); err != nil || total != 9 || done >= total || !strings.Contains(out[last:], "took ") {
 		t.Errorf("final line %q: want fewer than 9 of 9 probes done and the time taken (%v)", strings.SplitN(out[last:], "\n", 2)[0], err)
+	}
+	// What was sent and what was not add up to the plan, as in the report.
+	line := strings.SplitN(out[last:], "\n", 2)[0]
+	m := regexp.MustCompile(`, (\d+) not sent, took `).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("final line %q does not say how many probes were not sent", line)
+	}
+	if notSent, _ := strconv.Atoi(m[1]); done+notSent != total {
+		t.Errorf("final line %q: %d sent and %d not sent, want %d in all", line, done, notSent, total)
 	}
 }
