@@ -444,9 +444,11 @@ func (w *watcher) end(res *scanner.Result) {
 				notSent++
 			}
 		}
-		w.mu.Lock()
-		w.done, w.notSent = len(res.Cells)-notSent, notSent
-		w.mu.Unlock()
+		if notSent > 0 {
+			w.mu.Lock()
+			w.done, w.notSent = len(res.Cells)-notSent, notSent
+			w.mu.Unlock()
+		}
 		w.progress(true)
 	}
 	if w.log != nil && res != nil {
