@@ -260,6 +260,8 @@ type htmlPage struct {
 	SkippedCounts           []htmlCountView
 	Skipped                 []scanner.SkippedOperation
 	Warnings                []string
+	// Steps are the set-up, teardown and clean-up requests, capped.
+	Steps []htmlStepView
 
 	Profiles []htmlProfileView
 	Groups   []htmlGroupView
@@ -754,6 +756,9 @@ func htmlBuildPage(r *scanner.Result) *htmlPage {
 	}
 	for _, w := range r.Warnings {
 		p.Warnings = append(p.Warnings, htmlCapText(w))
+	}
+	for _, st := range r.Steps {
+		p.Steps = append(p.Steps, htmlStep(st))
 	}
 	m := htmlBuildMatrix(r)
 	p.Profiles, p.Groups, p.Methods, p.Tags, p.RowCount = m.profiles, m.groups, m.methods, m.tags, len(m.rows)
@@ -1308,4 +1313,27 @@ func htmlPlural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// htmlStepView is one set-up, teardown or clean-up request of the report.
+type htmlStepView struct {
+	Where, As, Request, Captured, Error, For string
+	Status                                   int
+	Fresh                                    bool
+}
+
+// htmlStep caps what st holds: its request and captures come from the
+// target's answers.
+func htmlStep(st scanner.StepDone) htmlStepView {
+	names := make([]string, 0, len(st.Captured))
+	for k := range st.Captured {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var captured []string
+	for _, k := range names {
+		captured = append(captured, k+"="+st.Captured[k])
+	}
+	return htmlStepView{Where: htmlCapText(st.Where), As: htmlCapText(st.As), Request: htmlCapText(st.Request),
+		Captured: htmlCapText(strings.Join(captured, ", ")), Error: htmlCapText(st.Err), For: htmlCapText(st.For), Status: st.Status, Fresh: st.Fresh}
 }

@@ -666,6 +666,14 @@ func testXSSInBrowser(t *testing.T, browserCtx context.Context) {
 		}
 	}
 
+	// What the set-up step captured is text in its box.
+	steps := eval[string](t, tb, `document.getElementById('steps').textContent`)
+	for _, want := range []string{"evil=" + xssScript + " " + xssImg, "note=" + xssComment} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("the set-up box does not show %q as text: %q", want, steps)
+		}
+	}
+
 	// Open every cell and every finding; collect what the panel shows.
 	var seen strings.Builder
 	n := eval[int](t, tb, `document.querySelectorAll('#matrix button[data-c], #findings button[data-f]').length`)

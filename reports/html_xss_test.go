@@ -79,6 +79,12 @@ func xssSpec(t *testing.T) []byte {
 // xssConfig is the config of the hostile scan: a hostile role too.
 const xssConfig = `spec: openapi.json
 target: http://127.0.0.1:1
+# Values a set-up step captures come from the target: the report lists them.
+setup:
+  - request: GET /things
+    capture:
+      evil: {header: X-Evil}
+      note: $.comment
 profiles:
   anonymous: {}
   alice:

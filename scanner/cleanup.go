@@ -168,16 +168,14 @@ func (f *fixtureRun) deleteAs(ctx context.Context, path string, p *profiles.Prof
 		return 0, err
 	}
 	resp, err := f.eng.DoStep(req)
-	if fn := f.s.opts.stepObserver; fn != nil {
-		ev := StepDone{Where: "cleanup", As: p.Name, Request: "DELETE " + path}
-		if resp != nil {
-			ev.Status = resp.StatusCode
-		}
-		if err != nil {
-			ev.Err = f.s.set.Redactor().Redact(err.Error())
-		}
-		fn(ev)
+	ev := StepDone{Where: "cleanup", As: p.Name, Request: f.s.set.Redactor().Redact("DELETE " + path)}
+	if resp != nil {
+		ev.Status = resp.StatusCode
 	}
+	if err != nil {
+		ev.Err = f.s.set.Redactor().Redact(err.Error())
+	}
+	f.record(ev)
 	if err != nil {
 		return 0, err
 	}

@@ -89,6 +89,10 @@ func TestObjectsFromTheAPI(t *testing.T) {
 				}
 			}
 		}
+		// The report keeps every step the observer saw, captures and all.
+		if len(res.Steps) != len(steps) {
+			t.Errorf("run %d: the report has %d steps, the observer saw %d", run+1, len(res.Steps), len(steps))
+		}
 		// Every DELETE cell ran on its own object: the target saw as many
 		// creations by the owners as set-up steps plus fresh objects.
 		fresh := 0

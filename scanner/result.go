@@ -65,7 +65,11 @@ type Result struct {
 	// Warnings are problems that did not stop the scan (spec validation,
 	// policy rules that match nothing…).
 	Warnings []string `json:"warnings"`
-	Summary  Summary  `json:"summary"`
+	// Steps are the set-up, teardown and clean-up requests the scan sent,
+	// in the order they ended: what each captured (the ids the probes
+	// then used), and each fresh object. Empty without steps.
+	Steps   []StepDone `json:"steps,omitempty"`
+	Summary Summary    `json:"summary"`
 
 	// spill holds the cells' evidence of a live scan (see Close).
 	spill *evidenceSpill

@@ -800,6 +800,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	res.Summary.DurationSeconds = res.Finished.Sub(res.Started).Seconds()
 	res.Summary.Rate = rateSummary(eng.Rate(), res.Summary.Requests, res.Summary.DurationSeconds)
 	res.Warnings = append(res.Warnings, teardownWarnings...)
+	res.Steps = fx.steps()
 	if res.Summary.Rate.Slowed() && throttledLogin == "" {
 		// (A login refused for rate reasons says it all already.)
 		res.Warnings = append(res.Warnings, slowedWarning(res.Summary.Rate, s.cfg.File))

@@ -78,20 +78,29 @@ func madeWith(st *fixtures.Step, profile string, captured []string, vals map[str
 // StepDone is what an observer learns of a set-up or teardown step: the
 // request (method and path), its status, what it captured (redacted like
 // every response), or why it failed.
+//
+// The report keeps every one (Result.Steps), so that a reader can tell
+// where each id in a probe came from.
 type StepDone struct {
 	// Where names the step: "setup[0]", "profiles.alice.setup[1]",
-	// "profiles.alice.teardown[0]".
-	Where string
+	// "profiles.alice.teardown[0]", or "cleanup" for the deletion of an
+	// object a POST probe created.
+	Where string `json:"where"`
 	// As is the profile it ran as, "" for the anonymous caller.
-	As string
-	// Request is "METHOD /path" as sent.
-	Request string
-	Status  int
+	As string `json:"as,omitempty"`
+	// Request is "METHOD /path" as sent (redacted).
+	Request string `json:"request"`
+	// Status is the answer's status; 0 when none came.
+	Status int `json:"status"`
 	// Captured are the values taken, by name, as text (redacted).
-	Captured map[string]string
-	// Fresh says the step ran again to make a fresh object for a probe.
-	Fresh bool
-	Err   string
+	Captured map[string]string `json:"captured,omitempty"`
+	// Fresh says the step ran again to make a fresh object for a probe;
+	// For names that probe: "DELETE /orders/{orderId} as bob on alice's
+	// object".
+	Fresh bool   `json:"fresh,omitempty"`
+	For   string `json:"for,omitempty"`
+	// Err says why it failed (redacted); "" when it did not.
+	Err string `json:"error,omitempty"`
 }
 
 // WithStepObserver is called after every set-up and teardown step, from
@@ -116,6 +125,8 @@ type fixtureRun struct {
 	// captures; made lists every set of values objects were made with.
 	base map[string]map[string]any
 	made map[string][]map[string]any
+	// events are every step and clean-up request, for the report.
+	events []StepDone
 }
 
 func (s *Scanner) newFixtureRun(eng *engine.Engine) *fixtureRun {
@@ -136,11 +147,30 @@ func (s *Scanner) newFixtureRun(eng *engine.Engine) *fixtureRun {
 	}
 }
 
-// step runs one step and tells the observer.
-func (f *fixtureRun) step(ctx context.Context, st *fixtures.Step, as *profiles.Profile, values map[string]any, fresh bool) (map[string]any, error) {
-	res, err := f.run.Run(ctx, st, as, values)
+// record keeps ev for the report and tells the observer.
+func (f *fixtureRun) record(ev StepDone) {
+	f.mu.Lock()
+	f.events = append(f.events, ev)
+	f.mu.Unlock()
 	if fn := f.s.opts.stepObserver; fn != nil {
-		ev := StepDone{Where: st.Where, Fresh: fresh}
+		fn(ev)
+	}
+}
+
+// steps returns what record kept, in the order the steps ended.
+func (f *fixtureRun) steps() []StepDone {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.events)
+}
+
+// step runs one step and records it.
+// forProbe names the probe a fresh object is made for; "" for a step of
+// the set-up or the teardown.
+func (f *fixtureRun) step(ctx context.Context, st *fixtures.Step, as *profiles.Profile, values map[string]any, forProbe string) (map[string]any, error) {
+	res, err := f.run.Run(ctx, st, as, values)
+	{
+		ev := StepDone{Where: st.Where, Fresh: forProbe != "", For: forProbe}
 		if as != nil {
 			ev.As = as.Name
 		}
@@ -159,7 +189,7 @@ func (f *fixtureRun) step(ctx context.Context, st *fixtures.Step, as *profiles.P
 		if err != nil {
 			ev.Err = red.Redact(err.Error())
 		}
-		fn(ev)
+		f.record(ev)
 	}
 	if err != nil {
 		return nil, err
@@ -188,7 +218,7 @@ func (f *fixtureRun) runTop(ctx context.Context) (loginErr, stepErr error) {
 				return fmt.Errorf("%s (profiles.%s, %s line %d; %s runs as it)", f.s.set.Redactor().Redact(err.Error()), as.Name, f.s.cfg.File, as.Line, st.Where), nil
 			}
 		}
-		captured, err := f.step(ctx, st, as, f.globals, false)
+		captured, err := f.step(ctx, st, as, f.globals, "")
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +259,7 @@ func (f *fixtureRun) runProfiles(ctx context.Context) error {
 		}
 		vals := f.values(p)
 		for _, st := range scope.Setup {
-			captured, err := f.step(ctx, st, p, vals, false)
+			captured, err := f.step(ctx, st, p, vals, "")
 			if err != nil {
 				f.remember(p.Name, vals, true)
 				return err
@@ -262,6 +292,10 @@ func (f *fixtureRun) remember(profile string, vals map[string]any, base bool) {
 func (f *fixtureRun) prepare(p *Probe) func(ctx context.Context) (*synth.Request, error) {
 	owner := f.s.set.Get(p.Object)
 	steps := f.s.book.Scope(p.Object).Refresh(p.Fresh)
+	forProbe := fmt.Sprintf("%s %s as %s on %s's object", p.Op.Method, p.Op.Path, p.Caller.Name, p.Object)
+	if p.Object == p.Caller.Name {
+		forProbe = fmt.Sprintf("%s %s as %s on its own object", p.Op.Method, p.Op.Path, p.Caller.Name)
+	}
 	return func(ctx context.Context) (*synth.Request, error) {
 		f.mu.Lock()
 		vals := make(map[string]any, len(f.base[p.Object]))
@@ -271,7 +305,7 @@ func (f *fixtureRun) prepare(p *Probe) func(ctx context.Context) (*synth.Request
 		f.mu.Unlock()
 		fresh := map[string]any{}
 		for _, st := range steps {
-			captured, err := f.step(ctx, st, owner, vals, true)
+			captured, err := f.step(ctx, st, owner, vals, forProbe)
 			if err != nil {
 				if len(fresh) > 0 {
 					f.remember(p.Object, vals, false)
@@ -326,12 +360,12 @@ func (f *fixtureRun) teardown(ctx context.Context) []string {
 					continue // this set made no other object for the step
 				}
 				done[key] = true
-				if _, err := f.step(ctx, st, p, vals, false); err != nil {
+				if _, err := f.step(ctx, st, p, vals, ""); err != nil {
 					warn(err)
 				}
 			}
 			if len(sets) == 0 && base == nil && madeWith(st, p.Name, scope.Captured, f.values(p)) {
-				if _, err := f.step(ctx, st, p, f.values(p), false); err != nil {
+				if _, err := f.step(ctx, st, p, f.values(p), ""); err != nil {
 					warn(err)
 				}
 			}
@@ -342,7 +376,7 @@ func (f *fixtureRun) teardown(ctx context.Context) []string {
 		if st.As != "" {
 			as = f.s.set.Get(st.As)
 		}
-		if _, err := f.step(ctx, st, as, f.globals, false); err != nil {
+		if _, err := f.step(ctx, st, as, f.globals, ""); err != nil {
 			warn(err)
 		}
 	}

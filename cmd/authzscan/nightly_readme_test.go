@@ -128,6 +128,11 @@ func TestREADMENightly(t *testing.T) {
 				Kind, Method, Path, Profile, Object, Baseline string
 			} `json:"findings"`
 			Warnings []string `json:"warnings"`
+			Steps    []struct {
+				Where    string            `json:"where"`
+				Captured map[string]string `json:"captured"`
+				Fresh    bool              `json:"fresh"`
+			} `json:"steps"`
 		}
 		if err := json.Unmarshal(data, &rep); err != nil {
 			t.Fatalf("%s: %v", path, err)
@@ -147,6 +152,18 @@ func TestREADMENightly(t *testing.T) {
 			if strings.HasPrefix(w, "teardown: ") || strings.HasPrefix(w, "cleanup: ") {
 				t.Errorf("night %d: %s", night+1, w)
 			}
+		}
+		// The report says where the ids came from: alice's order, and the
+		// fresh ones the DELETE probes ran on.
+		made, fresh := false, 0
+		for _, st := range rep.Steps {
+			made = made || st.Where == "profiles.alice.setup[0]" && !st.Fresh && st.Captured["orderId"] != ""
+			if st.Fresh {
+				fresh++
+			}
+		}
+		if !made || fresh == 0 {
+			t.Errorf("night %d: report.json's steps do not hold alice's order (%v) and the fresh objects (%d)", night+1, made, fresh)
 		}
 	}
 }

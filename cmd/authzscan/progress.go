@@ -75,7 +75,7 @@ type watcher struct {
 	// notSent is, once the scan ended, how many planned probes were never
 	// sent (skipped cells): the final line counts only what was sent.
 	notSent int
-	kinds map[scanner.Kind]int
+	kinds   map[scanner.Kind]int
 	// rate is the scan's pacing now, requests per second (0: no limit);
 	// slowed says the target's 429 or 503 answers lowered it.
 	rate   float64
