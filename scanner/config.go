@@ -211,6 +211,11 @@ type Scan struct {
 	// created (where the answer says where they are and the spec has a
 	// DELETE for them); default true.
 	Cleanup bool
+	// Verify reads, as its owner, the object an unsafe probe on another
+	// profile's object addressed — twice before the probe and once after
+	// a 2xx — to judge the write by its effect; and compares a read's
+	// body with the owner's. Default true; false judges by status alone.
+	Verify bool
 	// DownAfter and DownErrors stop the scan when the target is down:
 	// every request for DownAfter, and at least DownErrors in a row,
 	// failed (no answer, or a 5xx). DownAfter 0 never stops.
@@ -285,7 +290,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	w := &walker{file: file}
 	root := doc.Content[0]
 	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries,
-		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}, Cleanup: true}
+		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}, Cleanup: true, Verify: true}
 	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
 	present := map[string]bool{}
 	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -853,7 +858,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh", "cleanup"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh", "cleanup", "verify"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -906,6 +911,10 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 		case "cleanup":
 			if b, ok := w.boolean(v, p); ok {
 				s.Cleanup = b
+			}
+		case "verify":
+			if b, ok := w.boolean(v, p); ok {
+				s.Verify = b
 			}
 		case "fresh":
 			s.Fresh = []string{}

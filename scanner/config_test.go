@@ -140,9 +140,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"operation without match", minimal + "operations:\n  - json: {a: 1}\n", `a.yaml:6: operations[0]: match is missing; write for example match: "PUT /users/{username}/password"`},
 		{"operation with a bad match", minimal + "operations:\n  - {match: \"PUT users\", json: {a: 1}}\n", `a.yaml:6: operations[0].match: match "PUT users": path must start with "/" (for example "GET /orders/**")`},
 		{"operation with both bodies", minimal + "operations:\n  - {match: /x, json: {a: 1}, form: {a: 1}}\n", "a.yaml:6: operations[0].form: json and form are both set; an operation has one body: keep one of them"},
-		{"operation that sets nothing", minimal + "operations:\n  - match: /x\n", "a.yaml:6: operations[0]: the entry sets nothing; give json, form, query, headers, path or deny"},
-		{"operation with an unknown key", minimal + "operations:\n  - {match: /x, body: {a: 1}}\n", `a.yaml:6: operations[0]: unknown key "body"; known keys: deny, form, headers, json, match, path, query`},
+		{"operation that sets nothing", minimal + "operations:\n  - match: /x\n", "a.yaml:6: operations[0]: the entry sets nothing; give json, form, query, headers, path, deny or verify"},
+		{"operation with an unknown key", minimal + "operations:\n  - {match: /x, body: {a: 1}}\n", `a.yaml:6: operations[0]: unknown key "body"; known keys: deny, form, headers, json, match, path, query, verify`},
 		{"operation setting credentials", minimal + "operations:\n  - {match: /x, headers: {Authorization: x}}\n", "a.yaml:6: operations[0].headers.Authorization: the profiles' credentials own Authorization; set them under profiles.NAME.auth"},
+		{"operation with a verify that is not a GET", minimal + "operations:\n  - {match: /x, verify: \"POST /x\"}\n", `a.yaml:6: operations[0].verify: "POST /x" is not "GET /path": verify names the read of the object, for example verify: "GET /users/{username}"`},
 		{"operation denying a success", minimal + "operations:\n  - {match: /x, deny: {status: [403, 204]}}\n", "a.yaml:6: operations[0].deny.status[1]: 204 is a success; use deny.body to treat some 2xx bodies as refusals"},
 		{"operation with a bad deny regex", minimal + "operations:\n  - {match: /x, deny: {body: '(x'}}\n", `a.yaml:6: operations[0].deny.body: "(x" is not a valid regular expression (missing closing ): "(x"); Go RE2 syntax, see https://pkg.go.dev/regexp/syntax`},
 		{"bad scan values, all reported", minimal + "scan: {burst: 0, concurrency: 0, retries: 99}\n", "a.yaml:5: scan.burst: burst 0 must be at least 1\n" +

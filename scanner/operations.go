@@ -34,6 +34,10 @@ type OperationRule struct {
 	Query, Headers, Path map[string]any
 	// Deny overrides the top-level deny for these operations; nil: not set.
 	Deny *DenyOverride
+	// Verify names the read that shows whether a write to these
+	// operations' objects took effect ("GET /users/{username}"); "" when
+	// not set (the read is found in the spec: see verifyRead).
+	Verify string
 	// Lines are the keys' lines, for messages.
 	Lines map[string]int
 }
@@ -51,7 +55,7 @@ type DenyOverride struct {
 	Line           int
 }
 
-var operationKeys = []string{"match", "json", "form", "query", "headers", "path", "deny"}
+var operationKeys = []string{"match", "json", "form", "query", "headers", "path", "deny", "verify"}
 
 // operations decodes the top-level operations list.
 func (w *walker) operations(n *yaml.Node) []OperationRule {
@@ -103,6 +107,13 @@ func (w *walker) operations(n *yaml.Node) []OperationRule {
 				r.Path = values(v, p)
 			case "deny":
 				r.Deny = w.operationDeny(v, k.Line, p)
+			case "verify":
+				if str, ok := w.str(v, p); ok {
+					r.Verify = strings.TrimSpace(str)
+					if m, path, found := strings.Cut(r.Verify, " "); !found || !strings.EqualFold(m, "GET") || !strings.HasPrefix(strings.TrimSpace(path), "/") {
+						w.fail(w.resolve(v), p, "%q is not \"GET /path\": verify names the read of the object, for example verify: \"GET /users/{username}\"", str)
+					}
+				}
 			}
 		})
 		if item.Kind == yaml.MappingNode {
@@ -113,7 +124,7 @@ func (w *walker) operations(n *yaml.Node) []OperationRule {
 				w.fail(item, path+".form", "json and form are both set; an operation has one body: keep one of them")
 			}
 			if len(r.Lines) == 1 && hasMatch && len(w.errs) == errsBefore {
-				w.fail(item, path, "the entry sets nothing; give json, form, query, headers, path or deny")
+				w.fail(item, path, "the entry sets nothing; give json, form, query, headers, path, deny or verify")
 			}
 		}
 		out = append(out, r)
@@ -161,6 +172,9 @@ type opSettings struct {
 	// bodyDeny replaces the top-level deny.body when bodySet; nil: none.
 	bodyDeny *regexp.Regexp
 	bodySet  bool
+	// verify is the read the operation's entries name for verifying its
+	// writes; nil: found in the spec.
+	verify *spec.Operation
 }
 
 // compileOperations resolves the operations list against the spec: for
@@ -183,6 +197,7 @@ func (s *Scanner) compileOperations() (map[*spec.Operation]*opSettings, []string
 		body, redirect         *regexp.Regexp
 		json                   any
 		form, query, hdr, path map[string]any
+		verify                 *spec.Operation
 	}
 	cs := make([]compiled, len(rules))
 	for i, r := range rules {
@@ -223,6 +238,11 @@ func (s *Scanner) compileOperations() (map[*spec.Operation]*opSettings, []string
 			return out
 		}
 		c.form, c.query, c.hdr, c.path = asMap("form", r.Form), asMap("query", r.Query), asMap("headers", r.Headers), asMap("path", r.Path)
+		if r.Verify != "" {
+			if c.verify = s.findOperation(r.Verify); c.verify == nil {
+				fail(r.Lines["verify"], p+".verify", "%q is not an operation of the spec; name a GET the spec describes, with the path template as written there", r.Verify)
+			}
+		}
 		cs[i] = c
 	}
 	if len(errs) > 0 {
@@ -284,6 +304,9 @@ func (s *Scanner) compileOperations() (map[*spec.Operation]*opSettings, []string
 		}
 		if c := first(func(c *compiled) bool { return c.Deny != nil && c.Deny.Body != nil }); c != nil {
 			st.bodyDeny, st.bodySet = c.body, true
+		}
+		if c := first(func(c *compiled) bool { return c.verify != nil }); c != nil {
+			st.verify = c.verify
 		}
 		if ov.Body != nil || ov.Query != nil || ov.Header != nil || ov.Path != nil {
 			st.values = &ov

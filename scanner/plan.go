@@ -55,9 +55,31 @@ type Probe struct {
 	// objects (PlanOptions.Fresh): the probe runs on a fresh object, those
 	// steps run again just before it. Empty for every other probe.
 	Fresh []string
+	// Verify is the read that shows, as the object's owner, what this
+	// unsafe probe on another profile's object did to it, and
+	// VerifyRequest that read's request on this probe's object; nil when
+	// the write is judged by its status alone.
+	Verify        *spec.Operation
+	VerifyRequest *synth.Request
 	// values are what Request was built with, to build it again with a
-	// fresh object's values.
-	values synth.Values
+	// fresh object's values; verifyValues the same for VerifyRequest.
+	values       synth.Values
+	verifyValues synth.Values
+}
+
+// RebuildVerify builds the verification read again with owned values
+// replaced by fresh: the read of a fresh object.
+func (p *Probe) RebuildVerify(fresh map[string]any) (*synth.Request, error) {
+	v := p.verifyValues
+	owned := make(map[string]any, len(v.Owned)+len(fresh))
+	for k, x := range v.Owned {
+		owned[k] = x
+	}
+	for k, x := range fresh {
+		owned[k] = x
+	}
+	v.Owned = owned
+	return synth.Build(p.Verify, v)
 }
 
 // Rebuild builds the probe's request again with owned values replaced by
@@ -130,6 +152,10 @@ type PlanOptions struct {
 	// a profile's set-up steps capture (nil: none).
 	Fresh    []string
 	Captured func(profile string) []string
+	// Verify gives the read that verifies a write to op's object, given
+	// the owned names op's request carries; nil (or a nil result): the
+	// write is judged by its status alone.
+	Verify func(op *spec.Operation, owned []string) *spec.Operation
 	// File is the config file, for warnings.
 	File string
 }
@@ -272,6 +298,18 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 			for _, v := range variants {
 				pr := &Probe{Op: op, Caller: caller, Object: v.object, Request: v.req, values: v.values}
 				pr.Stage = stageOf(op.Method, pr.Relation())
+				if !IsSafeMethod(op.Method) && pr.Relation() == policy.ForeignObject && opts.Verify != nil {
+					if read := opts.Verify(op, v.req.Owned); read != nil {
+						var rov *synth.Overrides
+						if opts.Values != nil {
+							rov = opts.Values(read)
+						}
+						rv := synth.Values{Owned: v.values.Owned, Vars: opts.Vars, Operation: rov, Origin: opts.Origin}
+						if req, err := synth.Build(read, rv); err == nil {
+							pr.Verify, pr.VerifyRequest, pr.verifyValues = read, req, rv
+						}
+					}
+				}
 				if v.object != "" && opts.Captured != nil && slices.Contains(opts.Fresh, op.Method) {
 					captured := opts.Captured(v.object)
 					for _, n := range v.req.Owned {

@@ -104,9 +104,25 @@ type Scanner struct {
 // placeholders for what set-up steps capture, or, once they ran, the
 // captured values.
 func (s *Scanner) buildPlan() (*Plan, error) {
-	return BuildPlan(s.doc, s.set, PlanOptions{Unsafe: s.cfg.Scan.Unsafe, Exclude: s.cfg.Scan.Exclude, Vars: s.vals, File: s.cfg.File,
+	plan, err := BuildPlan(s.doc, s.set, PlanOptions{Unsafe: s.cfg.Scan.Unsafe, Exclude: s.cfg.Scan.Exclude, Vars: s.vals, File: s.cfg.File,
 		Values: s.valuesFor, Origin: origin(s.base), ScanID: s.scanID,
-		Fresh: s.cfg.Scan.Fresh, Captured: func(profile string) []string { return s.book.Scope(profile).Captured }})
+		Fresh: s.cfg.Scan.Fresh, Captured: func(profile string) []string { return s.book.Scope(profile).Captured },
+		Verify: s.verifyFor()})
+	if err != nil {
+		return nil, err
+	}
+	// A write the policy allows is a pass whatever it did: reading the
+	// object around it would cost requests and decide nothing.
+	for _, p := range plan.Probes {
+		if p.Verify == nil {
+			continue
+		}
+		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
+		if s.policy.Expect(ruleTarget(p.Op), caller, p.Relation()).Expected == policy.ExpectAllow {
+			p.Verify, p.VerifyRequest = nil, nil
+		}
+	}
+	return plan, nil
 }
 
 // New loads the spec, resolves the profiles, compiles the policy and

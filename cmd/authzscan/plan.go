@@ -57,12 +57,13 @@ func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
 	_, fresh := s.FreshRequests()
-	switch max, steps := s.MaxRequests(), s.SetupRequests()+fresh; {
+	_, verify := s.VerifyRequests()
+	switch max, extra := s.MaxRequests(), s.SetupRequests()+fresh+verify; {
 	case max <= 0:
-	case steps == 0 && int64(len(s.Plan().Probes)) > max:
+	case extra == 0 && int64(len(s.Plan().Probes)) > max:
 		fmt.Fprintf(a.stderr, "warning: the plan has %d probes but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes), max)
-	case steps > 0 && int64(len(s.Plan().Probes)+steps) > max:
-		fmt.Fprintf(a.stderr, "warning: the plan needs %d requests (%d probes, %d set-up and teardown steps, %d for fresh objects) but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes)+steps, len(s.Plan().Probes), s.SetupRequests(), fresh, max)
+	case extra > 0 && int64(len(s.Plan().Probes)+extra) > max:
+		fmt.Fprintf(a.stderr, "warning: the plan needs up to %d requests (%d probes, %d set-up and teardown steps, %d for fresh objects, %d verification reads) but the request budget is %d (--max-requests or scan.max_requests): the scan will stop before the end and exit 3\n", len(s.Plan().Probes)+extra, len(s.Plan().Probes), s.SetupRequests(), fresh, verify, max)
 	}
 	return printPlan(a.stdout, cfg, s, f.watch.verbose)
 }
@@ -186,6 +187,9 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 	if n, reqs := s.FreshRequests(); n > 0 {
 		fmt.Fprintf(w, "\nFresh objects: %d probes run on an object of their own, made just before by the owner's set-up steps again (%d more requests).\n", n, reqs)
 	}
+	if n, reqs := s.VerifyRequests(); n > 0 {
+		fmt.Fprintf(w, "\nVerified writes: %d probes on another profile's object are judged by their effect: the object is read as its owner twice before the probe and once after a 2xx (up to %d more requests; scan.verify: false turns this off).\n", n, reqs)
+	}
 	fmt.Fprintln(w, "\nProbes, in the order a scan sends them:")
 	for i, p := range plan.Probes {
 		object := ""
@@ -197,6 +201,9 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 		}
 		if len(p.Fresh) > 0 {
 			object = strings.TrimSuffix(object, ")") + ", made fresh for it)"
+		}
+		if p.Verify != nil {
+			object += fmt.Sprintf(" [verified by %s %s as %s]", p.Verify.Method, reports.Sanitize(p.Verify.Path), p.Object)
 		}
 		curl, err := s.ProbeCurl(p)
 		if err != nil {

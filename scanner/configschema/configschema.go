@@ -112,6 +112,8 @@ type Operation struct {
 	Path map[string]Text `yaml:"path" jsonschema:"nullable"`
 	// What counts as a refusal for these operations; each key set here replaces the top-level one, and an empty value means none ([] for status, "" for body or redirect).
 	Deny OperationDeny `yaml:"deny" jsonschema:"nullable"`
+	// The read that shows, as the object's owner, whether a write to these operations' objects took effect: "GET /path" as the spec writes it. Default: found in the spec (the GET on the same path, else one whose path takes the same owned parameters).
+	Verify string `yaml:"verify" jsonschema:"pattern=^(GET|get) +/"`
 }
 
 // JSONSchemaExtend forbids what the loader refuses: both bodies, and an
@@ -402,6 +404,8 @@ type Scan struct {
 	MaxDuration DurationOrZero `yaml:"max_duration"`
 	// After the last probe, delete the objects POST probes created, where the answer says where they are (Location, or an id) and the spec has a DELETE for them. Default true.
 	Cleanup *bool `yaml:"cleanup"`
+	// Judge writes by their effect and reads by their content: read the object an unsafe probe on another profile's object addressed, as its owner, twice before the probe and once after a 2xx; compare a foreign read's body with the owner's. Default true; false judges by status alone.
+	Verify *bool `yaml:"verify"`
 	// The methods whose probes on an object a set-up step captured run on a fresh object of their own (the owner's step runs again just before). Default [DELETE].
 	Fresh []string `yaml:"fresh" jsonschema:"nullable,uniqueItems=true,enum=DELETE,enum=PUT,enum=PATCH,enum=POST"`
 	// Stop the scan as "target down" when every request has failed (no answer, or a 5xx) for this long. A duration; 0: never stop. Default 30s.
