@@ -731,14 +731,20 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	obs := make([]*engine.Observation, len(probes))
 	stages := s.plan.Stages()
 	jobs := make([][]engine.Job, len(stages))
+	ver := &verifier{s: s, eng: eng, checks: make([]*writeCheck, len(probes))}
 	for i, st := range stages {
 		for _, p := range st {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
 			if st := s.ops[p.Op]; st != nil && st.bodySet {
 				j.BodyDeny, j.OwnBodyDeny = st.bodyDeny, true
 			}
+			var fresh func(context.Context) (map[string]any, error)
 			if len(p.Fresh) > 0 {
+				fresh = fx.freshValues(p)
 				j.Prepare = fx.prepare(p)
+			}
+			if p.Verify != nil {
+				ver.wrap(&j, p, fresh)
 			}
 			jobs[i] = append(jobs[i], j)
 		}

@@ -290,13 +290,26 @@ func (f *fixtureRun) remember(profile string, vals map[string]any, base bool) {
 // again, as the owner, and p's request is built again with what they
 // captured.
 func (f *fixtureRun) prepare(p *Probe) func(ctx context.Context) (*synth.Request, error) {
+	makeFresh := f.freshValues(p)
+	return func(ctx context.Context) (*synth.Request, error) {
+		fresh, err := makeFresh(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return p.Rebuild(fresh)
+	}
+}
+
+// freshValues makes the fresh object probe p runs on, as prepare says,
+// and gives the values its steps captured.
+func (f *fixtureRun) freshValues(p *Probe) func(ctx context.Context) (map[string]any, error) {
 	owner := f.s.set.Get(p.Object)
 	steps := f.s.book.Scope(p.Object).Refresh(p.Fresh)
 	forProbe := fmt.Sprintf("%s %s as %s on %s's object", p.Op.Method, p.Op.Path, p.Caller.Name, p.Object)
 	if p.Object == p.Caller.Name {
 		forProbe = fmt.Sprintf("%s %s as %s on its own object", p.Op.Method, p.Op.Path, p.Caller.Name)
 	}
-	return func(ctx context.Context) (*synth.Request, error) {
+	return func(ctx context.Context) (map[string]any, error) {
 		f.mu.Lock()
 		vals := make(map[string]any, len(f.base[p.Object]))
 		for k, v := range f.base[p.Object] {
@@ -317,7 +330,7 @@ func (f *fixtureRun) prepare(p *Probe) func(ctx context.Context) (*synth.Request
 			}
 		}
 		f.remember(p.Object, vals, false)
-		return p.Rebuild(fresh)
+		return fresh, nil
 	}
 }
 

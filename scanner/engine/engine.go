@@ -652,6 +652,11 @@ type Job struct {
 	// ctx (or a child): ctx outlives a stop by the grace period, and
 	// DoStep finds in it how long the job may wait.
 	Prepare func(ctx context.Context) (*synth.Request, error)
+	// After, when set, runs once the job has its final answer (a response
+	// came: not for a job never sent or without an answer), on the same
+	// worker, before the observation is emitted: a read of what the probe
+	// did. Its requests follow Prepare's rule; it must not keep o.
+	After func(ctx context.Context, o *Observation)
 }
 
 // Observation is what one job got. Exactly one per job that was started;
@@ -737,7 +742,7 @@ func (e *Engine) Run(ctx context.Context, stages [][]Job, emit func(Observation)
 					if i >= int64(len(stage)) {
 						return
 					}
-					emit(e.probe(ctx, w, stage[i]))
+					emit(e.probeThenAfter(ctx, w, stage[i]))
 				}
 			})
 		}
@@ -758,6 +763,15 @@ func appendIndexes(dst []int, jobs []Job) []int {
 		dst = append(dst, j.Index)
 	}
 	return dst
+}
+
+// probeThenAfter sends job j (probe) and runs its After on the answer.
+func (e *Engine) probeThenAfter(wait context.Context, w *worker, j Job) Observation {
+	obs := e.probe(wait, w, j)
+	if j.After != nil && !obs.NotSent && obs.Err == "" && obs.Status != 0 {
+		j.After(context.WithValue(w.parent, waitKey{}, wait), &obs)
+	}
+	return obs
 }
 
 // probe sends one job under the one policy (settle): retries after 429,
