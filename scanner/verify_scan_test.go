@@ -1,0 +1,277 @@
+package scanner_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authzscan/authzscan/scanner"
+)
+
+// effectAPI behaves like real APIs that a status-only judge gets wrong.
+// alice and bob sign in with static tokens; every note id is random, made
+// by POST /notes.
+//
+//   - PUT /users/{username}/email answers 204 for anyone's name but
+//     changes the caller's own email (the fixed twin of a training API):
+//     no BOLA.
+//   - PUT /notes/{noteId} changes any note (a write BOLA).
+//   - DELETE /notes/{noteId} deletes any note (a delete BOLA).
+//   - GET /notes/{noteId} shows any note, with volatile updatedAt and
+//     requestId fields (a read BOLA).
+//   - GET /drafts/{noteId} answers 200 null to everyone, the owner too.
+//   - GET /profiles/{username} answers the caller's own record whatever
+//     the name (no leak).
+//   - GET /settings/{noteId} answers 200 with an error envelope to anyone
+//     but the owner (no leak).
+//   - GET /users/{username} is the user's record (the email's read).
+type effectAPI struct {
+	mu     sync.Mutex
+	notes  map[string]*effectNote
+	emails map[string]string
+	seq    int
+}
+
+type effectNote struct {
+	ID, Owner, Title, Text string
+	Updated                time.Time
+}
+
+func newEffectAPI() *effectAPI {
+	return &effectAPI{notes: map[string]*effectNote{}, emails: map[string]string{"alice": "alice@example.test", "bob": "bob@example.test"}}
+}
+
+var effectTokens = map[string]string{"Bearer tok-alice-7c1d2": "alice", "Bearer tok-bob-9e4f0": "bob"}
+
+func (a *effectAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seq++
+	caller, ok := effectTokens[r.Header.Get("Authorization")]
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":"sign in"}`))
+		return
+	}
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	reply := func(status int, v any) {
+		w.WriteHeader(status)
+		if v != nil {
+			_ = json.NewEncoder(w).Encode(v)
+		}
+	}
+	noteJSON := func(n *effectNote) map[string]any {
+		return map[string]any{"id": n.ID, "owner": n.Owner, "title": n.Title, "text": n.Text,
+			"updatedAt": n.Updated.Format(time.RFC3339Nano), "requestId": fmt.Sprintf("req-%d", a.seq)}
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/notes":
+		n := &effectNote{ID: strings.ToLower(rand.Text())[:12], Owner: caller, Title: fmt.Sprint(body["title"]), Text: fmt.Sprint(body["text"]), Updated: time.Now()}
+		a.notes[n.ID] = n
+		reply(http.StatusCreated, noteJSON(n))
+	case len(parts) == 2 && parts[0] == "notes":
+		n := a.notes[parts[1]]
+		if n == nil {
+			reply(http.StatusNotFound, map[string]string{"error": "no such note"})
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			reply(http.StatusOK, noteJSON(n)) // the read BOLA
+		case http.MethodPut:
+			if t, ok := body["text"].(string); ok {
+				n.Text, n.Updated = t, time.Now() // the write BOLA
+			}
+			reply(http.StatusNoContent, nil)
+		case http.MethodDelete:
+			delete(a.notes, n.ID) // the delete BOLA
+			reply(http.StatusNoContent, nil)
+		}
+	case len(parts) == 2 && parts[0] == "drafts":
+		reply(http.StatusOK, nil)
+		_, _ = w.Write([]byte("null"))
+	case len(parts) == 2 && parts[0] == "settings":
+		n := a.notes[parts[1]]
+		if n == nil || n.Owner != caller {
+			reply(http.StatusOK, map[string]any{"error": map[string]string{"code": "forbidden", "message": "not yours"}})
+			return
+		}
+		reply(http.StatusOK, map[string]any{"noteId": n.ID, "shared": false, "color": "blue-" + n.Owner})
+	case len(parts) == 2 && parts[0] == "profiles":
+		reply(http.StatusOK, map[string]any{"username": caller, "email": a.emails[caller]}) // always the caller's own
+	case len(parts) == 2 && parts[0] == "users" && r.Method == http.MethodGet:
+		reply(http.StatusOK, map[string]any{"username": parts[1], "email": a.emails[parts[1]], "requestId": fmt.Sprintf("req-%d", a.seq)})
+	case len(parts) == 3 && parts[0] == "users" && parts[2] == "email" && r.Method == http.MethodPut:
+		if e, ok := body["email"].(string); ok {
+			a.emails[caller] = e // the caller's own, whatever the path says
+		}
+		reply(http.StatusNoContent, nil)
+	default:
+		reply(http.StatusNotFound, map[string]string{"error": "no route"})
+	}
+}
+
+const effectSpec = `openapi: 3.0.3
+info: {title: notes, version: "1"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+security: [{bearer: []}]
+paths:
+  /notes:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [title, text]
+              properties: {title: {type: string, example: "groceries"}, text: {type: string, example: "milk"}}
+      responses: {"201": {description: made}}
+  /notes/{noteId}:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    get: {responses: {"200": {description: the note}}}
+    put:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [text], properties: {text: {type: string, example: "changed"}}}
+      responses: {"204": {description: changed}}
+    delete: {responses: {"204": {description: deleted}}}
+  /drafts/{noteId}:
+    get:
+      parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: the draft}}
+  /settings/{noteId}:
+    get:
+      parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: the settings}}
+  /profiles/{username}:
+    get:
+      parameters: [{name: username, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: the profile}}
+  /users/{username}:
+    get:
+      parameters: [{name: username, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: the user}}
+  /users/{username}/email:
+    put:
+      parameters: [{name: username, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [email], properties: {email: {type: string, format: email}}}
+      responses: {"204": {description: changed}}
+`
+
+const effectConfig = `spec: openapi.yaml
+target: %s
+profiles:
+  alice:
+    role: user
+    auth: {bearer: "${NOTES_ALICE}"}
+    owns: {username: alice}
+    setup:
+      - request: POST /notes
+        json: {title: "alice's note", text: "alice's secret text"}
+        capture: {noteId: $.id}
+  bob:
+    role: user
+    auth: {bearer: "${NOTES_BOB}"}
+    owns: {username: bob}
+    setup:
+      - request: POST /notes
+        json: {title: "bob's note", text: "bob's secret text"}
+        capture: {noteId: $.id}
+policy:
+  - match: "POST /notes"
+    allow: [user]
+  - match: "/**"
+    allow: {user: own}
+scan: {rate: 0, unsafe: true, concurrency: 2}
+`
+
+// verdictRow is one foreign cell as the test expects it.
+type verdictRow struct {
+	verdict, observed, confidence string
+}
+
+// TestJudgeByEffectAndContent scans effectAPI: every cell on another
+// profile's object gets the verdict, observed state and confidence its
+// effect or content says, not its status alone.
+func TestJudgeByEffectAndContent(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(newEffectAPI())
+	defer srv.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "openapi.yaml"), []byte(effectSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authzscan.yaml"), []byte(fmt.Sprintf(effectConfig, srv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"NOTES_ALICE": "tok-alice-7c1d2", "NOTES_BOB": "tok-bob-9e4f0"}
+	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	defer res.Close()
+	want := map[string]verdictRow{
+		"PUT /users/{username}/email": {"pass", "no effect", ""},
+		"PUT /notes/{noteId}":         {"broken", "allowed", "high"},
+		"DELETE /notes/{noteId}":      {"broken", "allowed", "high"},
+		"GET /notes/{noteId}":         {"broken", "allowed", "high"},
+		"GET /drafts/{noteId}":        {"inconclusive", "allowed", ""},
+		"GET /profiles/{username}":    {"pass", "no data", ""},
+		"GET /settings/{noteId}":      {"pass", "no data", ""},
+		"GET /users/{username}":       {"broken", "allowed", "high"},
+	}
+	conf := map[string]string{}
+	for _, f := range res.Findings {
+		if f.Kind == "bola" {
+			conf[f.Method+" "+f.Path+" "+f.Profile] = string(f.Confidence)
+		}
+	}
+	var got []string
+	for _, c := range res.Cells {
+		if c.Object == "" || c.Object == c.Profile {
+			continue
+		}
+		key := c.Method + " " + c.Path
+		w, ok := want[key]
+		if !ok {
+			continue
+		}
+		got = append(got, key+" as "+c.Profile)
+		row := verdictRow{string(c.Verdict), string(c.Observed), conf[key+" "+c.Profile]}
+		if row != w {
+			t.Errorf("%s as %s on %s's object: verdict %s, observed %s, confidence %q (%s); want %s, %s, %q", key, c.Profile, c.Object, row.verdict, row.observed, row.confidence, c.Reason, w.verdict, w.observed, w.confidence)
+		}
+	}
+	sort.Strings(got)
+	if len(got) != 2*len(want) {
+		t.Errorf("judged %d foreign cells, want %d (each operation as alice and as bob): %v", len(got), 2*len(want), got)
+	}
+}
