@@ -657,6 +657,10 @@ type Job struct {
 	// worker, before the observation is emitted: a read of what the probe
 	// did. Its requests follow Prepare's rule; it must not keep o.
 	After func(ctx context.Context, o *Observation)
+	// KeepBody keeps the final answer's whole body (at most
+	// Config.MaxBody bytes) in the observation's RespBody, for a
+	// comparison of contents; the caller drops it once read.
+	KeepBody bool
 }
 
 // Observation is what one job got. Exactly one per job that was started;
@@ -677,6 +681,9 @@ type Observation struct {
 	// bytes may be the start of a secret: see ExcerptMargin).
 	Excerpt    []byte
 	ExcerptCut bool
+	// RespBody is the final answer's whole body (at most Config.MaxBody
+	// bytes) when the job asked to keep it (Job.KeepBody); else nil.
+	RespBody []byte
 	// BodyBytes is how many body bytes were read; Truncated says Excerpt
 	// is not the whole body (longer than Config.Excerpt or Config.MaxBody).
 	BodyBytes int64
@@ -906,6 +913,9 @@ func (e *Engine) probe(wait context.Context, w *worker, j Job) Observation {
 		}
 		if d.Throttled && d.GaveUp != "" {
 			obs.Err = d.GaveUp
+		}
+		if j.KeepBody {
+			obs.RespBody = body
 		}
 		return obs
 	}
