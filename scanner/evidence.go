@@ -274,3 +274,18 @@ func (r *redaction) curlCookie(v string) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// read is the evidence of one verification read: redacted before its
+// body is cut to FindingExcerpt, so no cut leaves part of a secret.
+func (r *redaction) read(rr readResult) *ReadEvidence {
+	body := r.red.Redact(string(rr.Body))
+	truncated := rr.Truncated
+	if truncated {
+		// The cut may run through a secret the redactor then missed.
+		body = body[:max(len(body)-engine.ExcerptMargin, 0)]
+	}
+	if len(body) > FindingExcerpt {
+		body, truncated = body[:FindingExcerpt], true
+	}
+	return &ReadEvidence{Status: rr.Status, Body: clean(body, FindingExcerpt+8), Truncated: truncated, Error: r.red.Redact(rr.Err)}
+}

@@ -221,6 +221,64 @@ type Evidence struct {
 	Error string `json:"error,omitempty"`
 	// Curl reproduces the request; secrets appear as ${VAR}.
 	Curl string `json:"curl"`
+	// Verification is what was read to judge a 2xx by its effect (a
+	// write) or its content (a read); nil when nothing was.
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// Verification is the evidence of a content check: for a write, its
+// object read as its owner before and after it, and what changed; for a
+// read, the reference read of the same request it was compared with.
+// Bodies are redacted, capped excerpts of the target's content.
+type Verification struct {
+	// Check is "write" or "read".
+	Check string `json:"check"`
+	// Outcome is, for a write, changed, gone, unchanged or unverified; for
+	// a read, owner-data, no-data, caller-data, owner-empty or different.
+	Outcome string `json:"outcome"`
+	// Reason says what the comparison found.
+	Reason string `json:"reason"`
+	// Read is the read that verified a write, as sent: "GET
+	// /notes/n-7 as alice"; empty for a read check, or when no read of the
+	// object was found.
+	Read string `json:"read,omitempty"`
+	// Before and After are the owner's reads around the write (the first
+	// of the two before it).
+	Before *ReadEvidence `json:"before,omitempty"`
+	After  *ReadEvidence `json:"after,omitempty"`
+	// Changes are the fields that differ between Before and After (at
+	// most 20), for a write that changed its object.
+	Changes []Change `json:"changes,omitempty"`
+	// Ignored are the fields learned to be volatile (they differed
+	// between the two reads before the write, or are named like clocks),
+	// at most 20.
+	Ignored []string `json:"ignored,omitempty"`
+	// Reference is the profile whose read of the same request a read was
+	// compared with, and ReferenceResponse that read.
+	Reference         string        `json:"reference,omitempty"`
+	ReferenceResponse *ReadEvidence `json:"reference_response,omitempty"`
+	// Shared of Total of the reference's compared fields are equal in the
+	// read's body.
+	Shared int `json:"shared,omitempty"`
+	Total  int `json:"total,omitempty"`
+}
+
+// ReadEvidence is one read a verification compared: its status (0: no
+// answer, Error says why) and a redacted excerpt of its body.
+type ReadEvidence struct {
+	Status    int    `json:"status"`
+	Body      string `json:"body"`
+	Truncated bool   `json:"truncated"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Change is one field a write changed: its path ("$.email", "#text" for a
+// whole text body) and its values before and after as JSON texts ("" when
+// absent), redacted and capped.
+type Change struct {
+	Path   string `json:"path"`
+	Before string `json:"before"`
+	After  string `json:"after"`
 }
 
 // RequestEvidence is the request as sent, redacted.

@@ -732,9 +732,11 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	stages := s.plan.Stages()
 	jobs := make([][]engine.Job, len(stages))
 	ver := &verifier{s: s, eng: eng, checks: make([]*writeCheck, len(probes))}
+	reads := s.planReadChecks()
 	for i, st := range stages {
 		for _, p := range st {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
+			reads.want(&j, p.Index)
 			if st := s.ops[p.Op]; st != nil && st.bodySet {
 				j.BodyDeny, j.OwnBodyDeny = st.bodyDeny, true
 			}
@@ -770,6 +772,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			stopRun()
 		}
 		s.noteCreated(made, probes[o.Index], &o)
+		reads.take(&o) // each index by its own callback only
 		var issues [2][]judge.Issue
 		if !o.NotSent {
 			issues = s.outcomeIssues(probes[o.Index], &o, red)
@@ -809,7 +812,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if stop != nil && stop.cell != "" {
 		notSent = stop.cell
 	}
-	res := s.assemble(obs, cellEv, spill, red, started, notSent)
+	res := s.assemble(obs, cellEv, spill, red, started, notSent, contentChecks{writes: ver, reads: reads})
 	res.spill = spill
 	switch {
 	case spillErr != nil:
@@ -1023,7 +1026,7 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
 // built, is its cell's evidence; the others' evidence goes to spill.
-func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string) *Result {
+func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks) *Result {
 	probes := s.plan.Probes
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -1092,6 +1095,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	// only for a probe with issues: its finding's evidence.
 	cells := make([]Cell, len(probes))
 	issuesOf := make([][]judge.Issue, len(probes))
+	verifications := map[int]*Verification{} // of the probes with issues
 	for i, p := range probes {
 		rel := p.Relation()
 		resp := responseOf(i)
@@ -1104,19 +1108,22 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		}
 		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 		exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
-		verdict, issues := judge.Judge(judge.Case{
+		verification := content.attach(s, p, exp.Expected, &resp, red)
+		d := judge.Decide(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
 		})
+		issues := d.Issues
 		cell := Cell{
 			Operation: p.Op.OperationID, Method: p.Op.Method, Path: p.Op.Path, Profile: p.Caller.Name, Object: p.Object,
-			Expected: exp.Expected, Observed: class.Observed, Verdict: verdict, Reason: s.set.Redactor().Redact(class.Reason), Rule: exp.Reason,
+			Expected: exp.Expected, Observed: d.Observed, Verdict: d.Verdict, Reason: s.set.Redactor().Redact(d.Reason), Rule: exp.Reason,
 		}
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
 			k := cellEv[i]
 			if !k.built() {
 				ev := red.evidence(o, CellExcerpt)
+				ev.Verification = verification
 				k = keepEvidence(spill, &ev)
 			}
 			cell.Evidence, cell.ev = k.mem, k.ref
@@ -1126,6 +1133,9 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		}
 		cell.Reason = red.intern(cell.Reason)
 		cells[i], issuesOf[i] = cell, issues
+		if len(issues) > 0 {
+			verifications[i] = verification
+		}
 		if len(issues) == 0 {
 			// Only findings need the observation again: let the rest go
 			// now, so a large scan does not hold every response twice.
@@ -1169,6 +1179,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 			fingerprints[f.Fingerprint] = true
 			if obs[i] != nil {
 				f.Evidence = red.evidence(obs[i], FindingExcerpt)
+				f.Evidence.Verification = verifications[i]
 			}
 			f.Suppression = sup.apply(&f, ruleTarget(probes[i].Op))
 			res.Findings = append(res.Findings, f)

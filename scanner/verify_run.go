@@ -2,10 +2,15 @@ package scanner
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"regexp"
+	"slices"
 
 	"github.com/authzscan/authzscan/profiles"
+	"github.com/authzscan/authzscan/scanner/compare"
+	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
 	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/synth"
 )
@@ -24,7 +29,14 @@ type readResult struct {
 	// credentials: redact before showing.
 	Body []byte
 	Err  string
+	// Truncated: Body was cut to an excerpt (see writeCheck.settle).
+	Truncated bool
 }
+
+// verifyExcerpt is how much of a read's body a settled check keeps for
+// the evidence, in bytes: FindingExcerpt and room for redaction to work
+// across the cut.
+const verifyExcerpt = FindingExcerpt + engine.ExcerptMargin
 
 // ok: the read answered 2xx.
 func (r readResult) ok() bool { return r.Status >= 200 && r.Status <= 299 }
@@ -42,6 +54,34 @@ type writeCheck struct {
 	// Markers are the distinctive values the write carried.
 	Markers []string
 	req     *synth.Request
+	// Outcome is the comparison, set by settle once the write answered
+	// 2xx and was read after; then the reads' bodies are cut to excerpts
+	// and Ignored holds the volatile paths, sorted.
+	Outcome *compare.Write
+	Ignored []string
+}
+
+// settle compares the reads around a write that answered 2xx, and cuts
+// every read's body to what evidence shows.
+func (c *writeCheck) settle() {
+	if c.AfterOK {
+		b0 := c.Before[0].doc()
+		ignore := compare.Volatile(b0, b0) // the fields named like clocks
+		if c.Before[1].ok() {
+			ignore = compare.Volatile(b0, c.Before[1].doc())
+		}
+		w := compare.WriteEffect(c.Before[0].Status, b0, c.After.Status, c.After.doc(), ignore, c.Markers)
+		c.Outcome = &w
+		for p := range ignore {
+			c.Ignored = append(c.Ignored, p)
+		}
+		slices.Sort(c.Ignored)
+	}
+	for _, r := range []*readResult{&c.Before[0], &c.Before[1], &c.After} {
+		if len(r.Body) > verifyExcerpt {
+			r.Body, r.Truncated = slices.Clip(r.Body[:verifyExcerpt]), true
+		}
+	}
 }
 
 // verifier makes the reads that verify writes and keeps what they got.
@@ -91,10 +131,13 @@ func (v *verifier) wrap(j *engine.Job, p *Probe, fresh func(context.Context) (ma
 	}
 	j.After = func(ctx context.Context, o *engine.Observation) {
 		c := v.checks[p.Index]
-		if c == nil || o.Status < 200 || o.Status > 299 || !c.Before[0].ok() {
+		if c == nil {
 			return
 		}
-		c.After, c.AfterOK = v.read(ctx, c.req, owner), true
+		if o.Status >= 200 && o.Status <= 299 && c.Before[0].ok() {
+			c.After, c.AfterOK = v.read(ctx, c.req, owner), true
+		}
+		c.settle()
 	}
 }
 
@@ -118,4 +161,61 @@ func (v *verifier) read(ctx context.Context, r *synth.Request, p *profiles.Profi
 		res.Err = "reading the answer: " + err.Error()
 	}
 	return res
+}
+
+// doc parses what a read got; a read without an answer is the empty Doc
+// (its status, 0, says it failed).
+func (r readResult) doc() compare.Doc {
+	if r.Status == 0 {
+		return compare.Doc{}
+	}
+	return compare.Parse(r.ContentType, r.Body)
+}
+
+// check is the judge's WriteCheck for write probe p, which answered 2xx;
+// nil when the write is not verified at all (scan.verify off, or not a
+// write to another profile's object).
+func (v *verifier) check(p *Probe) *judge.WriteCheck {
+	if !v.s.cfg.Scan.Verify || IsSafeMethod(p.Op.Method) || p.Relation() != policy.ForeignObject {
+		return nil
+	}
+	if p.Verify == nil {
+		return &judge.WriteCheck{Outcome: compare.Write{Effect: compare.Unverified,
+			Reason: fmt.Sprintf("no read of the object was found (no GET on the same path, nor one over the owned values it carries); name one with operations[].verify in %s", v.s.cfg.File)}}
+	}
+	c := v.checks[p.Index]
+	read := p.Verify.Method + " " + p.Verify.Path
+	switch {
+	case c == nil:
+		return &judge.WriteCheck{Read: read, Outcome: compare.Write{Effect: compare.Unverified, Reason: "the object was not read before the write"}}
+	case c.Outcome == nil && !c.Before[0].ok():
+		return &judge.WriteCheck{Read: read, Outcome: compare.WriteEffect(c.Before[0].Status, c.Before[0].doc(), 0, compare.Doc{}, nil, nil)}
+	case c.Outcome == nil:
+		return &judge.WriteCheck{Read: read, Outcome: compare.Write{Effect: compare.Unverified, Reason: "the object was not read after the write"}}
+	}
+	return &judge.WriteCheck{Read: read, Outcome: *c.Outcome}
+}
+
+// evidence is the Verification of write probe p's check c.
+func (v *verifier) evidence(red *redaction, p *Probe, c *judge.WriteCheck) *Verification {
+	ev := &Verification{Check: "write", Outcome: string(c.Outcome.Effect), Reason: red.red.Redact(c.Outcome.Reason)}
+	for _, ch := range c.Outcome.Changes {
+		ev.Changes = append(ev.Changes, Change{Path: red.red.Redact(ch.Path), Before: red.red.Redact(ch.Before), After: red.red.Redact(ch.After)})
+	}
+	wc := v.checks[p.Index]
+	if wc == nil {
+		return ev
+	}
+	ev.Read = red.red.Redact(wc.Read)
+	ev.Before = red.read(wc.Before[0])
+	if wc.AfterOK {
+		ev.After = red.read(wc.After)
+	}
+	for _, p := range wc.Ignored {
+		if len(ev.Ignored) == compare.MaxChanges {
+			break
+		}
+		ev.Ignored = append(ev.Ignored, red.red.Redact(p))
+	}
+	return ev
 }

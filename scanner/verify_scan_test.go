@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -274,4 +275,47 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 	if len(got) != 2*len(want) {
 		t.Errorf("judged %d foreign cells, want %d (each operation as alice and as bob): %v", len(got), 2*len(want), got)
 	}
+	// The evidence shows what decided: the reads around each write, the
+	// difference, the reference read of each compared read.
+	for _, f := range res.Findings {
+		if f.Kind != "bola" {
+			continue
+		}
+		v := f.Evidence.Verification
+		if v == nil {
+			t.Errorf("%s %s as %s: no verification in the evidence", f.Method, f.Path, f.Profile)
+			continue
+		}
+		switch f.Method + " " + f.Path {
+		case "PUT /notes/{noteId}":
+			if v.Check != "write" || v.Outcome != "changed" || v.Before == nil || v.After == nil || v.Before.Status != 200 ||
+				len(v.Changes) != 2 || v.Changes[0].Path != "$.text" || v.Changes[1].Path != "$.updatedAt" || !strings.Contains(v.Changes[0].Before, "secret text") ||
+				!strings.HasPrefix(v.Read, "GET /notes/") || !strings.HasSuffix(v.Read, " as "+f.Object) {
+				t.Errorf("PUT as %s: verification %+v", f.Profile, v)
+			}
+			// requestId moves between the two reads before; updatedAt, a
+			// write stamp, moves only with the write: it is evidence.
+			if !slices.Equal(v.Ignored, []string{"$.requestId"}) {
+				t.Errorf("PUT as %s: learned volatile %v, want [$.requestId]", f.Profile, v.Ignored)
+			}
+		case "DELETE /notes/{noteId}":
+			if v.Outcome != "gone" || v.After == nil || v.After.Status != 404 {
+				t.Errorf("DELETE as %s: verification %+v", f.Profile, v)
+			}
+		case "GET /notes/{noteId}", "GET /users/{username}":
+			if v.Check != "read" || v.Outcome != "owner-data" || v.Reference != f.Object || v.ReferenceResponse == nil ||
+				v.ReferenceResponse.Status != 200 || v.Shared == 0 || v.Shared > v.Total {
+				t.Errorf("%s %s as %s: verification %+v", f.Method, f.Path, f.Profile, v)
+			}
+		}
+	}
+	for _, c := range res.Cells {
+		if c.Method == "PUT" && c.Path == "/users/{username}/email" && c.Object != c.Profile {
+			want := fmt.Sprintf("answered 204, but %s's object read by GET /users/{username} did not change", c.Object)
+			if c.Reason != want {
+				t.Errorf("email as %s: reason %q, want %q", c.Profile, c.Reason, want)
+			}
+		}
+	}
 }
+

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/authzscan/authzscan/scanner/compare"
 	"github.com/authzscan/authzscan/scanner/policy"
 )
 
@@ -19,6 +20,12 @@ const (
 	Denied  Observed = "denied"
 	Error   Observed = "error"
 	Skipped Observed = "skipped"
+	// NoEffect: a write was served (2xx), but its object, read as its
+	// owner before and after, did not change.
+	NoEffect Observed = "no effect"
+	// NoData: a read was served (2xx), but with no data of the object's
+	// owner: an empty or error-shaped body, or the caller's own record.
+	NoData Observed = "no data"
 )
 
 // Verdict is the judgement of one cell.
@@ -109,6 +116,37 @@ type Response struct {
 	// /orders/{orderId} as bob"); empty when none did. A 404 then says
 	// nothing of authorization.
 	Deleted string
+	// Write is what reading the object as its owner showed of a write
+	// probe's effect; nil when the write was not to be verified (the
+	// policy allows it, or scan.verify is off). Decide reads it only
+	// when a 2xx would otherwise be Broken.
+	Write *WriteCheck
+	// Read is how a read probe's body compares with the reference read of
+	// the same request (the object's owner's, or an allowed profile's);
+	// nil when there is none to compare with. Decide reads it only when a
+	// 2xx would otherwise be Broken.
+	Read *ReadCheck
+}
+
+// WriteCheck is the verification of a write probe: its object read as
+// its owner twice before the probe and once after it.
+type WriteCheck struct {
+	// Read is the operation that read the object, "GET /users/{username}";
+	// empty when no read of the object was found (then the outcome is
+	// Unverified).
+	Read string
+	// Outcome is what the reads showed.
+	Outcome compare.Write
+}
+
+// ReadCheck is the comparison of a read probe's body with the reference
+// read of the same request.
+type ReadCheck struct {
+	// Reference is the profile whose read the body was compared with: the
+	// object's owner, or a profile the policy allows.
+	Reference string
+	// Outcome is how the bodies compare.
+	Outcome compare.Read
 }
 
 // Context is what the judge knows about the probe beyond its response.

@@ -9,14 +9,47 @@ import (
 	"github.com/authzscan/authzscan/scanner/policy"
 )
 
-// Judge gives the cell's verdict and the findings it raises.
+// Decision is the judgement of one cell.
+type Decision struct {
+	Verdict Verdict
+	// Observed is the classification's, or NoEffect or NoData when the
+	// content of a 2xx showed that nothing was reached.
+	Observed Observed
+	// Reason explains the verdict in one phrase: the classification's
+	// reason, or, when a content check decided, what it found. A content
+	// check's phrase may quote values of the target's bodies (capped,
+	// without control characters): redact it like the evidence.
+	Reason string
+	// Issues are the findings the cell raises.
+	Issues []Issue
+}
+
+// Judge gives the cell's verdict and the findings it raises: Decide
+// without the observation and the reason.
+func Judge(c Case) (Verdict, []Issue) {
+	d := Decide(c)
+	return d.Verdict, d.Issues
+}
+
+// Decide judges one cell.
 //
-// The verdict: a Skipped or Error classification is Inconclusive; an
-// unknown expectation is Unknown; otherwise allow+Allowed and deny+Denied
-// pass, allow+Denied is a Lockout and deny+Allowed is Broken, of kind
-// unauthenticated (anonymous caller), bola (the probe reached another
-// profile's object: BasisRuleObject or BasisForeign) or bfla (any other
-// deny).
+// The status verdict: a Skipped or Error classification is Inconclusive;
+// an unknown expectation is Unknown; otherwise allow+Allowed and
+// deny+Denied pass, allow+Denied is a Lockout and deny+Allowed is Broken,
+// of kind unauthenticated (anonymous caller), bola (the probe reached
+// another profile's object: BasisRuleObject or BasisForeign) or bfla (any
+// other deny).
+//
+// A 2xx the status verdict calls Broken is then judged by its content
+// when a check came with it (Response.Write for a write, else
+// Response.Read), by the rows of ContentRules: a write that changed or
+// removed the object, or a read that returned the owner's data, is
+// broken with high confidence; a write without effect or a read without
+// the owner's data passes (observed NoEffect, NoData); a read whose
+// reference read had nothing is inconclusive; an unverified write or a
+// read of other data stays broken with medium confidence. Without a
+// check, the confidence comes from what decided the classification (see
+// confidenceOf).
 //
 // Status-code misuse is raised whatever the verdict, from Response.Status
 // alone and only when a response came (no Skipped, no Err): a 401 to an
@@ -24,22 +57,36 @@ import (
 // caller. One cell raises at most one status-code Issue; when it has several
 // problems, the message names them all.
 //
-// Messages are built from the case's names, method, path, status and the
-// expectation's Reason only: never from a body or a header value.
-func Judge(c Case) (Verdict, []Issue) {
-	var issues []Issue
-	v := verdict(c)
-	switch v {
+// Issue messages are built from the case's names, method, path, status,
+// the expectation's Reason and the checks' outcomes only: never from a
+// body or a header value.
+func Decide(c Case) Decision {
+	d := Decision{Verdict: verdict(c), Observed: c.Class.Observed, Reason: c.Class.Reason}
+	confidence := confidenceOf(c.Class.Signal)
+	verified := ""
+	if d.Verdict == Broken && c.Response.Status >= 200 && c.Response.Status <= 299 {
+		if row, ok := contentRow(c.Response); ok {
+			d.Verdict, d.Observed = row.Verdict, row.Observed
+			d.Reason = safe(contentReason(c, row))
+			confidence = row.Confidence
+			verified = row.Message
+		}
+	}
+	switch d.Verdict {
 	case Broken:
 		k := brokenKind(c)
-		issues = append(issues, Issue{
+		msg := describe(c, "expected a refusal")
+		if verified != "" {
+			msg = safe(msg + ". " + fillMessage(c, verified))
+		}
+		d.Issues = append(d.Issues, Issue{
 			Kind:       k,
 			Severity:   SeverityOf(k),
-			Confidence: confidenceOf(c.Class.Signal),
-			Message:    describe(c, "expected a refusal"),
+			Confidence: confidence,
+			Message:    msg,
 		})
 	case Lockout:
-		issues = append(issues, Issue{
+		d.Issues = append(d.Issues, Issue{
 			Kind:       KindLockout,
 			Severity:   SeverityOf(KindLockout),
 			Confidence: confidenceOf(c.Class.Signal),
@@ -47,9 +94,9 @@ func Judge(c Case) (Verdict, []Issue) {
 		})
 	}
 	if is, ok := statusCodeIssue(c); ok {
-		issues = append(issues, is)
+		d.Issues = append(d.Issues, is)
 	}
-	return v, issues
+	return d
 }
 
 func verdict(c Case) Verdict {
