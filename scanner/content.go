@@ -115,6 +115,11 @@ func (rc *readChecks) check(s *Scanner, i int) *judge.ReadCheck {
 	probes := s.plan.Probes
 	p, ref := probes[i], probes[rc.ref[i]]
 	refStatus, refDoc := rc.statuses[rc.ref[i]], compare.Doc{}
+	if refStatus < 200 || refStatus > 299 {
+		// Not sent, failed or refused: no reference, the status verdict
+		// stands (a refused owner is a finding of its own).
+		return nil
+	}
 	if d := rc.docs[rc.ref[i]]; d != nil {
 		refDoc = *d
 	}

@@ -745,6 +745,11 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 				fresh = fx.freshValues(p)
 				j.Prepare = fx.prepare(p)
 			}
+			if !IsSafeMethod(p.Op.Method) {
+				// No write changes an object between the reads that
+				// verify another write to it.
+				j.Guard, j.Exclusive = &ver.writes, p.Verify != nil
+			}
 			if p.Verify != nil {
 				ver.wrap(&j, p, fresh)
 			}

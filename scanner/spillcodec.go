@@ -32,7 +32,48 @@ func appendEvidence(b []byte, ev *Evidence) []byte {
 		b = binary.AppendVarint(b, r.Bytes)
 	}
 	b = appendString(b, ev.Error)
-	return appendString(b, ev.Curl)
+	b = appendString(b, ev.Curl)
+	return appendVerification(b, ev.Verification)
+}
+
+// appendVerification writes a presence byte and, when present, every
+// field of v in declaration order.
+func appendVerification(b []byte, v *Verification) []byte {
+	if v == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = appendString(b, v.Check)
+	b = appendString(b, v.Outcome)
+	b = appendString(b, v.Reason)
+	b = appendString(b, v.Read)
+	b = appendRead(b, v.Before)
+	b = appendRead(b, v.After)
+	b = binary.AppendUvarint(b, uint64(len(v.Changes)))
+	for _, c := range v.Changes {
+		b = appendString(b, c.Path)
+		b = appendString(b, c.Before)
+		b = appendString(b, c.After)
+	}
+	b = binary.AppendUvarint(b, uint64(len(v.Ignored)))
+	for _, s := range v.Ignored {
+		b = appendString(b, s)
+	}
+	b = appendString(b, v.Reference)
+	b = appendRead(b, v.ReferenceResponse)
+	b = binary.AppendVarint(b, int64(v.Shared))
+	return binary.AppendVarint(b, int64(v.Total))
+}
+
+func appendRead(b []byte, r *ReadEvidence) []byte {
+	if r == nil {
+		return append(b, 0)
+	}
+	b = append(b, 1)
+	b = binary.AppendVarint(b, int64(r.Status))
+	b = appendString(b, r.Body)
+	b = appendBool(b, r.Truncated)
+	return appendString(b, r.Error)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -85,6 +126,7 @@ func decodeEvidence(b []byte) (*Evidence, error) {
 	}
 	ev.Error = d.string()
 	ev.Curl = d.string()
+	ev.Verification = d.verification()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errSpillCorrupt
 	}
@@ -197,4 +239,50 @@ func validUTF8(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+func (d *evidenceDecoder) verification() *Verification {
+	if d.byte() != 1 {
+		return nil
+	}
+	v := &Verification{Check: d.string(), Outcome: d.string(), Reason: d.string(), Read: d.string()}
+	v.Before, v.After = d.read(), d.read()
+	if n := d.count(3); n > 0 {
+		v.Changes = make([]Change, n)
+		for i := range v.Changes {
+			v.Changes[i] = Change{Path: d.string(), Before: d.string(), After: d.string()}
+		}
+	}
+	if n := d.count(1); n > 0 {
+		v.Ignored = make([]string, n)
+		for i := range v.Ignored {
+			v.Ignored[i] = d.string()
+		}
+	}
+	v.Reference = d.string()
+	v.ReferenceResponse = d.read()
+	v.Shared, v.Total = int(d.varint()), int(d.varint())
+	return v
+}
+
+// count reads a list's length, each element taking at least min bytes.
+func (d *evidenceDecoder) count(min int) int {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)/min) {
+		if n > 0 {
+			d.fail()
+		}
+		return 0
+	}
+	return int(n)
+}
+
+func (d *evidenceDecoder) read() *ReadEvidence {
+	if d.byte() != 1 {
+		return nil
+	}
+	r := &ReadEvidence{Status: int(d.varint()), Body: d.string()}
+	r.Truncated = d.byte() == 1
+	r.Error = d.string()
+	return r
 }

@@ -15,7 +15,9 @@ import (
 // lists must stay apart (JSON shows null and []), and every cut of the
 // encoding must fail to decode rather than panic or half-decode.
 func TestSpillCodecEveryField(t *testing.T) {
-	ev := &Evidence{Request: RequestEvidence{Headers: []Header{{}, {}}}, Response: &ResponseEvidence{Headers: []Header{{}}}}
+	ev := &Evidence{Request: RequestEvidence{Headers: []Header{{}, {}}}, Response: &ResponseEvidence{Headers: []Header{{}}},
+		Verification: &Verification{Before: &ReadEvidence{}, After: &ReadEvidence{}, ReferenceResponse: &ReadEvidence{},
+			Changes: []Change{{}, {}}, Ignored: []string{"", ""}}}
 	n := 0
 	var fill func(v reflect.Value)
 	fill = func(v reflect.Value) {

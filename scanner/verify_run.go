@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/compare"
@@ -59,6 +61,9 @@ type writeCheck struct {
 	// and Ignored holds the volatile paths, sorted.
 	Outcome *compare.Write
 	Ignored []string
+	// shape is what the write asked for: whether an unchanged read shows
+	// it had no effect (compare.Shown).
+	shape compare.WriteShape
 }
 
 // settle compares the reads around a write that answered 2xx, and cuts
@@ -71,6 +76,7 @@ func (c *writeCheck) settle() {
 			ignore = compare.Volatile(b0, c.Before[1].doc())
 		}
 		w := compare.WriteEffect(c.Before[0].Status, b0, c.After.Status, c.After.doc(), ignore, c.Markers)
+		w = compare.Shown(w, c.shape, b0)
 		c.Outcome = &w
 		for p := range ignore {
 			c.Ignored = append(c.Ignored, p)
@@ -91,6 +97,9 @@ type verifier struct {
 	s      *Scanner
 	eng    *engine.Engine
 	checks []*writeCheck
+	// writes is held by every write job: exclusively by a verified one
+	// (engine.Job.Guard).
+	writes sync.RWMutex
 }
 
 // markerRE finds the markers a plan writes into unsafe requests.
@@ -116,7 +125,9 @@ func (v *verifier) wrap(j *engine.Job, p *Probe, fresh func(context.Context) (ma
 				return nil, err
 			}
 		}
-		c := &writeCheck{req: readReq, Read: readReq.Method + " " + readReq.Path + " as " + owner.Name}
+		c := &writeCheck{req: readReq, Read: readReq.Method + " " + readReq.Path + " as " + owner.Name,
+			shape: compare.WriteShape{Delete: req.Method == http.MethodDelete, ByPath: v.byPath(p),
+				Fields: compare.SentFields(req.ContentType, req.Body)}}
 		for _, body := range [][]byte{req.Body, []byte(req.Path)} {
 			for _, m := range markerRE.FindAll(body, -1) {
 				c.Markers = append(c.Markers, string(m))
@@ -139,6 +150,20 @@ func (v *verifier) wrap(j *engine.Job, p *Probe, fresh func(context.Context) (ma
 		}
 		c.settle()
 	}
+}
+
+// byPath reports whether write probe p addresses its object through its
+// path (a path parameter is an owned name), or the user named its read.
+func (v *verifier) byPath(p *Probe) bool {
+	if st := v.s.ops[p.Op]; st != nil && st.verify != nil {
+		return true
+	}
+	for _, n := range pathParams(p.Op.Path) {
+		if slices.Contains(p.Request.Owned, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // read sends r as profile p and keeps what came back.

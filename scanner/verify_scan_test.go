@@ -94,9 +94,12 @@ func (a *effectAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case http.MethodGet:
 			reply(http.StatusOK, noteJSON(n)) // the read BOLA
 		case http.MethodPut:
-			if t, ok := body["text"].(string); ok {
-				n.Text, n.Updated = t, time.Now() // the write BOLA
+			t, ok := body["text"].(string)
+			if !ok {
+				reply(http.StatusBadRequest, map[string]string{"error": "text is required"})
+				return
 			}
+			n.Text, n.Updated = t, time.Now() // the write BOLA
 			reply(http.StatusNoContent, nil)
 		case http.MethodDelete:
 			delete(a.notes, n.ID) // the delete BOLA
@@ -117,9 +120,12 @@ func (a *effectAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 2 && parts[0] == "users" && r.Method == http.MethodGet:
 		reply(http.StatusOK, map[string]any{"username": parts[1], "email": a.emails[parts[1]], "requestId": fmt.Sprintf("req-%d", a.seq)})
 	case len(parts) == 3 && parts[0] == "users" && parts[2] == "email" && r.Method == http.MethodPut:
-		if e, ok := body["email"].(string); ok {
-			a.emails[caller] = e // the caller's own, whatever the path says
+		e, ok := body["email"].(string)
+		if !ok || !strings.Contains(e, "@") {
+			reply(http.StatusBadRequest, map[string]string{"error": "email is required"})
+			return
 		}
+		a.emails[caller] = e // the caller's own, whatever the path says
 		reply(http.StatusNoContent, nil)
 	default:
 		reply(http.StatusNotFound, map[string]string{"error": "no route"})
@@ -148,6 +154,7 @@ paths:
     get: {responses: {"200": {description: the note}}}
     put:
       requestBody:
+        required: true
         content:
           application/json:
             schema: {type: object, required: [text], properties: {text: {type: string, example: "changed"}}}
@@ -173,6 +180,7 @@ paths:
     put:
       parameters: [{name: username, in: path, required: true, schema: {type: string}}]
       requestBody:
+        required: true
         content:
           application/json:
             schema: {type: object, required: [email], properties: {email: {type: string, format: email}}}

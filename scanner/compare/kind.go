@@ -164,6 +164,11 @@ func objectKind(leaves map[string]string, prefix string, depth int) Kind {
 				msgContent = true
 			}
 		case metaKeys[nk]:
+		case envelopeKeys[nk] && isString(g.direct) && statusWord(g.direct) != "":
+			// {"result": "error"}: a status word, not the object.
+			if errorWords[statusWord(g.direct)] {
+				errSignal = true
+			}
 		default:
 			dataSegs = append(dataSegs, seg)
 		}
@@ -292,11 +297,16 @@ func textKind(contentType, text string) Kind {
 	}
 	ct := strings.ToLower(contentType)
 	head := strings.ToLower(text[:min(len(text), 512)])
-	if strings.Contains(ct, "html") || strings.HasPrefix(head, "<!doctype html") ||
-		strings.HasPrefix(head, "<html") || strings.Contains(head, "<head") || strings.Contains(head, "<title") {
+	m := rootTagRe.FindStringSubmatch(text[:min(len(text), 4096)])
+	// An XML document (by its content type or declaration) whose root is
+	// not <html> is not a page, even with a <title> element in it.
+	xmlDoc := m != nil && !strings.EqualFold(m[1], "html") &&
+		(strings.Contains(ct, "xml") || strings.HasPrefix(head, "<?xml"))
+	if strings.Contains(ct, "html") || strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html") ||
+		(!xmlDoc && (strings.Contains(head, "<head") || strings.Contains(head, "<title"))) {
 		return htmlKind(text)
 	}
-	if m := rootTagRe.FindStringSubmatch(text[:min(len(text), 4096)]); m != nil {
+	if m != nil {
 		name := m[1]
 		if i := strings.LastIndexByte(name, ':'); i >= 0 {
 			name = name[i+1:]

@@ -23,7 +23,8 @@ const (
 	// status or code of 400–599, a message saying "not found", "forbidden"…)
 	// and no data outside its envelope keys; a JSON string or a short text
 	// (at most 200 bytes) saying so ("Not Found", "access denied"); an HTML
-	// page whose title or first heading says so, or is a login page.
+	// page whose title or first heading says so, or is a login page; an XML
+	// document whose root element is an error (<Error>, <Fault>, <problem>).
 	ErrorShaped Kind = "error"
 	// Data is every other body, including one Parse could not take apart
 	// (nested deeper than MaxDepth, more leaves than MaxLeaves).

@@ -661,6 +661,14 @@ type Job struct {
 	// Config.MaxBody bytes) in the observation's RespBody, for a
 	// comparison of contents; the caller drops it once read.
 	KeepBody bool
+	// Guard, when set, is held around the whole job — Prepare, the probe
+	// with its retries, and After: exclusively when Exclusive (no other
+	// job holding the same Guard runs meanwhile), shared otherwise. A
+	// write verified by reading its object before and after holds it
+	// exclusively, the other writes shared, so that no other write of
+	// the scan changes the object between those reads.
+	Guard     *sync.RWMutex
+	Exclusive bool
 }
 
 // Observation is what one job got. Exactly one per job that was started;
@@ -774,6 +782,15 @@ func appendIndexes(dst []int, jobs []Job) []int {
 
 // probeThenAfter sends job j (probe) and runs its After on the answer.
 func (e *Engine) probeThenAfter(wait context.Context, w *worker, j Job) Observation {
+	if g := j.Guard; g != nil {
+		if j.Exclusive {
+			g.Lock()
+			defer g.Unlock()
+		} else {
+			g.RLock()
+			defer g.RUnlock()
+		}
+	}
 	obs := e.probe(wait, w, j)
 	if j.After != nil && !obs.NotSent && obs.Err == "" && obs.Status != 0 {
 		j.After(context.WithValue(w.parent, waitKey{}, wait), &obs)
