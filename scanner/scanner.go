@@ -733,6 +733,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	jobs := make([][]engine.Job, len(stages))
 	ver := &verifier{s: s, eng: eng, checks: make([]*writeCheck, len(probes))}
 	reads := s.planReadChecks()
+	turns := 0 // of the write jobs, in the order the engine claims them
 	for i, st := range stages {
 		for _, p := range st {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
@@ -748,7 +749,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			if !IsSafeMethod(p.Op.Method) {
 				// No write changes an object between the reads that
 				// verify another write to it.
-				j.Guard, j.Exclusive = &ver.writes, p.Verify != nil
+				j.Guard, j.GuardTurn, j.Exclusive = &ver.writes, turns, p.Verify != nil
+				turns++
 			}
 			if p.Verify != nil {
 				ver.wrap(&j, p, fresh)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"sync"
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/compare"
@@ -99,7 +98,7 @@ type verifier struct {
 	checks []*writeCheck
 	// writes is held by every write job: exclusively by a verified one
 	// (engine.Job.Guard).
-	writes sync.RWMutex
+	writes engine.Guard
 }
 
 // markerRE finds the markers a plan writes into unsafe requests.

@@ -666,8 +666,11 @@ type Job struct {
 	// job holding the same Guard runs meanwhile), shared otherwise. A
 	// write verified by reading its object before and after holds it
 	// exclusively, the other writes shared, so that no other write of
-	// the scan changes the object between those reads.
-	Guard     *sync.RWMutex
+	// the scan changes the object between those reads. GuardTurn is the
+	// job's turn (see Guard): 0, 1, 2… over the jobs holding the same
+	// Guard, in the order of the stages and of the jobs in each.
+	Guard     *Guard
+	GuardTurn int
 	Exclusive bool
 }
 
@@ -782,14 +785,8 @@ func appendIndexes(dst []int, jobs []Job) []int {
 
 // probeThenAfter sends job j (probe) and runs its After on the answer.
 func (e *Engine) probeThenAfter(wait context.Context, w *worker, j Job) Observation {
-	if g := j.Guard; g != nil {
-		if j.Exclusive {
-			g.Lock()
-			defer g.Unlock()
-		} else {
-			g.RLock()
-			defer g.RUnlock()
-		}
+	if j.Guard != nil {
+		defer j.Guard.Acquire(j.GuardTurn, j.Exclusive)()
 	}
 	obs := e.probe(wait, w, j)
 	if j.After != nil && !obs.NotSent && obs.Err == "" && obs.Status != 0 {
