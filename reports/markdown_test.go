@@ -179,7 +179,7 @@ func TestMarkdownBaselineAndSuppression(t *testing.T) {
 		"- **Findings:** 12 (1 unauthenticated · 6 bola · 2 bfla · 3 status-code); 1 suppressed, which fail nothing",
 		"- **Baseline** `nightly/report.json`: 2 new · 11 unchanged · 1 fixed since",
 		"| message | state |\n| --- | --- | --- | --- | --- | --- | --- |\n",
-		"| bob | — | bob (role user) got 200 at GET /support/customers; expected a refusal: rule \"tag:support\" (line 181) allows only staff, admin | new |",
+		"| bob | — | bob (role user) got 200 at GET /support/customers; expected a refusal: rule \"tag:support\" (line 181) allows only staff, admin. Verified: the body holds support's data, compared with support's own read of the same request. | new |",
 		"| unchanged; suppressed: the support console moves to v2 (until 2026-12-31) |",
 		"### Fixed since the baseline (1)\n\n- bfla · [GET /admin/export](demo/openapi.yaml#L427) · support\n",
 		"| 403 🔒 lockout (suppressed) |",

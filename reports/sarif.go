@@ -271,6 +271,20 @@ func sarifURILocation(loc string) *sarifArtifactLocation {
 	return &sarifArtifactLocation{URI: (&url.URL{Path: strings.TrimPrefix(p, "./")}).String(), URIBaseID: sarifSrcRoot}
 }
 
+// sarifRank maps a finding's confidence to a SARIF rank (0–100): the
+// viewers that sort by rank put verified findings first.
+func sarifRank(c scanner.Confidence) float64 {
+	switch c {
+	case "high":
+		return 90
+	case "medium":
+		return 60
+	case "low":
+		return 30
+	}
+	return 0
+}
+
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func sarifResultOf(f scanner.Finding, spec *sarifArtifactLocation, ruleIndex map[scanner.Kind]int, absent bool) sarifResult {
@@ -279,6 +293,7 @@ func sarifResultOf(f scanner.Finding, spec *sarifArtifactLocation, ruleIndex map
 		RuleID:    string(kind),
 		RuleIndex: ruleIndex[kind],
 		Level:     sarifLevel(f.Severity),
+		Rank:      sarifRank(f.Confidence),
 		Message:   sarifMessage{Text: f.Message},
 		Properties: sarifResultProperty{
 			Severity:   string(f.Severity),

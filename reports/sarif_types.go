@@ -111,8 +111,11 @@ type sarifResult struct {
 	RuleIndex int    `json:"ruleIndex"`
 	// Kind is empty (the default, "fail") except for absent findings,
 	// which are "pass": probed again, no longer a problem.
-	Kind                string              `json:"kind,omitempty"`
-	Level               string              `json:"level"`
+	Kind  string `json:"kind,omitempty"`
+	Level string `json:"level"`
+	// Rank is how sure the finding is, 0–100 (SARIF §3.27.17): from its
+	// confidence, high 90, medium 60, low 30; absent when it has none.
+	Rank                float64             `json:"rank,omitempty"`
 	Message             sarifMessage        `json:"message"`
 	Locations           []sarifLocation     `json:"locations"`
 	PartialFingerprints map[string]string   `json:"partialFingerprints,omitempty"`

@@ -221,3 +221,20 @@ func (cc contentChecks) attach(s *Scanner, p *Probe, exp policy.Expected, resp *
 	}
 	return nil
 }
+
+// ComparedReads counts the reads the policy refuses that, when served,
+// are judged by comparing their body with a reference read: those with
+// a reference probe in the plan.
+func (s *Scanner) ComparedReads() int {
+	rc := s.planReadChecks()
+	if rc == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range rc.ref {
+		if r >= 0 {
+			n++
+		}
+	}
+	return n
+}

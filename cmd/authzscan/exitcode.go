@@ -26,6 +26,11 @@ const (
 // threshold. new fails on findings at or above lockout that the baseline
 // does not have (without --baseline every finding is new). none never
 // fails. Suppressed findings (the config's ignore) never fail a run.
+//
+// A level may carry a minimum confidence, "broken:high": then only the
+// findings of that confidence or more fail the run (high > medium > low);
+// a write the scan could not verify (medium) is reported but does not
+// fail a nightly job that asks for broken:high.
 type FailOn string
 
 const (
@@ -43,13 +48,54 @@ const DefaultFailOn = FailOnLockout
 // FailOnValues lists the accepted --fail-on values.
 var FailOnValues = []string{string(FailOnBroken), string(FailOnLockout), string(FailOnAny), string(FailOnNew), string(FailOnNone)}
 
-// ParseFailOn checks a --fail-on value.
+// ParseFailOn checks a --fail-on value: a level, optionally followed by
+// ":" and a minimum confidence.
 func ParseFailOn(s string) (FailOn, error) {
-	switch f := FailOn(strings.ToLower(strings.TrimSpace(s))); f {
-	case FailOnBroken, FailOnLockout, FailOnAny, FailOnNew, FailOnNone:
-		return f, nil
+	f := FailOn(strings.ToLower(strings.TrimSpace(s)))
+	switch f.Level() {
+	case FailOnBroken, FailOnLockout, FailOnAny, FailOnNew:
+	case FailOnNone:
+		if f != FailOnNone {
+			return "", fmt.Errorf("--fail-on %q: none never fails, so it takes no confidence; use none alone", s)
+		}
+	default:
+		return "", fmt.Errorf("--fail-on %q is not one of %s, optionally followed by a minimum confidence (broken:high)", s, strings.Join(FailOnValues, ", "))
 	}
-	return "", fmt.Errorf("--fail-on %q is not one of %s", s, strings.Join(FailOnValues, ", "))
+	if _, c, ok := strings.Cut(string(f), ":"); ok && confidenceRank(judge.Confidence(c)) == 0 {
+		return "", fmt.Errorf("--fail-on %q: the confidence %q is not one of high, medium, low (for example broken:high)", s, c)
+	}
+	return f, nil
+}
+
+// Level is the threshold without its confidence: "broken" of
+// "broken:high".
+func (f FailOn) Level() FailOn {
+	level, _, _ := strings.Cut(string(f), ":")
+	return FailOn(level)
+}
+
+// minConfidence is the rank of the confidence a finding needs to fail the
+// run: 0 (any) when the value names none.
+func (f FailOn) minConfidence() int {
+	_, c, ok := strings.Cut(string(f), ":")
+	if !ok {
+		return 0
+	}
+	return confidenceRank(judge.Confidence(c))
+}
+
+// confidenceRank orders confidences: high 3, medium 2, low 1, anything
+// else 0.
+func confidenceRank(c judge.Confidence) int {
+	switch c {
+	case judge.ConfidenceHigh:
+		return 3
+	case judge.ConfidenceMedium:
+		return 2
+	case judge.ConfidenceLow:
+		return 1
+	}
+	return 0
 }
 
 // level ranks a finding kind: 3 broken, 2 lockout, 1 anything else.
@@ -64,7 +110,7 @@ func level(k judge.Kind) int {
 }
 
 func threshold(f FailOn) int {
-	switch f {
+	switch f.Level() {
 	case FailOnBroken:
 		return 3
 	case FailOnLockout, FailOnNew:
@@ -82,12 +128,12 @@ func exitCode(r *scanner.Result, failOn FailOn) int {
 	if r == nil || !r.Complete {
 		return ExitIncomplete
 	}
-	min := threshold(failOn)
+	min, sure := threshold(failOn), failOn.minConfidence()
 	for _, f := range r.Findings {
-		if f.Suppression != nil || level(f.Kind) < min {
+		if f.Suppression != nil || level(f.Kind) < min || confidenceRank(f.Confidence) < sure {
 			continue
 		}
-		if failOn == FailOnNew && f.Baseline == scanner.BaselineUnchanged {
+		if failOn.Level() == FailOnNew && f.Baseline == scanner.BaselineUnchanged {
 			continue
 		}
 		return ExitFindings

@@ -37,6 +37,12 @@ func TestExitCode(t *testing.T) {
 		{"default fails on both directions", result(true, judge.KindLockout), DefaultFailOn, ExitFindings},
 		{"suppressed findings never fail", suppressed(result(true, judge.KindBOLA)), FailOnAny, ExitOK},
 		{"new fails on a new broken finding", withBaseline(result(true, judge.KindBOLA), scanner.BaselineNew), FailOnNew, ExitFindings},
+		{"broken:high fails on a verified finding", confident(result(true, judge.KindBOLA), judge.ConfidenceHigh), "broken:high", ExitFindings},
+		{"broken:high passes an unverified write", confident(result(true, judge.KindBOLA), judge.ConfidenceMedium), "broken:high", ExitOK},
+		{"broken:medium fails on an unverified write", confident(result(true, judge.KindBOLA), judge.ConfidenceMedium), "broken:medium", ExitFindings},
+		{"broken:low fails on anything broken", confident(result(true, judge.KindBFLA), judge.ConfidenceLow), "broken:low", ExitFindings},
+		{"broken:high still ranks kinds", confident(result(true, judge.KindLockout), judge.ConfidenceHigh), "broken:high", ExitOK},
+		{"lockout:high takes a sure lockout", confident(result(true, judge.KindLockout), judge.ConfidenceHigh), "lockout:high", ExitFindings},
 		{"new passes when nothing is new", withBaseline(result(true, judge.KindBOLA, judge.KindLockout), scanner.BaselineUnchanged), FailOnNew, ExitOK},
 		{"new ignores a new status-code finding", withBaseline(result(true, judge.KindStatusCode), scanner.BaselineNew), FailOnNew, ExitOK},
 		{"without a baseline every finding is new", result(true, judge.KindLockout), FailOnNew, ExitFindings},
@@ -65,14 +71,29 @@ func withBaseline(r *scanner.Result, state string) *scanner.Result {
 	return r
 }
 
+// confident gives every finding of r confidence c.
+func confident(r *scanner.Result, c judge.Confidence) *scanner.Result {
+	for i := range r.Findings {
+		r.Findings[i].Confidence = c
+	}
+	return r
+}
+
 func TestParseFailOn(t *testing.T) {
-	for _, ok := range []string{"broken", "LOCKOUT", " any ", "none"} {
+	for _, ok := range []string{"broken", "LOCKOUT", " any ", "none", "broken:high", "Lockout:Medium", "new:low"} {
 		if _, err := ParseFailOn(ok); err != nil {
 			t.Errorf("ParseFailOn(%q): %v", ok, err)
 		}
 	}
-	_, err := ParseFailOn("high")
-	if err == nil || err.Error() != `--fail-on "high" is not one of broken, lockout, any, new, none` {
-		t.Errorf("err = %v", err)
+	for in, want := range map[string]string{
+		"high":         `--fail-on "high" is not one of broken, lockout, any, new, none, optionally followed by a minimum confidence (broken:high)`,
+		"broken:sure":  `--fail-on "broken:sure": the confidence "sure" is not one of high, medium, low (for example broken:high)`,
+		"broken:":      `--fail-on "broken:": the confidence "" is not one of high, medium, low (for example broken:high)`,
+		"none:high":    `--fail-on "none:high": none never fails, so it takes no confidence; use none alone`,
+		"brokenx:high": `--fail-on "brokenx:high" is not one of broken, lockout, any, new, none, optionally followed by a minimum confidence (broken:high)`,
+	} {
+		if _, err := ParseFailOn(in); err == nil || err.Error() != want {
+			t.Errorf("ParseFailOn(%q) = %v, want %s", in, err, want)
+		}
 	}
 }

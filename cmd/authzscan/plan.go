@@ -190,6 +190,9 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 	if n, reqs := s.VerifyRequests(); n > 0 {
 		fmt.Fprintf(w, "\nVerified writes: %d probes on another profile's object are judged by their effect: the object is read as its owner twice before the probe and once after a 2xx (up to %d more requests; scan.verify: false turns this off).\n", n, reqs)
 	}
+	if n := s.ComparedReads(); n > 0 {
+		fmt.Fprintf(w, "\nCompared reads: %d reads the policy refuses are judged, when served, by comparing their body with the owner's (or an allowed profile's) answer to the same request (no more requests; scan.verify: false turns this off).\n", n)
+	}
 	fmt.Fprintln(w, "\nProbes, in the order a scan sends them:")
 	for i, p := range plan.Probes {
 		object := ""

@@ -75,7 +75,7 @@ func (f *scanFlags) bindOutput(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", DefaultOut, "folder the report files are written to")
 	fl.StringSliceVar(&f.formats, "format", strings.Split(DefaultFormats, ","), "report formats, comma-separated: "+strings.Join(reports.Names(), ", "))
-	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none")
+	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none; add :high or :medium to count only findings that sure (broken:high)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix or the progress bar (also NO_COLOR=1)")
 	fl.StringVar(&f.baseline, "baseline", "", "an earlier report.json: mark findings new, unchanged or absent (fixed since)")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
