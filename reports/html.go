@@ -181,6 +181,23 @@ func htmlCellValid(c *scanner.Cell) bool {
 		!headers(e.Request.Headers) || !utf8.ValidString(e.Error) || !utf8.ValidString(e.Curl) {
 		return false
 	}
+	if v := e.Verification; v != nil {
+		strs := []string{v.Check, v.Outcome, v.Reason, v.Read, v.Reference}
+		strs = append(strs, v.Ignored...)
+		for _, c := range v.Changes {
+			strs = append(strs, c.Path, c.Before, c.After)
+		}
+		for _, r := range []*scanner.ReadEvidence{v.Before, v.After, v.ReferenceResponse} {
+			if r != nil {
+				strs = append(strs, r.Body, r.Error)
+			}
+		}
+		for _, s := range strs {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
 	return e.Response == nil || utf8.ValidString(e.Response.Body) && headers(e.Response.Headers)
 }
 
@@ -683,10 +700,36 @@ type htmlSupData struct {
 }
 
 type htmlEvData struct {
-	Request  htmlReqData   `json:"request"`
-	Response *htmlRespData `json:"response,omitempty"`
-	Error    string        `json:"error,omitempty"`
-	Curl     string        `json:"curl"`
+	Request      htmlReqData   `json:"request"`
+	Response     *htmlRespData `json:"response,omitempty"`
+	Error        string        `json:"error,omitempty"`
+	Curl         string        `json:"curl"`
+	Verification *htmlVerData  `json:"verification,omitempty"`
+}
+
+// htmlVerData is a content check's evidence: strings capped, bodies into
+// Strings.
+type htmlVerData struct {
+	Check     string        `json:"check"`
+	Outcome   string        `json:"outcome"`
+	Reason    string        `json:"reason"`
+	Read      string        `json:"read,omitempty"`
+	Before    *htmlReadData `json:"before,omitempty"`
+	After     *htmlReadData `json:"after,omitempty"`
+	Changes   [][3]string   `json:"changes,omitempty"` // path, before, after
+	Ignored   []string      `json:"ignored,omitempty"`
+	Reference string        `json:"reference,omitempty"`
+	RefResp   *htmlReadData `json:"ref,omitempty"`
+	Shared    int           `json:"shared,omitempty"`
+	Total     int           `json:"total,omitempty"`
+}
+
+// htmlReadData is one read a content check compared.
+type htmlReadData struct {
+	Status    int    `json:"status"`
+	Body      int    `json:"body"` // into Strings
+	Truncated bool   `json:"truncated,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 type htmlReqData struct {
@@ -1237,7 +1280,25 @@ func (in *htmlInterner) evidence(e *scanner.Evidence) *htmlEvData {
 		}
 		ev.Response = rd
 	}
+	if v := e.Verification; v != nil {
+		vd := &htmlVerData{Check: htmlCapText(v.Check), Outcome: htmlCapText(v.Outcome), Reason: htmlCapText(v.Reason),
+			Read: htmlCapText(v.Read), Before: in.read(v.Before), After: in.read(v.After), Ignored: htmlCapTexts(v.Ignored),
+			Reference: htmlCapText(v.Reference), RefResp: in.read(v.ReferenceResponse), Shared: v.Shared, Total: v.Total}
+		for _, c := range v.Changes[:min(len(v.Changes), 20)] {
+			vd.Changes = append(vd.Changes, [3]string{htmlCapText(c.Path), htmlCapText(c.Before), htmlCapText(c.After)})
+		}
+		ev.Verification = vd
+	}
 	return ev
+}
+
+// read is one compared read's evidence; nil for none.
+func (in *htmlInterner) read(r *scanner.ReadEvidence) *htmlReadData {
+	if r == nil {
+		return nil
+	}
+	body, _ := htmlCapBody(r.Body)
+	return &htmlReadData{Status: r.Status, Body: in.add(body), Truncated: r.Truncated, Error: htmlCapText(r.Error)}
 }
 
 func (in *htmlInterner) headers(hs []scanner.Header) [][2]int {

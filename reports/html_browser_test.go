@@ -698,6 +698,10 @@ func testXSSInBrowser(t *testing.T, browserCtx context.Context) {
 		`Bearer realm="` + xssImg + `"`,
 		"/evil/" + xssPathLiteral, // path literal in the messages
 		"<html><body onload=",     // the HTML page's body
+		// The verification of the foreign write and of the foreign read,
+		// their two sides and the changed field, hostile values as text.
+		"Verification: the object read as its owner", "Before the write", "After the write", "$.state", xssSVG + "0", xssSVG + "1",
+		"Verification: compared with the reference read", "This answer",
 	} {
 		if !strings.Contains(panel, want) {
 			t.Errorf("the evidence panel never showed %q as text", want)

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -54,6 +56,11 @@ func xssSpec(t *testing.T) []byte {
 		return o
 	}
 	itemID := map[string]any{"name": "itemId", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}}
+	// A write whose effect shows, hostile, in the item's next read: its
+	// verification's before, after and changes are hostile too.
+	put := op("putItem", xssScript, xssSVG, itemID)
+	put["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{
+		"schema": map[string]any{"type": "object", "properties": map[string]any{"state": map[string]any{"type": "string", "example": xssAttr}}}}}}
 	spec := map[string]any{
 		"openapi": "3.0.3",
 		"info":    map[string]any{"title": xssScript, "version": "1"},
@@ -62,7 +69,7 @@ func xssSpec(t *testing.T) []byte {
 		}},
 		"security": []any{map[string]any{"bearer": []any{}}},
 		"paths": map[string]any{
-			"/items/{itemId}":                map[string]any{"get": op(xssImg, xssScript, xssBreakout, itemID)},
+			"/items/{itemId}":                map[string]any{"get": op(xssImg, xssScript, xssBreakout, itemID), "put": put},
 			"/evil/" + xssPathLiteral:        map[string]any{"get": op("evilPath"+xssSVG, xssBreakout, xssComment)},
 			"/redirect":                      map[string]any{"get": op("redirect", xssAttr, xssJSURL)},
 			"/page":                          map[string]any{"get": op("page", xssScript, "an HTML page")},
@@ -95,11 +102,12 @@ profiles:
     role: user
     auth: {bearer: "${XSS_BOB_TOKEN}"}
     owns: {itemId: 2}
-scan: {rate: 0, concurrency: 2}
+scan: {rate: 0, concurrency: 2, unsafe: true}
 `
 
 // xssTarget answers every request with hostile content.
 func xssTarget() http.Handler {
+	var writes atomic.Int64 // PUTs so far: every read shows them, hostile
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Evil", xssScript+" "+xssImg)
@@ -112,6 +120,9 @@ func xssTarget() http.Handler {
 		case r.URL.Path == "/page":
 			h.Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte(`<html><body onload="window.__xss=1">` + xssScript + xssImg + `<a href="` + xssJSURL + `">x</a><iframe src="` + xssJSURL + `"></iframe>` + xssSVG + `</body></html>`))
+		case r.Method == http.MethodPut:
+			writes.Add(1)
+			w.WriteHeader(http.StatusNoContent)
 		case strings.HasPrefix(r.URL.Path, "/nobody/"):
 			h.Set("WWW-Authenticate", `Bearer realm="`+xssImg+`"`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -124,6 +135,7 @@ func xssTarget() http.Handler {
 				"link":      xssJSURL,
 				"unicode":   "\u2028\u2029 \x00 \u202e",
 				"</script>": map[string]string{"<!--": "-->"},
+				"state":     xssSVG + strconv.FormatInt(writes.Load(), 10),
 			}
 			_ = json.NewEncoder(w).Encode(body)
 		}

@@ -15,8 +15,9 @@ import (
 
 // readChecks plans and holds the comparison of reads: a GET the policy
 // refuses is compared, when it answers 2xx, with the reference read of
-// the same request — the object's owner's own probe when the policy
-// allows it, else the first profile's the policy allows. Only the bodies
+// the same request — the object's owner's own probe, or, for an
+// operation without objects, the first profile's the policy allows. Only
+// the bodies
 // that may be compared are kept, parsed: one reference per operation and
 // object, and the refused reads that were served.
 type readChecks struct {
@@ -36,8 +37,9 @@ type readChecks struct {
 	excerpts [][]byte
 }
 
-// planReadChecks finds each refused GET's reference probe; nil when
-// scan.verify is off.
+// planReadChecks finds each refused GET's reference probe: on an object,
+// its owner's own probe; without one, the first probe of a profile the
+// policy allows. nil when scan.verify is off.
 func (s *Scanner) planReadChecks() *readChecks {
 	if !s.cfg.Scan.Verify {
 		return nil
@@ -56,12 +58,17 @@ func (s *Scanner) planReadChecks() *readChecks {
 	refs := map[objKey]int{}
 	for i, p := range probes {
 		rc.ref[i] = -1
-		if p.Op.Method != http.MethodGet || p.Caller.Anonymous() || expect(p) != policy.ExpectAllow {
+		if p.Op.Method != http.MethodGet || p.Caller.Anonymous() {
 			continue
 		}
 		k := objKey{p.Op, p.Object}
-		if j, ok := refs[k]; !ok || (p.Caller.Name == p.Object && probes[j].Caller.Name != p.Object) {
-			refs[k] = i // the owner's own read first, else the first allowed
+		switch _, ok := refs[k]; {
+		case p.Object != "" && p.Caller.Name == p.Object:
+			// The owner's own read, whatever the policy says of it: when
+			// it is not served there is nothing to compare with.
+			refs[k] = i
+		case p.Object == "" && !ok && expect(p) == policy.ExpectAllow:
+			refs[k] = i // the first profile the policy allows
 		}
 	}
 	for i, p := range probes {

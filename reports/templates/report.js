@@ -283,12 +283,12 @@
       add(body, el('pre', 'req-body', ES[rq.body]));
     }
     add(body, el('h3', '', 'Response'));
-    var rs = ev.response;
+    var rs = ev.response, excerpt = '';
     if (rs) {
       var dl2 = add(body, el('dl', 'kv'));
       kv(dl2, 'Status', String(rs.status));
       add(body, headersTable(rs.headers, ES));
-      var excerpt = ES[rs.body] || '';
+      excerpt = ES[rs.body] || '';
       var note = 'Body: ' + byteCount(rs.bytes) + ' read';
       if (rs.truncated || rs.cut || rs.shown) note += '; truncated: the excerpt below is the first ' + byteCount(rs.shown || 0);
       if (rs.truncated && !rs.cut) note += ' (the scanner keeps an excerpt)';
@@ -300,6 +300,7 @@
       add(body, el('p', 'note', 'No response.'));
     }
     if (ev.error) kv(add(body, el('dl', 'kv')), 'Error', ev.error);
+    if (ev.verification) verification(body, ev.verification, ES, excerpt);
     if (ev.curl) {
       add(body, el('h3', '', 'Reproduce'));
       var pre = add(body, el('pre', 'curl', ev.curl));
@@ -311,6 +312,53 @@
       btn.addEventListener('click', function () { copy(ev.curl, pre, msg); });
       add(body, el('p', 'note', 'Secrets appear as ${VAR} placeholders: export them before running the line.'));
     }
+  }
+
+  // readBox is one read a content check compared: a titled column with
+  // its status and body excerpt.
+  function readBox(parent, title, r, ES) {
+    var box = add(parent, el('div', 'vread'));
+    add(box, el('h4', '', title));
+    if (!r) { add(box, el('p', 'note', 'Not read.')); return; }
+    add(box, el('p', 'note', r.status ? 'Status ' + r.status + (r.truncated ? '; truncated excerpt' : '') : 'No answer' + (r.error ? ': ' + r.error : '')));
+    var text = ES[r.body] || '';
+    if (text) add(box, el('pre', 'resp-body', text));
+    else if (r.status) add(box, el('p', 'note', 'Empty body.'));
+  }
+
+  // verification shows what a content check read and found, its two
+  // sides next to each other.
+  function verification(body, v, ES, answer) {
+    add(body, el('h3', '', v.check === 'write' ? 'Verification: the object read as its owner' : 'Verification: compared with the reference read'));
+    var dl = add(body, el('dl', 'kv'));
+    kv(dl, 'Outcome', v.outcome);
+    kv(dl, 'Found', v.reason);
+    if (v.read) kv(dl, 'Read', v.read);
+    if (v.total) kv(dl, 'Fields equal', v.shared + ' of ' + v.total);
+    var sides = add(body, el('div', 'vsides'));
+    if (v.check === 'write') {
+      readBox(sides, 'Before the write', v.before, ES);
+      readBox(sides, 'After the write', v.after, ES);
+    } else {
+      var own = add(sides, el('div', 'vread'));
+      add(own, el('h4', '', 'This answer'));
+      if (answer) add(own, el('pre', 'resp-body', answer));
+      else add(own, el('p', 'note', 'Empty body.'));
+      readBox(sides, (v.reference || 'The reference') + '’s answer to the same request', v.ref, ES);
+    }
+    if (v.changes && v.changes.length) {
+      var t = add(body, el('table', 'hdrs vchanges'));
+      var hr = add(add(t, el('thead')), el('tr'));
+      ['Field', 'Before', 'After'].forEach(function (h) { add(hr, el('th', '', h)); });
+      var tb = add(t, el('tbody'));
+      v.changes.forEach(function (c) {
+        var tr = add(tb, el('tr'));
+        add(tr, el('td', '', c[0]));
+        add(tr, el('td', '', c[1] || '(absent)'));
+        add(tr, el('td', '', c[2] || '(absent)'));
+      });
+    }
+    if (v.ignored && v.ignored.length) add(body, el('p', 'note', 'Ignored as volatile (they change by themselves): ' + v.ignored.join(', ')));
   }
 
   function copy(text, pre, msg) {

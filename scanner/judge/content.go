@@ -89,7 +89,7 @@ func checkNames(c Case) (owner, read, why string) {
 	case r.Read != nil:
 		why = r.Read.Outcome.Reason
 		if owner == "" || r.Read.Reference != c.Object {
-			// No object, or the owner is not allowed its own read: the
+			// No object (or a reference other than the owner): the
 			// reference is a profile the policy allows.
 			owner = r.Read.Reference
 		}
