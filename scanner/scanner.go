@@ -780,11 +780,17 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		}
 		s.noteCreated(made, probes[o.Index], &o)
 		reads.take(&o) // each index by its own callback only
-		var issues [2][]judge.Issue
+		var issues, likely [2][]judge.Issue
 		if !o.NotSent {
-			issues = s.outcomeIssues(probes[o.Index], &o, red)
+			issues = s.outcomeIssues(probes[o.Index], &o, red, nil)
+			likely = issues
+			if p := probes[o.Index]; mayFind(issues) && !IsSafeMethod(p.Op.Method) && o.Status >= 200 && o.Status <= 299 {
+				if w := ver.check(p); w != nil {
+					likely = s.outcomeIssues(p, &o, red, w)
+				}
+			}
 		}
-		pd := s.probeDone(probes[o.Index], &o, red, issues, eng) // observe.go
+		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
 		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
@@ -969,8 +975,14 @@ func (s *Scanner) unreachable(err error) error {
 // raised whatever the others find, and what neither raises never is.
 // Safe for concurrent use: it reads only the scanner's compiled,
 // read-only state and red's URL masking, which keeps no state.
-func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction) [2][]judge.Issue {
+//
+// write, when set, is the write's verification, known once the job's
+// After ran: the progress counts a write that did nothing as nothing.
+// The evidence decision (mayFind) asks without it, so that such a cell
+// keeps its verification in its evidence.
+func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) [2][]judge.Issue {
 	resp := toResponse(o, "")
+	resp.Write = write
 	resp.Location = red.url(resp.Location)
 	rel := p.Relation()
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}

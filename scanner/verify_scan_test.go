@@ -60,6 +60,19 @@ func (a *effectAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.seq++
 	caller, ok := effectTokens[r.Header.Get("Authorization")]
 	w.Header().Set("Content-Type", "application/json")
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case len(parts) == 2 && parts[0] == "shared" && r.Method == http.MethodGet:
+		// An unauthenticated leak: any note to anyone, signed in or not.
+		if n := a.notes[parts[1]]; n != nil {
+			_ = json.NewEncoder(w).Encode(map[string]any{"id": n.ID, "owner": n.Owner, "text": n.Text})
+			return
+		}
+	case r.URL.Path == "/feed" && !ok:
+		// Answers 200 to anyone, but an empty page without credentials.
+		_, _ = w.Write([]byte(`{"items":[],"total":0}`))
+		return
+	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -78,8 +91,21 @@ func (a *effectAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return map[string]any{"id": n.ID, "owner": n.Owner, "title": n.Title, "text": n.Text,
 			"updatedAt": n.Updated.Format(time.RFC3339Nano), "requestId": fmt.Sprintf("req-%d", a.seq)}
 	}
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
+	case r.URL.Path == "/feed":
+		var items []map[string]any
+		for _, n := range a.notes {
+			if n.Owner == caller {
+				items = append(items, map[string]any{"id": n.ID, "title": n.Title})
+			}
+		}
+		reply(http.StatusOK, map[string]any{"items": items, "total": len(items)})
+	case len(parts) == 2 && parts[0] == "vault" && r.Method == http.MethodPut:
+		reply(http.StatusNoContent, nil) // no read of a vault entry exists
+	case len(parts) == 2 && parts[0] == "flaky" && r.Method == http.MethodGet:
+		reply(http.StatusInternalServerError, map[string]string{"error": "try again"})
+	case len(parts) == 2 && parts[0] == "flaky" && r.Method == http.MethodDelete:
+		reply(http.StatusNoContent, nil)
 	case r.Method == http.MethodPost && r.URL.Path == "/notes":
 		n := &effectNote{ID: strings.ToLower(rand.Text())[:12], Owner: caller, Title: fmt.Sprint(body["title"]), Text: fmt.Sprint(body["text"]), Updated: time.Now()}
 		a.notes[n.ID] = n
@@ -176,6 +202,28 @@ paths:
     get:
       parameters: [{name: username, in: path, required: true, schema: {type: string}}]
       responses: {"200": {description: the user}}
+  /shared/{noteId}:
+    get:
+      security: []
+      parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: the note}}
+  /feed:
+    get:
+      security: [{}, {bearer: []}]
+      responses: {"200": {description: the caller's notes}}
+  /vault/{vaultKey}:
+    put:
+      parameters: [{name: vaultKey, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [secret], properties: {secret: {type: string}}}
+      responses: {"204": {description: stored}}
+  /flaky/{noteId}:
+    parameters: [{name: noteId, in: path, required: true, schema: {type: string}}]
+    get: {responses: {"200": {description: the flaky read}}}
+    delete: {responses: {"204": {description: deleted}}}
   /users/{username}/email:
     put:
       parameters: [{name: username, in: path, required: true, schema: {type: string}}]
@@ -190,10 +238,11 @@ paths:
 const effectConfig = `spec: openapi.yaml
 target: %s
 profiles:
+  anonymous: {}
   alice:
     role: user
     auth: {bearer: "${NOTES_ALICE}"}
-    owns: {username: alice}
+    owns: {username: alice, vaultKey: alice-vault}
     setup:
       - request: POST /notes
         json: {title: "alice's note", text: "alice's secret text"}
@@ -201,7 +250,7 @@ profiles:
   bob:
     role: user
     auth: {bearer: "${NOTES_BOB}"}
-    owns: {username: bob}
+    owns: {username: bob, vaultKey: bob-vault}
     setup:
       - request: POST /notes
         json: {title: "bob's note", text: "bob's secret text"}
@@ -209,9 +258,11 @@ profiles:
 policy:
   - match: "POST /notes"
     allow: [user]
+  - match: "GET /feed"
+    allow: [user]
   - match: "/**"
     allow: {user: own}
-scan: {rate: 0, unsafe: true, concurrency: 2}
+scan: {rate: 0, unsafe: true, concurrency: 2, verify: %t}
 `
 
 // verdictRow is one foreign cell as the test expects it.
@@ -219,18 +270,16 @@ type verdictRow struct {
 	verdict, observed, confidence string
 }
 
-// TestJudgeByEffectAndContent scans effectAPI: every cell on another
-// profile's object gets the verdict, observed state and confidence its
-// effect or content says, not its status alone.
-func TestJudgeByEffectAndContent(t *testing.T) {
-	t.Parallel()
+// scanEffectAPI scans a fresh effectAPI, with scan.verify as given.
+func scanEffectAPI(t *testing.T, verify bool) *scanner.Result {
+	t.Helper()
 	srv := httptest.NewServer(newEffectAPI())
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "openapi.yaml"), []byte(effectSpec), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "authzscan.yaml"), []byte(fmt.Sprintf(effectConfig, srv.URL)), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "authzscan.yaml"), []byte(fmt.Sprintf(effectConfig, srv.URL, verify)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := scanner.LoadConfig(filepath.Join(dir, "authzscan.yaml"))
@@ -246,7 +295,18 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	defer res.Close()
+	t.Cleanup(func() { res.Close() })
+	return res
+}
+
+// TestJudgeByEffectAndContent scans effectAPI: every cell on another
+// profile's object, and every anonymous one the policy refuses, gets the
+// verdict, observed state and confidence its effect or content says,
+// not its status alone.
+func TestJudgeByEffectAndContent(t *testing.T) {
+	t.Parallel()
+	res := scanEffectAPI(t, true)
+	// As alice on bob's object and bob on alice's.
 	want := map[string]verdictRow{
 		"PUT /users/{username}/email": {"pass", "no effect", ""},
 		"PUT /notes/{noteId}":         {"broken", "allowed", "high"},
@@ -256,32 +316,56 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 		"GET /profiles/{username}":    {"pass", "no data", ""},
 		"GET /settings/{noteId}":      {"pass", "no data", ""},
 		"GET /users/{username}":       {"broken", "allowed", "high"},
+		"GET /shared/{noteId}":        {"broken", "allowed", "high"},
+		"PUT /vault/{vaultKey}":       {"broken", "allowed", "medium"}, // no read of it exists
+		"DELETE /flaky/{noteId}":      {"broken", "allowed", "medium"}, // its read fails
+	}
+	// As anonymous.
+	anonWant := map[string]verdictRow{
+		"GET /shared/{noteId}": {"broken", "allowed", "high"}, // the owner's data, without credentials
+		"GET /feed":            {"pass", "no data", ""},       // 200, but an empty page
 	}
 	conf := map[string]string{}
 	for _, f := range res.Findings {
-		if f.Kind == "bola" {
-			conf[f.Method+" "+f.Path+" "+f.Profile] = string(f.Confidence)
+		if f.Kind != "status-code" {
+			conf[f.Method+" "+f.Path+" "+f.Profile+" "+f.Object] = string(f.Confidence)
 		}
 	}
-	var got []string
+	var got, gotAnon []string
 	for _, c := range res.Cells {
-		if c.Object == "" || c.Object == c.Profile {
-			continue
-		}
 		key := c.Method + " " + c.Path
-		w, ok := want[key]
+		var w verdictRow
+		var ok bool
+		switch {
+		case c.Profile == "anonymous":
+			if w, ok = anonWant[key]; ok {
+				gotAnon = append(gotAnon, key+" on "+c.Object)
+			}
+		case c.Object != "" && c.Object != c.Profile:
+			if w, ok = want[key]; ok {
+				got = append(got, key+" as "+c.Profile)
+			}
+		}
 		if !ok {
 			continue
 		}
-		got = append(got, key+" as "+c.Profile)
-		row := verdictRow{string(c.Verdict), string(c.Observed), conf[key+" "+c.Profile]}
+		row := verdictRow{string(c.Verdict), string(c.Observed), conf[key+" "+c.Profile+" "+c.Object]}
 		if row != w {
-			t.Errorf("%s as %s on %s's object: verdict %s, observed %s, confidence %q (%s); want %s, %s, %q", key, c.Profile, c.Object, row.verdict, row.observed, row.confidence, c.Reason, w.verdict, w.observed, w.confidence)
+			t.Errorf("%s as %s on %q: verdict %s, observed %s, confidence %q (%s); want %s, %s, %q", key, c.Profile, c.Object, row.verdict, row.observed, row.confidence, c.Reason, w.verdict, w.observed, w.confidence)
 		}
 	}
 	sort.Strings(got)
 	if len(got) != 2*len(want) {
 		t.Errorf("judged %d foreign cells, want %d (each operation as alice and as bob): %v", len(got), 2*len(want), got)
+	}
+	if len(gotAnon) != 3 { // /shared on alice's and bob's notes, /feed
+		t.Errorf("judged %d anonymous cells, want 3: %v", len(gotAnon), gotAnon)
+	}
+	for _, f := range res.Findings {
+		if f.Kind == "unauthenticated" && f.Path == "/shared/{noteId}" &&
+			(f.Evidence.Verification == nil || f.Evidence.Verification.Reference != f.Object) {
+			t.Errorf("unauthenticated %s on %s: compared with %+v, want the owner's read", f.Path, f.Object, f.Evidence.Verification)
+		}
 	}
 	// The evidence shows what decided: the reads around each write, the
 	// difference, the reference read of each compared read.
@@ -318,7 +402,7 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 		}
 	}
 	for _, c := range res.Cells {
-		if c.Method == "PUT" && c.Path == "/users/{username}/email" && c.Object != c.Profile {
+		if c.Method == "PUT" && c.Path == "/users/{username}/email" && c.Object != c.Profile && c.Profile != "anonymous" {
 			want := fmt.Sprintf("answered 204, but %s's object read by GET /users/{username} did not change", c.Object)
 			if c.Reason != want {
 				t.Errorf("email as %s: reason %q, want %q", c.Profile, c.Reason, want)
@@ -327,3 +411,35 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 	}
 }
 
+
+// TestVerifyOffJudgesByStatus: scan.verify: false sends no verification
+// read and judges every cell by its status alone, as before.
+func TestVerifyOffJudgesByStatus(t *testing.T) {
+	t.Parallel()
+	on, off := scanEffectAPI(t, true), scanEffectAPI(t, false)
+	for _, c := range off.Cells {
+		if c.Observed == "no effect" || c.Observed == "no data" || (c.Evidence != nil && c.Evidence.Verification != nil) {
+			t.Errorf("%s %s as %s: %s with verification off", c.Method, c.Path, c.Profile, c.Observed)
+		}
+	}
+	broken := 0
+	for _, f := range off.Findings {
+		if f.Evidence.Verification != nil || strings.Contains(f.Message, "Verified") || strings.Contains(f.Message, "not verified") {
+			t.Errorf("%s %s as %s: verified with verification off: %s", f.Method, f.Path, f.Profile, f.Message)
+		}
+		if f.Method == "PUT" && f.Path == "/users/{username}/email" && f.Profile != "anonymous" && f.Confidence == "high" {
+			broken++ // the status-only false positive the verification removes
+		}
+	}
+	if broken != 2 {
+		t.Errorf("%d status-only findings on PUT /users/{username}/email, want 2", broken)
+	}
+	// 16 verified writes: email, note edit, note delete and flaky delete,
+	// each on alice's and bob's object as the other and as anonymous (the
+	// vault has no read). Two reads before each (one for the flaky ones:
+	// the first read fails, 2×4), so 28; one after each write served, as
+	// alice or bob, whose read before worked (email, edit, delete: 6).
+	if d := on.Summary.Requests - off.Summary.Requests; d != 34 {
+		t.Errorf("verification sent %d more requests, want 34", d)
+	}
+}
