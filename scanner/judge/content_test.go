@@ -1,6 +1,8 @@
 package judge
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -149,5 +151,37 @@ func TestContentRulesCoverEveryOutcome(t *testing.T) {
 	}
 	if len(seen) != len(want) {
 		t.Errorf("rows cover %d outcomes of %d", len(seen), len(want))
+	}
+}
+
+// TestContentRulesDocumented keeps docs/verdicts.md's table and
+// ContentRules the same, row for row.
+func TestContentRulesDocumented(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../docs/verdicts.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start, end := strings.Index(doc, "<!-- content-rules:begin -->"), strings.Index(doc, "<!-- content-rules:end -->")
+	if start < 0 || end < start {
+		t.Fatal("docs/verdicts.md has no content-rules table")
+	}
+	var got []string
+	for _, line := range strings.Split(doc[start:end], "\n")[3:] {
+		if strings.HasPrefix(line, "|") {
+			got = append(got, strings.TrimSpace(line))
+		}
+	}
+	var want []string
+	for _, r := range ContentRules {
+		c := string(r.Confidence)
+		if c == "" {
+			c = "—"
+		}
+		want = append(want, fmt.Sprintf("| %s | %s | %s | %s | %s |", r.Check, r.Outcome, r.Verdict, r.Observed, c))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("docs/verdicts.md's table:\n%s\nContentRules:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
