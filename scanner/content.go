@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/authzscan/authzscan/scanner/compare"
 	"github.com/authzscan/authzscan/scanner/engine"
@@ -28,6 +29,9 @@ type readChecks struct {
 	// docs[i] is probe i's parsed 2xx body; written only by probe i's
 	// callback, read after the engine's Run returns.
 	docs []*compare.Doc
+	// later[j]: every read compared with reference probe j runs in an
+	// earlier stage than j (true for an owner's own read of its object).
+	later []bool
 	// statuses[i] is probe i's status when its body was to be kept; 0
 	// when no answer came. Written like docs.
 	statuses []int
@@ -35,6 +39,11 @@ type readChecks struct {
 	// first verifyExcerpt bytes of its 2xx body, for the evidence.
 	isRef    []bool
 	excerpts [][]byte
+	// served[j]: a read with probe j as its reference was served (2xx).
+	// The foreign reads run in an earlier stage than their owner's own,
+	// so an owner's body is kept only when something will compare with
+	// it (see later); another reference's is kept always.
+	served []atomic.Bool
 }
 
 // planReadChecks finds each refused GET's reference probe: on an object,
@@ -46,7 +55,7 @@ func (s *Scanner) planReadChecks() *readChecks {
 	}
 	probes := s.plan.Probes
 	rc := &readChecks{ref: make([]int, len(probes)), keep: make([]bool, len(probes)), docs: make([]*compare.Doc, len(probes)), statuses: make([]int, len(probes)),
-		isRef: make([]bool, len(probes)), excerpts: make([][]byte, len(probes))}
+		isRef: make([]bool, len(probes)), excerpts: make([][]byte, len(probes)), served: make([]atomic.Bool, len(probes)), later: make([]bool, len(probes))}
 	type objKey struct {
 		op     *spec.Operation
 		object string
@@ -77,7 +86,9 @@ func (s *Scanner) planReadChecks() *readChecks {
 		}
 		if j, ok := refs[objKey{p.Op, p.Object}]; ok {
 			rc.ref[i] = j
+			first := !rc.isRef[j]
 			rc.keep[i], rc.keep[j], rc.isRef[j] = true, true, true
+			rc.later[j] = (first || rc.later[j]) && probes[j].Stage > p.Stage
 		}
 	}
 	return rc
@@ -101,6 +112,12 @@ func (rc *readChecks) take(o *engine.Observation) {
 	rc.statuses[o.Index] = o.Status
 	if o.Status < 200 || o.Status > 299 {
 		return
+	}
+	if j := rc.ref[o.Index]; j >= 0 {
+		rc.served[j].Store(true)
+	}
+	if rc.isRef[o.Index] && rc.later[o.Index] && !rc.served[o.Index].Load() {
+		return // nothing was served that needs it
 	}
 	ct := ""
 	if o.RespHeader != nil {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/compare"
+	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/judge"
 	"github.com/authzscan/authzscan/scanner/policy"
-	"github.com/authzscan/authzscan/scanner/engine"
 	"github.com/authzscan/authzscan/scanner/synth"
 )
 

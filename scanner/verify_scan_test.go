@@ -411,7 +411,6 @@ func TestJudgeByEffectAndContent(t *testing.T) {
 	}
 }
 
-
 // TestVerifyOffJudgesByStatus: scan.verify: false sends no verification
 // read and judges every cell by its status alone, as before.
 func TestVerifyOffJudgesByStatus(t *testing.T) {
