@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/authzscan/authzscan/scanner/compare"
@@ -18,32 +19,47 @@ import (
 // refuses is compared, when it answers 2xx, with the reference read of
 // the same request — the object's owner's own probe, or, for an
 // operation without objects, the first profile's the policy allows. Only
-// the bodies
-// that may be compared are kept, parsed: one reference per operation and
-// object, and the refused reads that were served.
+// the bodies that may be compared are kept, parsed: the references that
+// something will be compared with, and the refused reads that were
+// served. Per probe it holds 16 bytes; a large plan holds every probe.
 type readChecks struct {
-	// ref[i] is the probe probe i's body is compared with; -1 none.
-	ref []int
-	// keep[i]: probe i's body is parsed when it answers 2xx.
-	keep []bool
-	// docs[i] is probe i's parsed 2xx body; written only by probe i's
-	// callback, read after the engine's Run returns.
-	docs []*compare.Doc
-	// later[j]: every read compared with reference probe j runs in an
-	// earlier stage than j (true for an owner's own read of its object).
-	later []bool
-	// statuses[i] is probe i's status when its body was to be kept; 0
-	// when no answer came. Written like docs.
-	statuses []int
-	// isRef[i]: probe i is another's reference; excerpts[i] is then the
-	// first verifyExcerpt bytes of its 2xx body, for the evidence.
-	isRef    []bool
-	excerpts [][]byte
+	slots []readSlot
 	// served[j]: a read with probe j as its reference was served (2xx).
 	// The foreign reads run in an earlier stage than their owner's own,
 	// so an owner's body is kept only when something will compare with
-	// it (see later); another reference's is kept always.
+	// it (see readSlot.later); another reference's is kept always.
 	served []atomic.Bool
+	// kept holds the parsed 2xx bodies by probe index; each is written by
+	// its probe's callback, and read after the engine's Run returns.
+	mu   sync.Mutex
+	kept map[int]*keptBody
+}
+
+// readSlot is what readChecks knows of one probe.
+type readSlot struct {
+	// ref is the probe this one's body is compared with; -1 none.
+	ref int32
+	// status is the probe's status when its body was to be kept; 0 when
+	// no answer came. Written by the probe's own callback.
+	status int32
+	// keep: the body is parsed when it answers 2xx. isRef: the probe is
+	// another's reference. later: every read compared with it runs in an
+	// earlier stage (an owner's own read of its object).
+	keep, isRef, later bool
+}
+
+// keptBody is a parsed 2xx body, with the first verifyExcerpt bytes of a
+// reference's body for the evidence.
+type keptBody struct {
+	doc     compare.Doc
+	excerpt []byte
+}
+
+// body is probe i's kept body, nil when none.
+func (rc *readChecks) body(i int) *keptBody {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.kept[i]
 }
 
 // planReadChecks finds each refused GET's reference probe: on an object,
@@ -54,8 +70,7 @@ func (s *Scanner) planReadChecks() *readChecks {
 		return nil
 	}
 	probes := s.plan.Probes
-	rc := &readChecks{ref: make([]int, len(probes)), keep: make([]bool, len(probes)), docs: make([]*compare.Doc, len(probes)), statuses: make([]int, len(probes)),
-		isRef: make([]bool, len(probes)), excerpts: make([][]byte, len(probes)), served: make([]atomic.Bool, len(probes)), later: make([]bool, len(probes))}
+	rc := &readChecks{slots: make([]readSlot, len(probes)), served: make([]atomic.Bool, len(probes)), kept: map[int]*keptBody{}}
 	type objKey struct {
 		op     *spec.Operation
 		object string
@@ -66,7 +81,7 @@ func (s *Scanner) planReadChecks() *readChecks {
 	}
 	refs := map[objKey]int{}
 	for i, p := range probes {
-		rc.ref[i] = -1
+		rc.slots[i].ref = -1
 		if p.Op.Method != http.MethodGet || p.Caller.Anonymous() {
 			continue
 		}
@@ -85,10 +100,10 @@ func (s *Scanner) planReadChecks() *readChecks {
 			continue
 		}
 		if j, ok := refs[objKey{p.Op, p.Object}]; ok {
-			rc.ref[i] = j
-			first := !rc.isRef[j]
-			rc.keep[i], rc.keep[j], rc.isRef[j] = true, true, true
-			rc.later[j] = (first || rc.later[j]) && probes[j].Stage > p.Stage
+			at, ref := &rc.slots[i], &rc.slots[j]
+			at.ref, at.keep = int32(j), true
+			ref.later = (!ref.isRef || ref.later) && probes[j].Stage > p.Stage
+			ref.keep, ref.isRef = true, true
 		}
 	}
 	return rc
@@ -96,7 +111,7 @@ func (s *Scanner) planReadChecks() *readChecks {
 
 // want marks job j to keep its body when probe i's may be compared.
 func (rc *readChecks) want(j *engine.Job, i int) {
-	if rc != nil && rc.keep[i] {
+	if rc != nil && rc.slots[i].keep {
 		j.KeepBody = true
 	}
 }
@@ -106,47 +121,53 @@ func (rc *readChecks) want(j *engine.Job, i int) {
 func (rc *readChecks) take(o *engine.Observation) {
 	body := o.RespBody
 	o.RespBody = nil
-	if rc == nil || !rc.keep[o.Index] || o.Err != "" || o.NotSent {
+	if rc == nil || !rc.slots[o.Index].keep || o.Err != "" || o.NotSent {
 		return
 	}
-	rc.statuses[o.Index] = o.Status
+	slot := &rc.slots[o.Index]
+	slot.status = int32(o.Status)
 	if o.Status < 200 || o.Status > 299 {
 		return
 	}
-	if j := rc.ref[o.Index]; j >= 0 {
-		rc.served[j].Store(true)
+	if slot.ref >= 0 {
+		rc.served[slot.ref].Store(true)
 	}
-	if rc.isRef[o.Index] && rc.later[o.Index] && !rc.served[o.Index].Load() {
+	if slot.isRef && slot.later && !rc.served[o.Index].Load() {
 		return // nothing was served that needs it
 	}
 	ct := ""
 	if o.RespHeader != nil {
 		ct = o.RespHeader.Get("Content-Type")
 	}
-	d := compare.Parse(ct, body)
-	rc.docs[o.Index] = &d
-	if rc.isRef[o.Index] {
-		rc.excerpts[o.Index] = slices.Clone(body[:min(len(body), verifyExcerpt)])
+	kb := &keptBody{doc: compare.Parse(ct, body)}
+	if slot.isRef {
+		kb.excerpt = slices.Clone(body[:min(len(body), verifyExcerpt)])
 	}
+	rc.mu.Lock()
+	rc.kept[o.Index] = kb
+	rc.mu.Unlock()
 }
 
 // check is the judge's ReadCheck for probe i, which answered 2xx; nil when
 // there is nothing to compare with.
 func (rc *readChecks) check(s *Scanner, i int) *judge.ReadCheck {
-	if rc == nil || rc.ref[i] < 0 || rc.docs[i] == nil {
+	if rc == nil || rc.slots[i].ref < 0 {
 		return nil
 	}
-	probes := s.plan.Probes
-	p, ref := probes[i], probes[rc.ref[i]]
-	refStatus, refDoc := rc.statuses[rc.ref[i]], compare.Doc{}
-	if refStatus < 200 || refStatus > 299 {
+	mine := rc.body(i)
+	j := int(rc.slots[i].ref)
+	refStatus := int(rc.slots[j].status)
+	if mine == nil || refStatus < 200 || refStatus > 299 {
 		// Not sent, failed or refused: no reference, the status verdict
 		// stands (a refused owner is a finding of its own).
 		return nil
 	}
-	if d := rc.docs[rc.ref[i]]; d != nil {
-		refDoc = *d
+	refDoc := compare.Doc{}
+	if kb := rc.body(j); kb != nil {
+		refDoc = kb.doc
 	}
+	probes := s.plan.Probes
+	p, ref := probes[i], probes[j]
 	owner := p.Object
 	if owner == "" {
 		owner = ref.Caller.Name
@@ -154,7 +175,7 @@ func (rc *readChecks) check(s *Scanner, i int) *judge.ReadCheck {
 	ownerValues := s.ownedValues(owner)
 	// What the attacker's own request carried proves nothing when the
 	// server echoes it, unless the owner's read holds it too.
-	sent := strings.ToLower(p.Request.Path)
+	sent := strings.ToLower(p.Request.Path + "?" + p.Request.RawQuery)
 	kept := ownerValues[:0]
 	for _, v := range ownerValues {
 		if !strings.Contains(sent, strings.ToLower(v)) || docHas(refDoc, v) {
@@ -165,7 +186,7 @@ func (rc *readChecks) check(s *Scanner, i int) *judge.ReadCheck {
 	if !p.Caller.Anonymous() {
 		callerValues = s.ownedValues(p.Caller.Name)
 	}
-	out := compare.ReadMatch(refStatus, refDoc, *rc.docs[i], nil, kept, callerValues)
+	out := compare.ReadMatch(refStatus, refDoc, mine.doc, nil, kept, callerValues)
 	return &judge.ReadCheck{Reference: ref.Caller.Name, Outcome: out}
 }
 
@@ -212,10 +233,14 @@ func docHas(d compare.Doc, v string) bool {
 
 // evidence is the Verification of read probe i's check.
 func (rc *readChecks) evidence(red *redaction, i int, c *judge.ReadCheck) *Verification {
-	j := rc.ref[i]
+	j := int(rc.slots[i].ref)
 	v := &Verification{Check: "read", Outcome: string(c.Outcome.Match), Reason: red.red.Redact(c.Outcome.Reason),
 		Reference: c.Reference, Shared: c.Outcome.Shared, Total: c.Outcome.Total}
-	v.ReferenceResponse = red.read(readResult{Status: rc.statuses[j], Body: rc.excerpts[j], Truncated: len(rc.excerpts[j]) == verifyExcerpt})
+	var excerpt []byte
+	if kb := rc.body(j); kb != nil {
+		excerpt = kb.excerpt
+	}
+	v.ReferenceResponse = red.read(readResult{Status: int(rc.slots[j].status), Body: excerpt, Truncated: len(excerpt) == verifyExcerpt})
 	return v
 }
 
@@ -255,8 +280,8 @@ func (s *Scanner) ComparedReads() int {
 		return 0
 	}
 	n := 0
-	for _, r := range rc.ref {
-		if r >= 0 {
+	for _, slot := range rc.slots {
+		if slot.ref >= 0 {
 			n++
 		}
 	}

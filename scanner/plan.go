@@ -56,21 +56,29 @@ type Probe struct {
 	// steps run again just before it. Empty for every other probe.
 	Fresh []string
 	// Verify is the read that shows, as the object's owner, what this
-	// unsafe probe on another profile's object did to it, and
-	// VerifyRequest that read's request on this probe's object; nil when
-	// the write is judged by its status alone.
-	Verify        *spec.Operation
-	VerifyRequest *synth.Request
+	// unsafe probe on another profile's object did to it; nil when the
+	// write is judged by its status alone. (A pointer: most probes have
+	// none, and a large plan holds every probe.)
+	Verify *VerifyRead
 	// values are what Request was built with, to build it again with a
-	// fresh object's values; verifyValues the same for VerifyRequest.
-	values       synth.Values
-	verifyValues synth.Values
+	// fresh object's values.
+	values synth.Values
+}
+
+// VerifyRead is the read that verifies a write probe.
+type VerifyRead struct {
+	// Op is the read's operation, Request its request on the probe's
+	// object.
+	Op      *spec.Operation
+	Request *synth.Request
+	// values are what Request was built with.
+	values synth.Values
 }
 
 // RebuildVerify builds the verification read again with owned values
 // replaced by fresh: the read of a fresh object.
 func (p *Probe) RebuildVerify(fresh map[string]any) (*synth.Request, error) {
-	v := p.verifyValues
+	v := p.Verify.values
 	owned := make(map[string]any, len(v.Owned)+len(fresh))
 	for k, x := range v.Owned {
 		owned[k] = x
@@ -79,7 +87,7 @@ func (p *Probe) RebuildVerify(fresh map[string]any) (*synth.Request, error) {
 		owned[k] = x
 	}
 	v.Owned = owned
-	return synth.Build(p.Verify, v)
+	return synth.Build(p.Verify.Op, v)
 }
 
 // Rebuild builds the probe's request again with owned values replaced by
@@ -306,7 +314,7 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 						}
 						rv := synth.Values{Owned: v.values.Owned, Vars: opts.Vars, Operation: rov, Origin: opts.Origin}
 						if req, err := synth.Build(read, rv); err == nil {
-							pr.Verify, pr.VerifyRequest, pr.verifyValues = read, req, rv
+							pr.Verify = &VerifyRead{Op: read, Request: req, values: rv}
 						}
 					}
 				}

@@ -119,7 +119,7 @@ func (s *Scanner) buildPlan() (*Plan, error) {
 		}
 		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 		if s.policy.Expect(ruleTarget(p.Op), caller, p.Relation()).Expected == policy.ExpectAllow {
-			p.Verify, p.VerifyRequest = nil, nil
+			p.Verify = nil
 		}
 	}
 	return plan, nil

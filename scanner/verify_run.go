@@ -111,7 +111,7 @@ var markerRE = regexp.MustCompile(`authzscan[0-9a-f]{9}`)
 func (v *verifier) wrap(j *engine.Job, p *Probe, fresh func(context.Context) (map[string]any, error)) {
 	owner := v.s.set.Get(p.Object)
 	j.Prepare = func(ctx context.Context) (*synth.Request, error) {
-		req, readReq := p.Request, p.VerifyRequest
+		req, readReq := p.Request, p.Verify.Request
 		if fresh != nil {
 			vals, err := fresh(ctx)
 			if err != nil {
@@ -208,7 +208,7 @@ func (v *verifier) check(p *Probe) *judge.WriteCheck {
 			Reason: fmt.Sprintf("no read of the object was found (no GET on the same path, nor one over the owned values it carries); name one with operations[].verify in %s", v.s.cfg.File)}}
 	}
 	c := v.checks[p.Index]
-	read := p.Verify.Method + " " + p.Verify.Path
+	read := p.Verify.Op.Method + " " + p.Verify.Op.Path
 	switch {
 	case c == nil:
 		return &judge.WriteCheck{Read: read, Outcome: compare.Write{Effect: compare.Unverified, Reason: "the object was not read before the write"}}

@@ -206,7 +206,7 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 			object = strings.TrimSuffix(object, ")") + ", made fresh for it)"
 		}
 		if p.Verify != nil {
-			object += fmt.Sprintf(" [verified by %s %s as %s]", p.Verify.Method, reports.Sanitize(p.Verify.Path), p.Object)
+			object += fmt.Sprintf(" [verified by %s %s as %s]", p.Verify.Op.Method, reports.Sanitize(p.Verify.Op.Path), p.Object)
 		}
 		curl, err := s.ProbeCurl(p)
 		if err != nil {

@@ -786,13 +786,23 @@ func appendIndexes(dst []int, jobs []Job) []int {
 // probeThenAfter sends job j (probe) and runs its After on the answer.
 func (e *Engine) probeThenAfter(wait context.Context, w *worker, j Job) Observation {
 	if j.Guard != nil {
-		defer j.Guard.Acquire(j.GuardTurn, j.Exclusive)()
+		return e.guarded(wait, w, j)
 	}
 	obs := e.probe(wait, w, j)
 	if j.After != nil && !obs.NotSent && obs.Err == "" && obs.Status != 0 {
 		j.After(context.WithValue(w.parent, waitKey{}, wait), &obs)
 	}
 	return obs
+}
+
+// guarded is probeThenAfter holding the job's Guard (a function of its
+// own: a deferred release in probeThenAfter would move every job's
+// observation to the heap).
+func (e *Engine) guarded(wait context.Context, w *worker, j Job) Observation {
+	release := j.Guard.Acquire(j.GuardTurn, j.Exclusive)
+	defer release()
+	j.Guard = nil
+	return e.probeThenAfter(wait, w, j)
 }
 
 // probe sends one job under the one policy (settle): retries after 429,
