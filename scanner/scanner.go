@@ -1001,6 +1001,12 @@ func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction,
 	var out [2][]judge.Issue
 	servedPass := true
 	for i, seen := range []bool{false, true} {
+		if i == 1 && resp.Status != http.StatusNotFound {
+			// Whether the object was seen matters to a 404 only
+			// (judge.Classify): the second judgement would be the first.
+			out[1] = out[0]
+			break
+		}
 		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
 		d := judge.Decide(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
