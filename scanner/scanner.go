@@ -793,7 +793,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
-		mu.Lock() // red interns strings
+		mu.Lock()                                                // red interns strings
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
 			if !servedPass || sample.keeps(o.Index) {
