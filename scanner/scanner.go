@@ -793,7 +793,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
-		mu.Lock()                                                // red interns strings
+		// red interns strings: evidence is built under the lock.
+		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
 			if !servedPass || sample.keeps(o.Index) {
