@@ -15,7 +15,9 @@
 #            judging; not the spec load and plan, not the report writing)
 #   ratio    hey's wall time / authzscan's (1.0 = as fast as hey)
 #
-# and the report's size: bytes of report.json per cell.
+# and the report's size: bytes of report.json per cell (the whole file
+# over the cells), and the median line of a pass without evidence (one
+# cell a line; under --evidence sample most passes are such a line).
 #
 #   bash bench/process.sh                 # 5,000 ops × 10 profiles, c 8, 3 rounds
 #   ROUNDS=5 OPS=5000 PROFILES=10 CONCURRENCY=8 bash bench/process.sh
@@ -70,8 +72,8 @@ extra=()
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "workload: $ops public operations × $nprof profiles = $probes probes, concurrency $conc, no rate limit, $body-byte bodies"
-printf '%-22s %-5s %-9s %-9s %-9s %-8s %-8s %s\n' binary round hey_s whole_s probing_s whole/hey probe/hey report_B/cell
-declare -A whole probing cellbytes
+printf '%-22s %-5s %-9s %-9s %-9s %-8s %-8s %-13s %s\n' binary round hey_s whole_s probing_s whole/hey probe/hey report_B/cell bare_pass_B
+declare -A whole probing cellbytes barebytes
 for r in $(seq "$rounds"); do
   # hey first, then each binary, in one round: side by side on the same server.
   t0=$(now)
@@ -95,11 +97,14 @@ for r in $(seq "$rounds"); do
     p=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["summary"]["duration_seconds"]); assert len(r["cells"])==int(sys.argv[2]), "cells"; assert all(c["verdict"]=="pass" for c in r["cells"]), "verdicts"' "$d/out/report.json" "$probes")
     bytes=$(stat -c %s "$d/out/report.json")
     per=$((bytes / probes))
-    printf '%-22s %-5s %-9.3f %-9.3f %-9.3f %-8.3f %-8.3f %s\n' "$bin" "$r" "$hey_s" "$w" "$p" \
-      "$(echo "$hey_s / $w" | bc -l)" "$(echo "$hey_s / $p" | bc -l)" "$per"
+    # A cell is one line in report.json; +1 for its newline.
+    bare=$(grep '^    {"' "$d/out/report.json" | grep -v '"evidence":' | awk '{print length($0) + 1}' | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "none")}')
+    printf '%-22s %-5s %-9.3f %-9.3f %-9.3f %-8.3f %-8.3f %-13s %s\n' "$bin" "$r" "$hey_s" "$w" "$p" \
+      "$(echo "$hey_s / $w" | bc -l)" "$(echo "$hey_s / $p" | bc -l)" "$per" "$bare"
     whole[$bin]+="$(echo "$hey_s / $w" | bc -l) "
     probing[$bin]+="$(echo "$hey_s / $p" | bc -l) "
     cellbytes[$bin]=$per
+    barebytes[$bin]=$bare
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -107,6 +112,6 @@ echo
 for bin in "${bins[@]}"; do
   wm=$(echo "${whole[$bin]}" | median)
   pm=$(echo "${probing[$bin]}" | median)
-  printf '%s: median over %d rounds: whole process %.3f × hey (target >= 0.8, goal 0.9), probing %.3f × hey (target >= 0.9), report.json %s bytes a passing cell (target <= 300)\n' \
-    "$bin" "$rounds" "$wm" "$pm" "${cellbytes[$bin]}"
+  printf '%s: median over %d rounds: whole process %.3f × hey (target >= 0.8, goal 0.9), probing %.3f × hey (target >= 0.9), report.json %s bytes a cell, %s bytes a pass without evidence (target <= 300)\n' \
+    "$bin" "$rounds" "$wm" "$pm" "${cellbytes[$bin]}" "${barebytes[$bin]}"
 done
