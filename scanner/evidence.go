@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/authzscan/authzscan/profiles"
 	"github.com/authzscan/authzscan/scanner/engine"
@@ -30,6 +31,9 @@ type redaction struct {
 	headers map[string]bool
 	cookies map[string]bool
 	query   map[string]bool
+	// mu guards strs and lists: evidence is built by the probes'
+	// callbacks, concurrently.
+	mu sync.Mutex
 	// strs interns the strings many evidences repeat (header names and
 	// values, methods): a large scan keeps one copy of each.
 	strs map[string]string
@@ -47,6 +51,8 @@ func (r *redaction) internList(hs []Header) []Header {
 		key.WriteString(h.Value)
 		key.WriteByte(0)
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.lists == nil {
 		r.lists = map[string][]Header{}
 	}
@@ -59,6 +65,8 @@ func (r *redaction) internList(hs []Header) []Header {
 
 // intern returns s, or an equal string already kept.
 func (r *redaction) intern(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.strs == nil {
 		r.strs = map[string]string{}
 	}

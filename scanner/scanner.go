@@ -793,8 +793,6 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
-		// red interns strings: evidence is built under the lock.
-		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
 			if !servedPass || sample.keeps(o.Index) {
@@ -803,6 +801,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 			compact(&o)
 		}
+		mu.Lock()
 		obs[o.Index] = &o
 		done++
 		n := done
