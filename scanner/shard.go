@@ -3,10 +3,15 @@ package scanner
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/authzscan/authzscan/scanner/spec"
 )
 
 // Shard is one part of a plan split across machines (--shard K/N): the
@@ -111,4 +116,139 @@ func AssignShards(ops []ShardOp, count int) []int {
 		out[e.i] = least + 1
 	}
 	return out
+}
+
+// setWhole records what identifies the whole plan, before any split: each
+// probe's Position in the report's order, the counts and the Digest.
+// profiles are the matrix's columns, in order.
+func (p *Plan) setWhole(profiles []string) {
+	opIndex := make(map[*spec.Operation]int, len(p.Operations))
+	for i, op := range p.Operations {
+		opIndex[op] = i
+	}
+	profIndex := map[string]int{"": -1}
+	for i, name := range profiles {
+		profIndex[name] = i
+	}
+	order := slices.Clone(p.Probes)
+	// The order of the report's cells (Scanner.assemble): operation, then
+	// object, then caller.
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if opIndex[a.Op] != opIndex[b.Op] {
+			return opIndex[a.Op] < opIndex[b.Op]
+		}
+		if profIndex[a.Object] != profIndex[b.Object] {
+			return profIndex[a.Object] < profIndex[b.Object]
+		}
+		return profIndex[a.Caller.Name] < profIndex[b.Caller.Name]
+	})
+	for i, pr := range order {
+		pr.Position = i
+	}
+	h := sha256.New()
+	for _, pr := range p.Probes {
+		fmt.Fprintf(h, "%q %q %q %q\n", pr.Op.Method, pr.Op.Path, pr.Caller.Name, pr.Object)
+	}
+	p.WholeOperations, p.WholeProbes = len(p.Operations), len(p.Probes)
+	p.Digest = digestPrefix + hex.EncodeToString(h.Sum(nil))
+}
+
+// OperationKey is "METHOD path": what a plan's split and the merge of its
+// shards know an operation by (unique within a spec).
+func OperationKey(method, path string) string { return method + " " + path }
+
+// ShardOf returns part sh of the whole plan p: the operations
+// AssignShards gives it, with every one of their probes, in p's order and
+// indexed anew. weight is what a probe costs, at least 1 (the split
+// balances the sum). The whole plan's Total, Skipped, Warnings, Digest
+// and counts are kept: a part still describes the spec it is part of.
+func (p *Plan) ShardOf(sh Shard, weight func(*Probe) int) *Plan {
+	out := *p
+	out.Shard = sh
+	if sh.Whole() {
+		return &out
+	}
+	ops := make([]ShardOp, len(p.Operations))
+	opIndex := make(map[*spec.Operation]int, len(p.Operations))
+	for i, op := range p.Operations {
+		opIndex[op] = i
+		ops[i].Key = OperationKey(op.Method, op.Path)
+	}
+	for _, pr := range p.Probes {
+		ops[opIndex[pr.Op]].Weight += max(weight(pr), 1)
+	}
+	assigned := AssignShards(ops, sh.Count)
+	out.Operations, out.Probes = nil, nil
+	out.Objects = map[*spec.Operation][]string{}
+	for i, op := range p.Operations {
+		if assigned[i] == sh.Index {
+			out.Operations = append(out.Operations, op)
+			out.Objects[op] = p.Objects[op]
+		}
+	}
+	for _, pr := range p.Probes {
+		if assigned[opIndex[pr.Op]] == sh.Index {
+			c := *pr // p's probes keep their Index
+			c.Index = len(out.Probes)
+			out.Probes = append(out.Probes, &c)
+		}
+	}
+	return &out
+}
+
+// shardWarnings are the problems of this part of a split plan: a part
+// with nothing to probe, and writes on objects every part shares.
+func (s *Scanner) shardWarnings() []string {
+	sh := s.plan.Shard
+	if sh.Whole() || sh.Count == 1 {
+		return nil
+	}
+	if len(s.plan.Probes) == 0 {
+		return []string{fmt.Sprintf("shard %s has no operation to probe: the plan has %d operations for %d shards; its report is complete and empty (--shard K/%d at most gives every shard work)",
+			sh, s.plan.WholeOperations, sh.Count, max(s.plan.WholeOperations, 1))}
+	}
+	shared := 0
+	for _, p := range s.plan.Probes {
+		if IsSafeMethod(p.Op.Method) || p.Object == "" {
+			continue
+		}
+		captured := s.book.Scope(p.Object).Captured
+		for _, n := range p.Request.Owned {
+			if !slices.Contains(captured, n) {
+				shared++
+				break
+			}
+		}
+	}
+	if shared == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("shard %s: %d probes change objects given in owns, which every shard probes: shards that run at the same time can change or delete each other's objects and upset their verdicts; run the shards one after another, or let set-up steps make the objects (each shard then makes its own)", sh, shared)}
+}
+
+// serviceName is Result.Service: the config's name, else the spec's
+// info.title, else the spec's file name without its extension.
+func (s *Scanner) serviceName() string {
+	if s.cfg.Name != "" {
+		return s.cfg.Name
+	}
+	if t := strings.TrimSpace(s.doc.Title); t != "" {
+		return t
+	}
+	base := path.Base(strings.ReplaceAll(s.cfg.Spec, `\`, "/"))
+	if ext := path.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}
+
+// shardInfo is Result.Shard: nil for the whole plan.
+func (s *Scanner) shardInfo() *ShardInfo {
+	p := s.plan
+	if p.Shard.Whole() {
+		return nil
+	}
+	return &ShardInfo{Index: p.Shard.Index, Count: p.Shard.Count, Operations: len(p.Operations), Probes: len(p.Probes),
+		PlanOperations: p.WholeOperations, PlanProbes: p.WholeProbes, PlanDigest: p.Digest}
 }
