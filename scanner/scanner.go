@@ -1257,7 +1257,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		}
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
-		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
+		return SeverityRank(res.Findings[i].Severity) < SeverityRank(res.Findings[j].Severity)
 	})
 	permute(cells, order)
 	res.Cells = cells
@@ -1309,7 +1309,9 @@ func toResponse(o *engine.Observation, notSent string) judge.Response {
 	return r
 }
 
-func severityRank(s Severity) int {
+// SeverityRank orders severities as a report lists its findings: critical
+// 0, high 1, medium 2, low 3, anything else 4.
+func SeverityRank(s Severity) int {
 	switch s {
 	case judge.SeverityCritical:
 		return 0
