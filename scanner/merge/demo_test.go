@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/authzscan/authzscan/demo"
 	"github.com/authzscan/authzscan/reports"
@@ -46,12 +48,20 @@ func (st *staging) reset() {
 }
 
 // scanDemo resets the staging API and scans it with the demo's bundled
-// config, edited by edit, split as sh says; it returns the report.json.
-// Scans of one staging run one after the other.
+// config, edited by edit, split as sh says, one request at a time (so
+// that the demo's own counters, such as its payment ids, come out the
+// same in every run); it returns the report.json. Scans of one staging
+// run one after the other.
 func scanDemo(t *testing.T, st *staging, sh scanner.Shard, edit func(*scanner.Config)) []byte {
 	t.Helper()
+	return scanDemoFS(t, st, demo.Files, sh, edit)
+}
+
+// scanDemoFS is scanDemo with the spec and config read from fsys.
+func scanDemoFS(t *testing.T, st *staging, fsys fs.FS, sh scanner.Shard, edit func(*scanner.Config)) []byte {
+	t.Helper()
 	st.reset()
-	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+	cfg, err := scanner.LoadConfigFS(fsys, demo.ConfigFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,4 +167,27 @@ func dropDate(ev any) {
 		}
 	}
 	resp["headers"] = kept
+}
+
+// demoFiles is the demo's spec and config with the edits given: a file
+// name and what to replace in it, and by what.
+func demoFiles(t *testing.T, edits ...[3]string) fs.FS {
+	t.Helper()
+	out := fstest.MapFS{}
+	for _, name := range []string{demo.ConfigFile, demo.SpecFile} {
+		data, err := fs.ReadFile(demo.Files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range edits {
+			if e[0] == name {
+				if !bytes.Contains(data, []byte(e[1])) {
+					t.Fatalf("%s has no %q", name, e[1])
+				}
+				data = bytes.Replace(data, []byte(e[1]), []byte(e[2]), 1)
+			}
+		}
+		out[name] = &fstest.MapFile{Data: data}
+	}
+	return out
 }

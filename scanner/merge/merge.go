@@ -116,7 +116,7 @@ func check(in Input) error {
 
 // group sorts the reports into services: the parts of one scan together,
 // checked to be exactly the parts of one scan, each whole report alone.
-// Services come in the order of their names.
+// Services come in the order of their names, then of their first files'.
 func group(inputs []Input) ([]*unit, error) {
 	var units []*unit
 	byName := map[string][]Input{} // the sharded reports, by service
@@ -140,7 +140,14 @@ func group(inputs []Input) ([]*unit, error) {
 		}
 		units = append(units, &unit{name: n, inputs: parts})
 	}
-	sort.SliceStable(units, func(i, j int) bool { return units[i].name < units[j].name })
+	// By name; the same name by the first file's (whatever the order the
+	// files were given in, the same service gets the same name).
+	sort.SliceStable(units, func(i, j int) bool {
+		if units[i].name != units[j].name {
+			return units[i].name < units[j].name
+		}
+		return units[i].inputs[0].Name < units[j].inputs[0].Name
+	})
 	// The same service twice: the same spec, config and target.
 	seen := map[string]*unit{}
 	for _, u := range units {
