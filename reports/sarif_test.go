@@ -76,6 +76,8 @@ func sarifCases(t *testing.T) []struct {
 		{"incomplete", sarifIncompleteResult(t)},
 		{"odd input", sarifOddResult()},
 		{"several documents", severalDocsResult(t)},
+		{"several services", servicesResult(t)},
+		{"a shard", shardResult(t)},
 	}
 }
 
