@@ -180,11 +180,7 @@ func (p *painter) findings(b *strings.Builder, r *scanner.Result) {
 		if f.Object != "" && f.Object != f.Profile {
 			who += " on " + Sanitize(f.Object) + "'s object"
 		}
-		service := ""
-		if f.Service != "" {
-			service = "[" + Sanitize(f.Service) + "] "
-		}
-		fmt.Fprintf(b, "  %s %s%s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), service, Sanitize(f.Method), Sanitize(f.Path), who)
+		fmt.Fprintf(b, "  %s %s%s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), serviceTag(f.Service), Sanitize(f.Method), Sanitize(f.Path), who)
 		fmt.Fprintf(b, "           %s\n", Sanitize(f.Message))
 	}
 }
@@ -195,11 +191,7 @@ func (p *painter) skipped(b *strings.Builder, r *scanner.Result) {
 	}
 	fmt.Fprintf(b, "\nSkipped operations (%d):\n", len(r.Skipped))
 	for _, s := range r.Skipped {
-		service := ""
-		if s.Service != "" {
-			service = "[" + Sanitize(s.Service) + "] "
-		}
-		fmt.Fprintf(b, "  %s%s %s: %s\n", service, Sanitize(s.Method), Sanitize(s.Path), Sanitize(s.Detail))
+		fmt.Fprintf(b, "  %s%s %s: %s\n", serviceTag(s.Service), Sanitize(s.Method), Sanitize(s.Path), Sanitize(s.Detail))
 	}
 }
 
