@@ -86,3 +86,45 @@ func TestMergeRefuses(t *testing.T) {
 		t.Errorf("the three shards of one scan: %v", err)
 	}
 }
+
+// TestMergeRefusesEditedShards: a shard's report whose numbers cannot be
+// (edited, cut, or made up) is one error naming it, never a panic or a
+// huge allocation.
+func TestMergeRefusesEditedShards(t *testing.T) {
+	t.Parallel()
+	st := newStaging(t)
+	fresh := func(k int) *scanner.Result {
+		return decode(t, scanDemo(t, st, scanner.Shard{Index: k, Count: 2}, nil))
+	}
+	a, b := fresh(1), fresh(2)
+	for _, tc := range []struct {
+		name string
+		edit func(a, b *scanner.Result)
+		want string
+	}{
+		{"a count beyond any CI matrix", func(a, b *scanner.Result) { a.Shard.Count, b.Shard.Count = 1 << 40, 1 << 40 },
+			`report "a.json" says it is shard 1/1099511627776, which cannot be; give the report.json a scan --shard K/N wrote, unedited`},
+		{"an index beyond the count", func(a, b *scanner.Result) { b.Shard.Index = 3 },
+			`report "b.json" says it is shard 3/2, which cannot be; give the report.json a scan --shard K/N wrote, unedited`},
+		{"a plan said to be huge", func(a, b *scanner.Result) { a.Shard.PlanProbes, b.Shard.PlanProbes = 1 << 50, 1 << 50 },
+			fmt.Sprintf(`report "a.json" and the other shards of service "Demo Shop & Bank API" hold 120 cells, but their plan has %d probes: they are not the shards of one scan, or a report was cut short; scan the shards again`, 1<<50)},
+		{"a cell cut out", func(a, b *scanner.Result) { b.Cells = b.Cells[1:] },
+			`report "a.json" and the other shards of service "Demo Shop & Bank API" hold 119 cells, but their plan has 120 probes: they are not the shards of one scan, or a report was cut short; scan the shards again`},
+		{"a cell with a position outside the plan", func(a, b *scanner.Result) { b.Cells[0].Position = 121 },
+			`report "b.json" is shard 2/2, but its cell 1 has position 121, outside the plan's 1..120; give the report.json a scan --shard K/N wrote, unedited`},
+		{"two cells at one position", func(a, b *scanner.Result) { b.Cells[0].Position = a.Cells[0].Position },
+			fmt.Sprintf(`report "b.json" and "a.json" both hold the cell at position %d of the plan: they are not shards of one scan`, a.Cells[0].Position)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ca, cb := *a, *b
+			sa, sb := *a.Shard, *b.Shard
+			ca.Shard, cb.Shard = &sa, &sb
+			ca.Cells, cb.Cells = append([]scanner.Cell{}, a.Cells...), append([]scanner.Cell{}, b.Cells...)
+			tc.edit(&ca, &cb)
+			_, err := merge.Merge([]merge.Input{{Name: "a.json", Report: &ca}, {Name: "b.json", Report: &cb}})
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error:\n got %v\nwant %q", err, tc.want)
+			}
+		})
+	}
+}

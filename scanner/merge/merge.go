@@ -103,7 +103,7 @@ func check(in Input) error {
 	if sh == nil {
 		return nil
 	}
-	if sh.Count < 1 || sh.Index < 1 || sh.Index > sh.Count {
+	if sh.Count < 1 || sh.Count > scanner.MaxShards || sh.Index < 1 || sh.Index > sh.Count || sh.PlanProbes < 0 {
 		return fail(in.Name, "says it is shard %d/%d, which cannot be; give the report.json a scan --shard K/N wrote, unedited", sh.Index, sh.Count)
 	}
 	for i := range r.Cells {
@@ -246,6 +246,13 @@ type cellKey struct{ method, path, profile, object string }
 // the report the whole scan would have written.
 func joinShards(parts []Input) (*scanner.Result, error) {
 	f := parts[0].Report
+	held := 0
+	for _, in := range parts {
+		held += len(in.Report.Cells)
+	}
+	if held != f.Shard.PlanProbes {
+		return nil, fail(parts[0].Name, "and the other shards of service %q hold %d cells, but their plan has %d probes: they are not the shards of one scan, or a report was cut short; scan the shards again", serviceName(f), held, f.Shard.PlanProbes)
+	}
 	out := *f
 	out.Shard = nil
 	out.Cells = make([]scanner.Cell, f.Shard.PlanProbes)
