@@ -102,11 +102,11 @@ func TestMergeRefusesEditedShards(t *testing.T) {
 		edit func(a, b *scanner.Result)
 		want string
 	}{
-		{"a count beyond any CI matrix", func(a, b *scanner.Result) { a.Shard.Count, b.Shard.Count = 1 << 40, 1 << 40 },
+		{"a count beyond any CI matrix", func(a, b *scanner.Result) { a.Shard.Count, b.Shard.Count = 1<<40, 1<<40 },
 			`report "a.json" says it is shard 1/1099511627776, which cannot be; give the report.json a scan --shard K/N wrote, unedited`},
 		{"an index beyond the count", func(a, b *scanner.Result) { b.Shard.Index = 3 },
 			`report "b.json" says it is shard 3/2, which cannot be; give the report.json a scan --shard K/N wrote, unedited`},
-		{"a plan said to be huge", func(a, b *scanner.Result) { a.Shard.PlanProbes, b.Shard.PlanProbes = 1 << 50, 1 << 50 },
+		{"a plan said to be huge", func(a, b *scanner.Result) { a.Shard.PlanProbes, b.Shard.PlanProbes = 1<<50, 1<<50 },
 			fmt.Sprintf(`report "a.json" and the other shards of service "Demo Shop & Bank API" hold 120 cells, but their plan has %d probes: they are not the shards of one scan, or a report was cut short; scan the shards again`, 1<<50)},
 		{"a cell cut out", func(a, b *scanner.Result) { b.Cells = b.Cells[1:] },
 			`report "a.json" and the other shards of service "Demo Shop & Bank API" hold 119 cells, but their plan has 120 probes: they are not the shards of one scan, or a report was cut short; scan the shards again`},
