@@ -3,8 +3,11 @@ package scanner_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/authzscan/authzscan/demo"
@@ -122,5 +125,41 @@ func TestShardsCoverThePlan(t *testing.T) {
 				t.Errorf("%d empty parts, want %d", empty, wantEmpty)
 			}
 		})
+	}
+}
+
+// TestEmptyShardSendsNothing: a shard the split left empty (more shards
+// than operations) sends no request at all — no reachability check, no
+// login, no set-up step — and its report is complete and empty, marked
+// with its shard.
+func TestEmptyShardSendsNothing(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Target = srv.URL
+	env := demo.Env()
+	s, err := scanner.New(context.Background(), cfg, scanner.WithShard(scanner.Shard{Index: 20, Count: 20}),
+		scanner.WithEnv(func(n string) (string, bool) { v, ok := env[n]; return v, ok }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if hits.Load() != 0 || res.Summary.Requests != 0 {
+		t.Errorf("an empty shard sent %d requests (report: %d)", hits.Load(), res.Summary.Requests)
+	}
+	sh := res.Shard
+	if !res.Complete || len(res.Cells) != 0 || len(res.Operations) != 0 || sh == nil || sh.Index != 20 || sh.Count != 20 || sh.Probes != 0 || sh.PlanProbes != 120 || len(res.Skipped) != 1 {
+		t.Errorf("report: complete %v, %d cells, %d operations, %d skipped, shard %+v", res.Complete, len(res.Cells), len(res.Operations), len(res.Skipped), sh)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.HasPrefix(w, "shard 20/20 has no operation to probe") }) {
+		t.Errorf("warnings %q", res.Warnings)
 	}
 }
