@@ -120,35 +120,49 @@ func AssignShards(ops []ShardOp, count int) []int {
 
 // setWhole records what identifies the whole plan, before any split: each
 // probe's Position in the report's order, the counts and the Digest.
-// profiles are the matrix's columns, in order.
+// profiles are the matrix's columns, in order. Linear but for one sort of
+// integers: it runs for every plan.
 func (p *Plan) setWhole(profiles []string) {
 	opIndex := make(map[*spec.Operation]int, len(p.Operations))
 	for i, op := range p.Operations {
 		opIndex[op] = i
 	}
-	profIndex := map[string]int{"": -1}
+	profIndex := make(map[string]int, len(profiles)+1)
+	profIndex[""] = -1
 	for i, name := range profiles {
 		profIndex[name] = i
 	}
-	order := slices.Clone(p.Probes)
 	// The order of the report's cells (Scanner.assemble): operation, then
-	// object, then caller.
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := order[i], order[j]
-		if opIndex[a.Op] != opIndex[b.Op] {
-			return opIndex[a.Op] < opIndex[b.Op]
+	// object, then caller; each probe's key computed once.
+	type key struct{ op, object, caller, i int }
+	keys := make([]key, len(p.Probes))
+	for i, pr := range p.Probes {
+		keys[i] = key{opIndex[pr.Op], profIndex[pr.Object], profIndex[pr.Caller.Name], i}
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		x, y := keys[a], keys[b]
+		switch {
+		case x.op != y.op:
+			return x.op < y.op
+		case x.object != y.object:
+			return x.object < y.object
+		case x.caller != y.caller:
+			return x.caller < y.caller
 		}
-		if profIndex[a.Object] != profIndex[b.Object] {
-			return profIndex[a.Object] < profIndex[b.Object]
-		}
-		return profIndex[a.Caller.Name] < profIndex[b.Caller.Name]
+		return x.i < y.i
 	})
-	for i, pr := range order {
-		pr.Position = i
+	for pos, k := range keys {
+		p.Probes[k.i].Position = pos
 	}
 	h := sha256.New()
+	var buf []byte
 	for _, pr := range p.Probes {
-		fmt.Fprintf(h, "%q %q %q %q\n", pr.Op.Method, pr.Op.Path, pr.Caller.Name, pr.Object)
+		buf = buf[:0]
+		for _, field := range [...]string{pr.Op.Method, pr.Op.Path, pr.Caller.Name, pr.Object} {
+			buf = binary.BigEndian.AppendUint64(buf, uint64(len(field)))
+			buf = append(buf, field...)
+		}
+		h.Write(buf)
 	}
 	p.WholeOperations, p.WholeProbes = len(p.Operations), len(p.Probes)
 	p.Digest = digestPrefix + hex.EncodeToString(h.Sum(nil))
