@@ -274,6 +274,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("xss", func(t *testing.T) { testXSSInBrowser(t, browserCtx) })
 	t.Run("xss-probe-works", func(t *testing.T) { testXSSProbeWorks(t, browserCtx) })
 	t.Run("incomplete", func(t *testing.T) { testIncompleteInBrowser(t, browserCtx) })
+	t.Run("sampled-evidence", func(t *testing.T) { testSampledEvidenceInBrowser(t, browserCtx) })
 	t.Run("evidence-later", func(t *testing.T) { testEvidenceLater(t, browserCtx) })
 	t.Run("evidence-unreadable", func(t *testing.T) { testEvidenceUnreadable(t, browserCtx) })
 	t.Run("several-documents", func(t *testing.T) { testSeveralDocsInBrowser(t, browserCtx) })
@@ -768,6 +769,49 @@ func testIncompleteInBrowser(t *testing.T, browserCtx context.Context) {
 	body := eval[string](t, tb, `document.getElementById('detail').textContent`)
 	if !strings.Contains(body, "not sent") || !strings.Contains(body, "No evidence was recorded.") {
 		t.Errorf("a cell never sent shows:\n%s", body)
+	}
+	tb.clean(t)
+}
+
+// testSampledEvidenceInBrowser: under scan.evidence sample (the demo's
+// scan, the default) a pass that is not its operation's sample has no
+// evidence, and its panel says why and how to keep it; a cell with
+// evidence next to it still shows its request.
+func testSampledEvidenceInBrowser(t *testing.T, browserCtx context.Context) {
+	r := demoResult(t)
+	bare, kept := -1, -1
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		switch {
+		case bare < 0 && c.Verdict == judge.Pass && c.Status != 0 && c.Evidence == nil:
+			bare = i
+		case kept < 0 && c.Verdict == judge.Pass && c.Evidence != nil:
+			kept = i
+		}
+	}
+	if bare < 0 || kept < 0 {
+		t.Fatalf("the demo report has no pass without evidence (%d) or none with (%d): scanned with scan.evidence all?", bare, kept)
+	}
+	url, _ := writeReport(t, r)
+	tb := openTab(t, browserCtx, url)
+	waitEvidence(t, tb)
+	for _, tc := range []struct {
+		cell int
+		want string
+	}{
+		{bare, "No evidence kept for this pass"},
+		{kept, "Request"},
+	} {
+		sel := fmt.Sprintf(`#matrix button[data-c="%d"]`, tc.cell)
+		tb.do(t, scrollTo(sel), chromedp.Click(chromedp.CSS(sel)))
+		body := eval[string](t, tb, `document.getElementById('detail').textContent`)
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("cell %d (%s %s as %s) shows %q; want %q", tc.cell, r.Cells[tc.cell].Method, r.Cells[tc.cell].Path, r.Cells[tc.cell].Profile, body, tc.want)
+		}
+		if tc.cell == bare && !strings.Contains(body, "--evidence all") {
+			t.Errorf("the note does not say how to keep every cell's evidence: %q", body)
+		}
+		tb.do(t, chromedp.KeyEvent(kb.Escape))
 	}
 	tb.clean(t)
 }

@@ -16,16 +16,19 @@ var _ Writer = JSON
 type jsonCell scanner.Cell
 
 // JSON writes the report contract (schema authzscan/report/v1), indented,
-// with a final newline. HTML-significant characters are escaped (\u003c)
-// so the file is inert if a browser opens it.
+// with a final newline, each cell compact on a line of its own: cells are
+// most of a big report, and indenting one costs as many bytes again as
+// its content (a line per cell also keeps a report greppable and diffable
+// cell by cell). HTML-significant characters are escaped (\u003c) so the
+// file is inert if a browser opens it.
 //
-// The bytes are those of a json.Encoder with SetIndent("", "  "), but the
-// cells, by far the largest part of a big report, are encoded one at a
-// time straight to w, so writing never holds a second copy of the report;
-// a live scan's cell evidence is read back from its spill file as each
-// cell is encoded (Cell.WithEvidence), and each cell is encoded as a
-// jsonCell: the same bytes as Cell.MarshalJSON, in one pass instead of
-// two (encoding/json re-compacts what a MarshalJSON method returns).
+// The bytes are those of a json.Encoder with SetIndent("", "  ") but for
+// the cells, which are encoded one at a time straight to w, so writing
+// never holds a second copy of the report; a live scan's cell evidence is
+// read back from its spill file as each cell is encoded
+// (Cell.WithEvidence), and each cell is encoded as a jsonCell: the same
+// bytes as Cell.MarshalJSON, in one pass instead of two (encoding/json
+// re-compacts what a MarshalJSON method returns).
 func JSON(w io.Writer, r *scanner.Result) error {
 	if len(r.Cells) == 0 {
 		enc := json.NewEncoder(w)
@@ -51,7 +54,6 @@ func JSON(w io.Writer, r *scanner.Result) error {
 	bw.WriteString("\n  \"cells\": [\n    ")
 	var cell bytes.Buffer
 	cenc := json.NewEncoder(&cell)
-	cenc.SetIndent("    ", "  ")
 	for i := range r.Cells {
 		if i > 0 {
 			bw.WriteString(",\n    ")

@@ -111,8 +111,9 @@ func TestLookup(t *testing.T) {
 }
 
 // TestJSONLiveScanBytes: the JSON writer, which encodes each cell once
-// with its spilled evidence loaded (Cell.WithEvidence), gives the bytes a
-// plain indented json.Encoder gives through Cell.MarshalJSON, for a live
+// with its spilled evidence loaded (Cell.WithEvidence), gives the JSON a
+// plain json.Encoder gives through Cell.MarshalJSON (the same bytes once
+// both are compacted; the writer puts each cell on one line), for a live
 // scan whose evidence is in its spill file and for a cell whose
 // in-memory evidence holds invalid UTF-8.
 func TestJSONLiveScanBytes(t *testing.T) {
@@ -134,8 +135,25 @@ func TestJSONLiveScanBytes(t *testing.T) {
 	if err := enc.Encode(live); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), want.Bytes()) {
-		t.Errorf("the JSON writer's bytes differ from json.Encoder's (%d and %d bytes)", got.Len(), want.Len())
+	var gotC, wantC bytes.Buffer
+	if err := json.Compact(&gotC, got.Bytes()); err != nil {
+		t.Fatalf("the JSON writer wrote invalid JSON: %v", err)
+	}
+	if err := json.Compact(&wantC, want.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotC.Bytes(), wantC.Bytes()) {
+		t.Errorf("the JSON writer's JSON differs from json.Encoder's (%d and %d bytes compacted)", gotC.Len(), wantC.Len())
+	}
+	lines := strings.Split(got.String(), "\n")
+	cellLines := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, `    {"`) { // a compact object: a cell
+			cellLines++
+		}
+	}
+	if cellLines != len(live.Cells) {
+		t.Errorf("%d cell lines for %d cells: each cell is one line", cellLines, len(live.Cells))
 	}
 	if !bytes.Contains(got.Bytes(), []byte(`"curl":`)) || !bytes.Contains(got.Bytes(), []byte(`bad \ufffd bytes`)) {
 		t.Errorf("the report lacks the cells' evidence")

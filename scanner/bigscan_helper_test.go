@@ -16,6 +16,12 @@ import (
 // bigscan.Env, and opts.
 func bigScanner(tb testing.TB, url string, ops, nprof int) func(conc int, opts ...scanner.Option) *scanner.Scanner {
 	tb.Helper()
+	return bigScannerWith(tb, url, ops, nprof, func(*scanner.Config) {})
+}
+
+// bigScannerWith is bigScanner with edit applied to each config loaded.
+func bigScannerWith(tb testing.TB, url string, ops, nprof int, edit func(*scanner.Config)) func(conc int, opts ...scanner.Option) *scanner.Scanner {
+	tb.Helper()
 	dir := tb.TempDir()
 	if err := bigscan.Write(dir, url, ops, nprof); err != nil {
 		tb.Fatal(err)
@@ -29,6 +35,7 @@ func bigScanner(tb testing.TB, url string, ops, nprof int) func(conc int, opts .
 			tb.Fatal(err)
 		}
 		cfg.Scan.Rate = 0
+		edit(cfg)
 		if conc > 0 {
 			cfg.Scan.Concurrency = conc
 		}

@@ -53,6 +53,19 @@ const (
 	ProjectURL = "https://github.com/authzscan/authzscan"
 )
 
+// The values of scan.evidence (--evidence): which cells keep their
+// evidence (request, response excerpt, curl line) in the reports.
+const (
+	// EvidenceSample keeps it for every cell that is not a pass (a
+	// finding, a lockout, an inconclusive or skipped cell), every cell a
+	// content check judged, and the first pass of each operation in plan
+	// order; the other passes have none. A passing cell is then about 300
+	// bytes of report.json instead of 1.5 KB.
+	EvidenceSample = "sample"
+	// EvidenceAll keeps every cell's evidence.
+	EvidenceAll = "all"
+)
+
 // DefaultUserAgent is the User-Agent of every request a scan sends when
 // scan.user_agent and --user-agent are not given:
 // "authzscan/VERSION (+https://github.com/authzscan/authzscan)".
@@ -227,6 +240,10 @@ type Scan struct {
 	// a 2xx — to judge the write by its effect; and compares a read's
 	// body with the owner's. Default true; false judges by status alone.
 	Verify bool
+	// Evidence says which cells keep their request and response in the
+	// reports: EvidenceSample (default) every cell but a plain pass,
+	// and one pass of each operation; EvidenceAll every cell.
+	Evidence string
 	// DownAfter and DownErrors stop the scan when the target is down:
 	// every request for DownAfter, and at least DownErrors in a row,
 	// failed (no answer, or a 5xx). DownAfter 0 never stops.
@@ -301,7 +318,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	w := &walker{file: file}
 	root := doc.Content[0]
 	cfg.Scan = Scan{Rate: DefaultRate, Burst: DefaultBurst, Concurrency: DefaultConcurrency, Timeout: DefaultTimeout, MaxBody: DefaultMaxBody, Retries: DefaultRetries,
-		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}, Cleanup: true, Verify: true}
+		DownAfter: DefaultDownAfter, DownErrors: DefaultDownErrors, Fresh: []string{"DELETE"}, Cleanup: true, Verify: true, Evidence: EvidenceSample}
 	cfg.Deny = Deny{Status: append([]int(nil), judge.DefaultDenyStatus...), Redirect: judge.DefaultDenyRedirect}
 	present := map[string]bool{}
 	w.mapping(root, "", topKeys, func(key string, k, v *yaml.Node) {
@@ -873,7 +890,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 	return out
 }
 
-var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh", "cleanup", "verify"}
+var scanKeys = []string{"rate", "burst", "concurrency", "timeout", "unsafe", "exclude", "max_body", "retries", "max_duration", "down_after", "down_errors", "max_requests", "insecure", "ca_file", "user_agent", "fresh", "cleanup", "verify", "evidence"}
 
 func (w *walker) scan(n *yaml.Node, s *Scan) {
 	s.Line = w.resolve(n).Line
@@ -930,6 +947,15 @@ func (w *walker) scan(n *yaml.Node, s *Scan) {
 		case "verify":
 			if b, ok := w.boolean(v, p); ok {
 				s.Verify = b
+			}
+		case "evidence":
+			if m, ok := w.str(v, p); ok {
+				switch m {
+				case EvidenceSample, EvidenceAll:
+					s.Evidence = m
+				default:
+					w.fail(w.resolve(v), p, "%q is not one of sample, all: which cells keep their evidence", m)
+				}
 			}
 		case "fresh":
 			s.Fresh = []string{}

@@ -65,6 +65,7 @@ func scanDemoSteps(t *testing.T) *demoScan {
 	}
 	cfg.Target = srv.URL
 	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 8
+	cfg.Scan.Evidence = scanner.EvidenceAll // the tests read every cell's request
 	d := &demoScan{srv: srv}
 	var mu sync.Mutex
 	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()),
@@ -213,7 +214,7 @@ func TestDemoEndToEnd(t *testing.T) {
 // secret of the demo: configured ones, their Basic encoding, and the
 // tokens its login hands out at run time.
 func TestDemoReportLeaksNoSecret(t *testing.T) {
-	res := runDemo(t)
+	res := runDemoWith(t, func(c *scanner.Config) { c.Scan.Evidence = scanner.EvidenceAll })
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -392,4 +393,88 @@ func TestDemoObjectsFromSetUp(t *testing.T) {
 	if want := 2 + 10 + 2; placed != want {
 		t.Errorf("the scan placed %d orders, want %d (set-up, fresh objects, POST probes)", placed, want)
 	}
+}
+
+// TestEvidenceSample scans the demo API with the default scan.evidence
+// (sample) and again with all: under sample every cell that is not a pass
+// and every finding keep their evidence, each operation keeps the
+// evidence of its first probe in plan order, and the other passes have
+// none; under all every cell that was sent has evidence.
+func TestEvidenceSample(t *testing.T) {
+	sample := runDemo(t)
+	all := runDemoWith(t, func(c *scanner.Config) { c.Scan.Evidence = scanner.EvidenceAll })
+	if len(sample.Cells) != len(all.Cells) {
+		t.Fatalf("%d cells under sample, %d under all", len(sample.Cells), len(all.Cells))
+	}
+	type opKey struct{ method, path string }
+	sampled := map[opKey]int{}
+	bare, nonPass := 0, 0
+	for i := range sample.Cells {
+		c := &sample.Cells[i]
+		ev := evidenceOf(t, c)
+		if c.Status == 0 {
+			continue // not sent: no evidence either way
+		}
+		k := opKey{c.Method, c.Path}
+		switch {
+		case c.Verdict != judge.Pass:
+			nonPass++
+			if ev == nil {
+				t.Errorf("%s %s as %s on %q: a %s cell without evidence", c.Method, c.Path, c.Profile, c.Object, c.Verdict)
+			}
+		case ev != nil:
+			sampled[k]++
+		default:
+			bare++
+		}
+	}
+	for _, op := range sample.Operations {
+		k := opKey{op.Method, op.Path}
+		if _, ok := sampled[k]; !ok {
+			// Its first probe may be a non-pass, which keeps evidence anyway.
+			kept := false
+			for i := range sample.Cells {
+				c := &sample.Cells[i]
+				if c.Method == op.Method && c.Path == op.Path && c.Status != 0 && evidenceOf(t, c) != nil {
+					kept = true
+				}
+			}
+			if !kept {
+				t.Errorf("%s %s: no cell of the operation keeps evidence", op.Method, op.Path)
+			}
+		}
+	}
+	for k, n := range sampled {
+		if n > 1 {
+			// The sample is one probe per operation, but a pass a content
+			// check judged keeps its evidence too: allow those.
+			extra := 0
+			for i := range sample.Cells {
+				c := &sample.Cells[i]
+				if c.Method == k.method && c.Path == k.path && c.Verdict == judge.Pass {
+					if ev := evidenceOf(t, c); ev != nil && ev.Verification != nil {
+						extra++
+					}
+				}
+			}
+			if n-extra > 1 {
+				t.Errorf("%s %s: %d passes keep evidence (%d with a content check); the sample is one", k.method, k.path, n, extra)
+			}
+		}
+	}
+	if bare == 0 || nonPass == 0 {
+		t.Fatalf("the demo scan has %d passes without evidence and %d other cells: the test shows nothing", bare, nonPass)
+	}
+	for _, f := range sample.Findings {
+		if f.Evidence.Curl == "" || f.Evidence.Request.URL == "" {
+			t.Errorf("finding %s %s %s as %s has no evidence", f.Kind, f.Method, f.Path, f.Profile)
+		}
+	}
+	for i := range all.Cells {
+		c := &all.Cells[i]
+		if c.Status != 0 && evidenceOf(t, c) == nil {
+			t.Errorf("under evidence all, %s %s as %s has no evidence", c.Method, c.Path, c.Profile)
+		}
+	}
+	t.Logf("%d cells: %d passes without evidence, %d operations sampled, %d other cells", len(sample.Cells), bare, len(sampled), nonPass)
 }

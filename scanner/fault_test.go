@@ -99,6 +99,7 @@ func newFaultScan(t *testing.T, rules []faulttest.Rule, routes []string, names [
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
+	c.Scan.Evidence = scanner.EvidenceAll // the tests read every cell's evidence
 	env := func(k string) (string, bool) { v, ok := fs.secrets[k]; return v, ok }
 	if fs.scan, err = scanner.New(context.Background(), c, scanner.WithEnv(env)); err != nil {
 		t.Fatalf("New: %v", err)

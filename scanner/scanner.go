@@ -670,7 +670,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if !s.plan.Shard.Whole() && len(s.plan.Probes) == 0 {
 		// A part of a split plan with nothing in it: nothing to log in
 		// for, set up or send.
-		res := s.assemble(nil, nil, nil, newRedaction(s.set), started, "", contentChecks{})
+		res := s.assemble(nil, nil, nil, newRedaction(s.set), started, "", contentChecks{}, s.evidenceSample())
 		res.Started, res.Finished = started.UTC(), time.Now().UTC()
 		r := s.cfg.Scan.Rate
 		res.Summary.Rate = RateSummary{Configured: r, Effective: r, Slowest: r}
@@ -800,6 +800,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	var mu sync.Mutex
 	done := 0
 	red := newRedaction(s.set)
+	sample := s.evidenceSample()
 	// Cell evidence goes to a temporary file as it is built, so the scan
 	// holds none of it; without one (no writable temporary folder) it
 	// stays in memory.
@@ -820,21 +821,25 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		s.noteCreated(made, probes[o.Index], &o)
 		reads.take(&o) // each index by its own callback only
 		var issues, likely [2][]judge.Issue
+		servedPass := false
 		if !o.NotSent {
-			issues = s.outcomeIssues(probes[o.Index], &o, red, nil)
+			issues, servedPass = s.outcomeIssues(probes[o.Index], &o, red, nil)
 			likely = issues
 			if p := probes[o.Index]; mayFind(issues) && !IsSafeMethod(p.Op.Method) && o.Status >= 200 && o.Status <= 299 {
 				if w := ver.check(p); w != nil {
-					likely = s.outcomeIssues(p, &o, red, w)
+					likely, _ = s.outcomeIssues(p, &o, red, w)
 				}
 			}
 		}
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
+		// red interns strings: evidence is built under the lock.
 		mu.Lock()
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
-			e := red.evidence(&o, CellExcerpt)
-			ev = &e
+			if !servedPass || sample.keeps(o.Index) {
+				e := red.evidence(&o, CellExcerpt)
+				ev = &e
+			}
 			compact(&o)
 		}
 		obs[o.Index] = &o
@@ -864,7 +869,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if stop != nil && stop.cell != "" {
 		notSent = stop.cell
 	}
-	res := s.assemble(obs, cellEv, spill, red, started, notSent, contentChecks{writes: ver, reads: reads})
+	res := s.assemble(obs, cellEv, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
 	res.spill = spill
 	switch {
 	case spillErr != nil:
@@ -1019,7 +1024,14 @@ func (s *Scanner) unreachable(err error) error {
 // After ran: the progress counts a write that did nothing as nothing.
 // The evidence decision (mayFind) asks without it, so that such a cell
 // keeps its verification in its evidence.
-func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) [2][]judge.Issue {
+//
+// servedPass says that both judgements are a pass of a served answer
+// (the policy allows, the target served): such a cell stays a pass
+// whatever the other probes find — a lost session, a deletion and the
+// content checks concern refusals and refused probes only — so under
+// scan.evidence sample it needs no evidence unless it is its operation's
+// sample.
+func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) ([2][]judge.Issue, bool) {
 	resp := toResponse(o, "")
 	resp.Write = write
 	resp.Location = red.url(resp.Location)
@@ -1027,14 +1039,23 @@ func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction,
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
 	var out [2][]judge.Issue
+	servedPass := true
 	for i, seen := range []bool{false, true} {
+		if i == 1 && resp.Status != http.StatusNotFound {
+			// Whether the object was seen matters to a 404 only
+			// (judge.Classify): the second judgement would be the first.
+			out[1] = out[0]
+			break
+		}
 		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
-		_, out[i] = judge.Judge(judge.Case{
+		d := judge.Decide(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
 		})
+		out[i] = d.Issues
+		servedPass = servedPass && d.Verdict == judge.Pass && class.Observed == judge.Allowed
 	}
-	return out
+	return out, servedPass
 }
 
 // mayFind says whether an outcome judged so (outcomeIssues) could raise a
@@ -1084,7 +1105,7 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
 // built, is its cell's evidence; the others' evidence goes to spill.
-func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks) *Result {
+func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
 	probes := s.plan.Probes
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -1171,7 +1192,12 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		}
 		caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 		exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
-		verification := content.attach(s, p, exp.Expected, &resp, red)
+		var verification *Verification
+		if class.Observed == judge.Allowed {
+			// The judge reads a content check only for a served answer
+			// the policy refuses (judge.Decide): a refusal needs none.
+			verification = content.attach(s, p, exp.Expected, &resp, red)
+		}
 		d := judge.Decide(judge.Case{
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
@@ -1187,7 +1213,12 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
 			k := cellEv[i]
-			if !k.built() {
+			if sample.drops(i, d.Verdict, verification) {
+				// A pass that is not its operation's sample: no evidence,
+				// whether the callback built it (a refusal, which a lost
+				// session could have made inconclusive) or not.
+				k = keptEvidence{}
+			} else if !k.built() {
 				ev := red.evidence(o, CellExcerpt)
 				ev.Verification = verification
 				k = keepEvidence(spill, &ev)

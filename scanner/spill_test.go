@@ -52,7 +52,7 @@ func TestEvidenceSpill(t *testing.T) {
 	}))
 	defer srv.Close()
 	env := bigscan.Env(nprof)
-	res, err := bigScanner(t, srv.URL, 20, nprof)(0).Run(context.Background())
+	res, err := bigScannerWith(t, srv.URL, 20, nprof, evidenceAll)(0).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestEvidenceSpillUnavailable(t *testing.T) {
 	const nprof = 2
 	srv := httptest.NewServer(bigscan.Handler(nprof, 100))
 	defer srv.Close()
-	res, err := bigScanner(t, srv.URL, 4, nprof)(0).Run(context.Background())
+	res, err := bigScannerWith(t, srv.URL, 4, nprof, evidenceAll)(0).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,3 +188,7 @@ func TestEvidenceSpillUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// evidenceAll keeps every cell's evidence (scan.evidence all): these
+// tests read back the evidence of passes too.
+func evidenceAll(c *scanner.Config) { c.Scan.Evidence = scanner.EvidenceAll }

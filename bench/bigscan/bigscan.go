@@ -27,8 +27,31 @@ const ObjectBase = 1000
 // Write writes openapi.json, authzscan.yaml (target url) and env (the
 // profiles' tokens as shell exports) into dir.
 func Write(dir, url string, ops, nprof int) error {
+	return write(dir, url, ops, nprof, false)
+}
+
+// WritePublic is Write for a spec whose every operation is a public list
+// (`/s{i}`, `security: []`): ops × nprof probes, every one a pass served
+// 200. It is the workload of bench/process.sh, where the scanner's own
+// cost per probe is measured against hey on the same server.
+func WritePublic(dir, url string, ops, nprof int) error {
+	return write(dir, url, ops, nprof, true)
+}
+
+func write(dir, url string, ops, nprof int, public bool) error {
 	paths := map[string]any{}
 	for i := range ops {
+		if public {
+			paths[fmt.Sprintf("/s%d", i)] = map[string]any{
+				"get": map[string]any{
+					"operationId": fmt.Sprintf("listS%d", i),
+					"tags":        []string{fmt.Sprintf("t%d", i%20)},
+					"security":    []any{},
+					"responses":   map[string]any{"200": map[string]any{"description": "a list"}},
+				},
+			}
+			continue
+		}
 		if i%2 == 0 {
 			paths[fmt.Sprintf("/r%d/{objId}", i)] = map[string]any{
 				"get": map[string]any{

@@ -101,7 +101,7 @@ func TestNoSecretLeaksWhenThrottled(t *testing.T) {
 func scanLeaksNothing(t *testing.T, srv *scantest.Server, dir string, env []string, extra ...string) map[string]string {
 	t.Helper()
 	out := filepath.Join(dir, "out")
-	r := runCLI(t, dir, env, append([]string{"scan", "--unsafe", "--out", out, "--fail-on", "none"}, extra...)...)
+	r := runCLI(t, dir, env, append([]string{"scan", "--unsafe", "--evidence", "all", "--out", out, "--fail-on", "none"}, extra...)...)
 	if r.code != ExitOK {
 		t.Fatalf("scan: exit %d\n%s", r.code, r.stderr)
 	}

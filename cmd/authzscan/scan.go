@@ -48,6 +48,7 @@ type scanFlags struct {
 	userAgent   string
 	dryRun      bool
 	shard       string
+	evidence    string
 	watch       watchFlags // progress.go
 }
 
@@ -96,6 +97,7 @@ func (f *scanFlags) bindOutput(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", string(DefaultFailOn), "exit 1 when a finding is at or above: broken, lockout (broken or lockout), any (status-code too), new (lockout or broken, not in --baseline), none; add :high or :medium to count only findings that sure (broken:high)")
 	fl.BoolVar(&f.noColor, "no-color", false, "no colours in the terminal matrix or the progress bar (also NO_COLOR=1)")
 	fl.StringVar(&f.baseline, "baseline", "", "an earlier report.json: mark findings new, unchanged or absent (fixed since)")
+	fl.StringVar(&f.evidence, "evidence", scanner.EvidenceSample, "which cells keep their request and response in the reports: sample (every cell but a plain pass, and one pass per operation) or all (overrides scan.evidence)")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeFormats)
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", completeFailOn)
 }
@@ -154,6 +156,14 @@ func (f *scanFlags) apply(cmd *cobra.Command, cfg *scanner.Config) error {
 	}
 	if changed("unsafe") {
 		cfg.Scan.Unsafe = f.unsafe
+	}
+	if changed("evidence") {
+		switch f.evidence {
+		case scanner.EvidenceSample, scanner.EvidenceAll:
+			cfg.Scan.Evidence = f.evidence
+		default:
+			return usageError(fmt.Errorf("--evidence %q is not one of sample, all", f.evidence))
+		}
 	}
 	if changed("max-requests") {
 		if f.maxRequests < 0 {

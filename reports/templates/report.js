@@ -271,7 +271,17 @@
     }
     var ES = EV.s;
     var ev = list === 'cells' ? EV.cells[i].evidence : EV[list][i];
-    if (!ev) { add(body, el('p', 'note', 'No evidence was recorded.')); return; }
+    if (!ev) {
+      var c = list === 'cells' ? EV.cells[i] : null;
+      if (c && c.status && VKEY[data.cv.charAt(i)] === 'pass') {
+        // scan.evidence sample: a pass keeps its evidence only as its
+        // operation's sample.
+        add(body, el('p', 'note', 'No evidence kept for this pass: the report keeps the request and answer of every cell that is not a pass and of one pass per operation. Scan with --evidence all (scan.evidence: all) to keep every cell\u2019s.'));
+      } else {
+        add(body, el('p', 'note', 'No evidence was recorded.'));
+      }
+      return;
+    }
     var rq = ev.request || {};
     add(body, el('h3', '', 'Request'));
     var dl = add(body, el('dl', 'kv'));

@@ -408,6 +408,8 @@ type Scan struct {
 	Cleanup *bool `yaml:"cleanup"`
 	// Judge writes by their effect and reads by their content: read the object an unsafe probe on another profile's object addressed, as its owner, twice before the probe and once after a 2xx; compare a foreign read's body with the owner's. Default true; false judges by status alone.
 	Verify *bool `yaml:"verify"`
+	// Which cells keep their evidence (request, response excerpt, curl line) in the reports: sample (every cell but a plain pass, and the first pass of each operation) or all. Default sample.
+	Evidence string `yaml:"evidence" jsonschema:"enum=sample,enum=all"`
 	// The methods whose probes on an object a set-up step captured run on a fresh object of their own (the owner's step runs again just before). Default [DELETE].
 	Fresh []string `yaml:"fresh" jsonschema:"nullable,uniqueItems=true,enum=DELETE,enum=PUT,enum=PATCH,enum=POST"`
 	// Stop the scan as "target down" when every request has failed (no answer, or a 5xx) for this long. A duration; 0: never stop. Default 30s.

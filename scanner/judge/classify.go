@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,7 +40,7 @@ func Classify(r Response, rules DenyRules, c Context) Classification {
 	case r.Deleted != "" && s == http.StatusNotFound:
 		return Classification{Observed: Error, Reason: "404: deleted earlier in this scan by " + r.Deleted}
 	case slices.Contains(rules.Status, s):
-		return Classification{Observed: Denied, Reason: fmt.Sprintf("%d is a deny status", s), Signal: SignalStatus}
+		return Classification{Observed: Denied, Reason: strconv.Itoa(s) + " is a deny status", Signal: SignalStatus}
 	case s >= 300 && s < 400:
 		switch {
 		case rules.Redirect != nil && r.Location != "" && rules.Redirect.MatchString(r.Location):
@@ -52,7 +53,7 @@ func Classify(r Response, rules DenyRules, c Context) Classification {
 	case r.BodyDenied && s < 500:
 		return Classification{Observed: Denied, Reason: "body matches deny.body", Signal: SignalBody}
 	case s >= 200 && s < 300:
-		return Classification{Observed: Allowed, Reason: fmt.Sprintf("%d: the request was served", s), Signal: SignalStatus}
+		return Classification{Observed: Allowed, Reason: servedReason(s), Signal: SignalStatus}
 	case s == http.StatusNotFound:
 		if c.Foreign && c.ObjectSeen {
 			return Classification{Observed: Denied, Reason: "404 on another profile's object that exists", Signal: SignalNotFound}
@@ -104,4 +105,16 @@ func Clean(s string, max int) string {
 		cut--
 	}
 	return out[:cut] + ellipsis
+}
+
+// servedReasons are the reasons of the common 2xx, made once: every
+// served probe of a scan is classified three times.
+var servedReasons = map[int]string{200: "200: the request was served", 201: "201: the request was served", 202: "202: the request was served", 204: "204: the request was served"}
+
+// servedReason is Classify's reason for a 2xx status s.
+func servedReason(s int) string {
+	if r, ok := servedReasons[s]; ok {
+		return r
+	}
+	return strconv.Itoa(s) + ": the request was served"
 }

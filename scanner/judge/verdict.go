@@ -176,6 +176,9 @@ func statusCodeIssue(c Case) (Issue, bool) {
 	if r.Skipped != "" || r.Err != "" {
 		return Issue{}, false
 	}
+	if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		return Issue{}, false // the common case: nothing to format
+	}
 	var problems []string
 	lead := fmt.Sprintf("%s got %d %s", who(c.Caller), r.Status, where(c))
 	switch r.Status {

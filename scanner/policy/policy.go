@@ -251,8 +251,8 @@ type Expectation struct {
 	Rule *Rule
 	// Reason explains the expectation in one lowercase phrase, for reports,
 	// for example `rule "/orders/**" (line 12) allows user only on own
-	// objects` or `no rule matches; the spec marks the operation public
-	// (security: [])`. It quotes the rule's match, never a response.
+	// objects` or `no rule matches; the spec marks it public (security:
+	// [])`. It quotes the rule's match, never a response.
 	Reason string
 }
 
@@ -284,7 +284,7 @@ func (p *Policy) Expect(op Operation, caller Caller, obj Object) Expectation {
 	switch {
 	case op.Public:
 		return Expectation{Expected: ExpectAllow, Basis: BasisPublic,
-			Reason: "no rule matches; the spec marks the operation public (security: [])"}
+			Reason: "no rule matches; the spec marks it public (security: [])"}
 	case caller.Anonymous && op.SecurityDeclared:
 		return Expectation{Expected: ExpectDeny, Basis: BasisAnonymous,
 			Reason: "no rule matches; the spec requires credentials and the caller sends none"}

@@ -187,9 +187,9 @@ func TestExpect(t *testing.T) {
 
 		// Defaults, in order. Public wins over everything, even a foreign object.
 		{"public for anonymous", Operation{Method: "GET", Path: "/health", Public: true, SecurityDeclared: true}, anon, NoObject, ExpectAllow, BasisPublic,
-			`no rule matches; the spec marks the operation public (security: [])`, 0},
+			`no rule matches; the spec marks it public (security: [])`, 0},
 		{"public on a foreign object", Operation{Method: "GET", Path: "/pub/{id}", Public: true, SecurityDeclared: true}, bob, ForeignObject, ExpectAllow, BasisPublic,
-			`no rule matches; the spec marks the operation public (security: [])`, 0},
+			`no rule matches; the spec marks it public (security: [])`, 0},
 		// Anonymous is denied where the spec declares security.
 		{"anonymous with declared security", op("GET", "/things"), anon, NoObject, ExpectDeny, BasisAnonymous,
 			`no rule matches; the spec requires credentials and the caller sends none`, 0},

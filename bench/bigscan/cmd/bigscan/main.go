@@ -19,6 +19,7 @@ func main() {
 	ops := flag.Int("ops", 2000, "operations in the spec; half address an owned object")
 	nprof := flag.Int("profiles", 10, "profiles, each owning one object")
 	body := flag.Int("body", 1024, "bytes of every response body")
+	public := flag.Bool("public", false, "every operation a public list (security: []), ops × profiles probes, all passes")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("bigscan: -dir is required")
@@ -28,7 +29,11 @@ func main() {
 		log.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	if err := bigscan.Write(*dir, url, *ops, *nprof); err != nil {
+	write := bigscan.Write
+	if *public {
+		write = bigscan.WritePublic
+	}
+	if err := write(*dir, url, *ops, *nprof); err != nil {
 		log.Fatal(err)
 	}
 	log.Fatal(http.Serve(ln, bigscan.Handler(*nprof, *body)))
