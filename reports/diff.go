@@ -50,7 +50,7 @@ func DiffText(w io.Writer, d *baseline.Diff) error {
 		} else if c.Object != "" {
 			who += " on own object"
 		}
-		fmt.Fprintf(&b, "%s%s %s as %s: %s → %s\n", mark, Sanitize(c.Method), Sanitize(c.Path), who,
+		fmt.Fprintf(&b, "%s%s%s %s as %s: %s → %s\n", mark, serviceTag(c.Service), Sanitize(c.Method), Sanitize(c.Path), who,
 			cellState(c.Old, c.OldStatus), cellState(c.New, c.NewStatus))
 	}
 	if d.Worse {
@@ -67,7 +67,16 @@ func findingLine(f scanner.Finding) string {
 	if f.Object != "" && f.Object != f.Profile {
 		who += " on " + Sanitize(f.Object) + "'s object"
 	}
-	return fmt.Sprintf("%s %s as %s", Sanitize(f.Method), Sanitize(f.Path), who)
+	return fmt.Sprintf("%s%s %s as %s", serviceTag(f.Service), Sanitize(f.Method), Sanitize(f.Path), who)
+}
+
+// serviceTag is "[service] " before a line of a report merged from
+// several services; "" otherwise.
+func serviceTag(service string) string {
+	if service == "" {
+		return ""
+	}
+	return "[" + Sanitize(service) + "] "
 }
 
 func cellState(v scanner.Verdict, status int) string {

@@ -158,7 +158,7 @@ func htmlRoundTrip(r *scanner.Result) (*scanner.Result, error) {
 // JSON round trip would change in a cell. A string field added to Cell or
 // Evidence must be added here (TestHTMLRoundTripFastPath checks).
 func htmlCellValid(c *scanner.Cell) bool {
-	for _, s := range []string{c.Operation, c.Method, c.Path, c.Profile, c.Object, string(c.Expected), string(c.Observed), string(c.Verdict), c.Reason, c.Rule} {
+	for _, s := range []string{c.Service, c.Operation, c.Method, c.Path, c.Profile, c.Object, string(c.Expected), string(c.Observed), string(c.Verdict), c.Reason, c.Rule} {
 		if !utf8.ValidString(s) {
 			return false
 		}
@@ -266,6 +266,12 @@ type htmlPage struct {
 	Incomplete                   string
 	// MoreSpecs are the spec's other documents (see otherSpecs).
 	MoreSpecs []string
+	// Shard is set for the report of one part of a split scan.
+	Shard *scanner.ShardInfo
+	// Services lists the services of a report merged from several;
+	// ServicesOn is set then, and the matrix and findings name each one's.
+	Services   []htmlServiceView
+	ServicesOn bool
 
 	Probes, Cells, Requests int
 	Verdicts                []htmlCountView
@@ -478,6 +484,13 @@ func (s *htmlSplice) Write(p []byte) (int, error) {
 
 type htmlTimeView struct{ Text, Attr string }
 
+// htmlServiceView is one service of a report merged from several.
+type htmlServiceView struct {
+	Name, Target, Spec, Incomplete string
+	Cells, Findings, Shards        int
+	Complete                       bool
+}
+
 type htmlCountView struct {
 	Key, Class, Symbol, Label string
 	N                         int
@@ -490,8 +503,10 @@ type htmlProfileView struct {
 }
 
 type htmlGroupView struct {
-	Tag  string
-	Rows []*htmlRowView
+	// Service is the group's service in a report merged from several.
+	Service string
+	Tag     string
+	Rows    []*htmlRowView
 }
 
 // htmlChunk is one <tbody> of the matrix: at most htmlChunkRows rows of
@@ -499,11 +514,12 @@ type htmlGroupView struct {
 // (content-visibility), which keeps a 12,000-cell matrix responsive; the
 // first chunk of a group carries the group's heading.
 type htmlChunk struct {
-	Size  int
-	Group int
-	Tag   string
-	First bool
-	Rows  []*htmlRowView
+	Size    int
+	Group   int
+	Service string
+	Tag     string
+	First   bool
+	Rows    []*htmlRowView
 }
 
 // htmlChunkRows is the number of rows per chunk.
@@ -527,7 +543,7 @@ func (p *htmlPage) Chunks() []htmlChunk {
 	for gi, g := range p.Groups {
 		for i := 0; i < len(g.Rows); i += htmlChunkRows {
 			rows := g.Rows[i:min(i+htmlChunkRows, len(g.Rows))]
-			out = append(out, htmlChunk{Group: gi, Tag: g.Tag, First: i == 0, Rows: rows, Size: len(rows)})
+			out = append(out, htmlChunk{Group: gi, Service: g.Service, Tag: g.Tag, First: i == 0, Rows: rows, Size: len(rows)})
 		}
 	}
 	return out
@@ -547,6 +563,7 @@ func (p *htmlPage) FindingChunks() [][]htmlFindingView {
 
 type htmlRowView struct {
 	Index                     int
+	Service                   string
 	Method, Path, Op, Summary string
 	Object                    string
 	Line                      int
@@ -590,6 +607,7 @@ func (v htmlCellView) Label() string  { return htmlStyles[v.style].Label }
 
 type htmlFindingView struct {
 	Index                      int
+	Service                    string
 	Kind, Severity, Confidence string
 	SevClass                   string
 	Method, Path, Operation    string
@@ -640,6 +658,7 @@ func (d *htmlData) cellData(i int) htmlCellData {
 }
 
 type htmlRowData struct {
+	Service string   `json:"svc,omitempty"`
 	Method  string   `json:"m"`
 	Path    string   `json:"p"`
 	Op      string   `json:"op"`
@@ -672,6 +691,7 @@ type htmlCellData struct {
 }
 
 type htmlFindingData struct {
+	Service     string       `json:"service,omitempty"`
 	Profile     int          `json:"pi"`
 	Tags        []string     `json:"tags"`
 	Kind        string       `json:"kind"`
@@ -773,10 +793,25 @@ func htmlBuildPage(r *scanner.Result) *htmlPage {
 		Suppressed: r.Summary.Suppressed,
 		OpsTotal:   r.Summary.Operations.Total,
 		OpsProbed:  r.Summary.Operations.Probed,
+		Shard:      r.Shard,
+		ServicesOn: len(r.Services) > 0,
 	}
 	p.Title = "authzscan report"
 	if p.Target != "" {
 		p.Title += ": " + p.Target
+	}
+	if p.ServicesOn {
+		p.Title += ": " + htmlPlural(len(r.Services), "service", "services")
+	}
+	for _, sv := range r.Services {
+		n := 0
+		for _, c := range sv.Summary.Findings {
+			n += c
+		}
+		p.Services = append(p.Services, htmlServiceView{
+			Name: htmlCapText(sv.Name), Target: htmlCapText(sv.Target), Spec: htmlCapText(firstNonEmpty(sv.SpecURI, sv.Spec)),
+			Incomplete: htmlCapText(sv.Incomplete), Cells: sv.Summary.Cells, Findings: n, Shards: sv.Shards, Complete: sv.Complete,
+		})
 	}
 	if r.Summary.Baseline != nil {
 		b := *r.Summary.Baseline
@@ -878,6 +913,7 @@ func htmlSevClass(s scanner.Severity) string {
 func htmlFindingRow(i int, f *scanner.Finding) htmlFindingView {
 	v := htmlFindingView{
 		Index:      i,
+		Service:    htmlCapText(f.Service),
 		Kind:       htmlKindKey(f.Kind),
 		Severity:   htmlCapText(string(f.Severity)),
 		SevClass:   htmlSevClass(f.Severity),
@@ -982,8 +1018,11 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 
 	ops := make([]scanner.OperationInfo, 0, len(r.Operations))
 	opIndex := map[string]int{}
+	// opKey names an operation: its service (in a report merged from
+	// several), method and path.
+	opKey := func(service, method, path string) string { return service + "\x00" + method + " " + path }
 	for _, op := range r.Operations {
-		key := op.Method + " " + op.Path
+		key := opKey(op.Service, op.Method, op.Path)
 		if _, dup := opIndex[key]; dup {
 			continue
 		}
@@ -1010,7 +1049,8 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	newRow := func(k rowKey) *htmlRowView {
 		op := ops[k.op]
 		rv := &htmlRowView{
-			Method: htmlCapText(op.Method), Path: htmlCapText(op.Path), Op: htmlCapText(op.Operation),
+			Service: htmlCapText(op.Service),
+			Method:  htmlCapText(op.Method), Path: htmlCapText(op.Path), Op: htmlCapText(op.Operation),
 			Summary: htmlCapText(op.Summary), Line: op.Line, op: k.op, object: objOrder(k.object),
 			Cells: make([]htmlCellView, len(m.profiles)),
 		}
@@ -1026,11 +1066,11 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		oi, ok := opIndex[c.Method+" "+c.Path]
+		oi, ok := opIndex[opKey(c.Service, c.Method, c.Path)]
 		if !ok {
 			oi = len(ops)
-			opIndex[c.Method+" "+c.Path] = oi
-			ops = append(ops, scanner.OperationInfo{Operation: c.Operation, Method: c.Method, Path: c.Path})
+			opIndex[opKey(c.Service, c.Method, c.Path)] = oi
+			ops = append(ops, scanner.OperationInfo{Service: c.Service, Operation: c.Operation, Method: c.Method, Path: c.Path})
 		}
 		pi := profIndex[c.Profile]
 		k := rowKey{op: oi, object: c.Object}
@@ -1065,8 +1105,24 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 		}
 		return ""
 	}
+	// Services first, in the report's order (a report merged from several).
+	serviceRank := map[string]int{}
+	for i, sv := range r.Services {
+		serviceRank[htmlCapText(sv.Name)] = i
+	}
 	sort.SliceStable(m.rows, func(i, j int) bool {
 		a, b := m.rows[i], m.rows[j]
+		if a.Service != b.Service {
+			ra, oka := serviceRank[a.Service]
+			rb, okb := serviceRank[b.Service]
+			if oka != okb {
+				return oka
+			}
+			if ra != rb {
+				return ra < rb
+			}
+			return a.Service < b.Service
+		}
 		ta, tb := tagOf(a), tagOf(b)
 		if ta != tb {
 			if ta == "" || tb == "" {
@@ -1097,13 +1153,13 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for ri, rv := range m.rows {
 		rv.Index = ri
 		tag := tagOf(rv)
-		if len(m.groups) == 0 || m.groups[len(m.groups)-1].Tag != htmlOrUntagged(tag) {
-			m.groups = append(m.groups, htmlGroupView{Tag: htmlOrUntagged(tag)})
+		if g := len(m.groups); g == 0 || m.groups[g-1].Tag != htmlOrUntagged(tag) || m.groups[g-1].Service != rv.Service {
+			m.groups = append(m.groups, htmlGroupView{Service: rv.Service, Tag: htmlOrUntagged(tag)})
 		}
 		g := &m.groups[len(m.groups)-1]
 		g.Rows = append(g.Rows, rv)
 		methods[rv.Method] = true
-		rd := htmlRowData{Method: rv.Method, Path: rv.Path, Op: rv.Op, Summary: rv.Summary, Object: rv.Object, Line: rv.Line, Spec: specOf(ops[rv.op].SpecURI), Tags: []string{}}
+		rd := htmlRowData{Service: rv.Service, Method: rv.Method, Path: rv.Path, Op: rv.Op, Summary: rv.Summary, Object: rv.Object, Line: rv.Line, Spec: specOf(ops[rv.op].SpecURI), Tags: []string{}}
 		for _, t := range ops[rv.op].Tags {
 			if t != "" {
 				rd.Tags = append(rd.Tags, htmlCapText(t))
@@ -1141,15 +1197,15 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	// Findings point at their cell and cells at their findings. Only the
 	// findings' slots are indexed: there are far fewer findings than
 	// cells, and this index would otherwise be per cell.
-	type slot struct{ method, path, profile, object string }
+	type slot struct{ service, method, path, profile, object string }
 	cellAt := make(map[slot]int, len(r.Findings))
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		cellAt[slot{f.Method, f.Path, f.Profile, f.Object}] = -1
+		cellAt[slot{f.Service, f.Method, f.Path, f.Profile, f.Object}] = -1
 	}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		k := slot{c.Method, c.Path, c.Profile, c.Object}
+		k := slot{c.Service, c.Method, c.Path, c.Profile, c.Object}
 		if at, ok := cellAt[k]; ok && at < 0 {
 			cellAt[k] = i
 		}
@@ -1159,9 +1215,9 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for i := range r.Cells {
 		verdicts[i] = htmlVerdictKey(r.Cells[i].Verdict)[0]
 	}
-	tagsOf := func(method, path string) []string {
+	tagsOf := func(service, method, path string) []string {
 		out := []string{}
-		if oi, ok := opIndex[method+" "+path]; ok {
+		if oi, ok := opIndex[opKey(service, method, path)]; ok {
 			for _, t := range ops[oi].Tags {
 				if t != "" {
 					out = append(out, htmlCapText(t))
@@ -1179,7 +1235,8 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 			pi = -1
 		}
 		fd := htmlFindingData{
-			Profile: pi, Tags: tagsOf(f.Method, f.Path),
+			Service: htmlCapText(f.Service),
+			Profile: pi, Tags: tagsOf(f.Service, f.Method, f.Path),
 			Kind: htmlKindKey(f.Kind), Severity: htmlCapText(string(f.Severity)), Confidence: htmlCapText(string(f.Confidence)),
 			Method: htmlCapText(f.Method), Path: htmlCapText(f.Path), Operation: htmlCapText(f.Operation),
 			ProfName: htmlCapText(f.Profile), Object: htmlCapText(f.Object), Status: f.Status,
@@ -1196,7 +1253,7 @@ func htmlBuildMatrix(r *scanner.Result) *htmlMatrix {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		fd := finding(f)
-		if ci := cellAt[slot{f.Method, f.Path, f.Profile, f.Object}]; ci >= 0 {
+		if ci := cellAt[slot{f.Service, f.Method, f.Path, f.Profile, f.Object}]; ci >= 0 {
 			fd.Cell = ci
 			m.data.cellFindings[ci] = append(m.data.cellFindings[ci], i)
 		}

@@ -278,6 +278,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	t.Run("evidence-later", func(t *testing.T) { testEvidenceLater(t, browserCtx) })
 	t.Run("evidence-unreadable", func(t *testing.T) { testEvidenceUnreadable(t, browserCtx) })
 	t.Run("several-documents", func(t *testing.T) { testSeveralDocsInBrowser(t, browserCtx) })
+	t.Run("several-services", func(t *testing.T) { testServicesInBrowser(t, browserCtx) })
 	t.Run("empty", func(t *testing.T) {
 		url, _ := writeReport(t, &scanner.Result{})
 		tb := openTab(t, browserCtx, url)

@@ -144,19 +144,41 @@ func encodeText(e *xml.Encoder, start xml.StartElement, text string) error {
 }
 
 func buildJUnit(r *scanner.Result) *junitSuites {
-	ix := newFindingIndex(r)
 	stamp := junitTimestamp(r.Started)
 	root := &junitSuites{Name: xmlAttr("authzscan " + r.Target), Timestamp: stamp}
+	if len(r.Services) > 0 {
+		root.Name = xmlAttr(fmt.Sprintf("authzscan: %d services", len(r.Services)))
+	}
+	if sh := r.Shard; sh != nil {
+		root.Name += xmlAttr(fmt.Sprintf(" (shard %d/%d)", sh.Index, sh.Count))
+	}
+	// A report merged from several services: each service's suites, named
+	// after it.
+	for _, sr := range r.ServiceReports() {
+		prefix := ""
+		if len(r.Services) > 0 {
+			prefix = sr.Service + ": "
+		}
+		appendSuites(root, sr, prefix, stamp)
+	}
+	countJUnit(root)
+	return root
+}
 
+// appendSuites adds the suites of r, one service's report, to root: a
+// suite for an incomplete scan, one per operation, one per skipped
+// operation; prefix starts their names.
+func appendSuites(root *junitSuites, r *scanner.Result, prefix, stamp string) {
+	ix := newFindingIndex(r)
 	if !r.Complete {
 		why := r.Incomplete
 		if why == "" {
 			why = "the scan stopped early"
 		}
 		root.Suites = append(root.Suites, junitSuite{
-			Name: "authzscan", Timestamp: stamp,
+			Name: xmlAttr(prefix + "authzscan"), Timestamp: stamp,
 			Cases: []junitCase{{
-				Name: "scan complete", Classname: "authzscan",
+				Name: "scan complete", Classname: xmlAttr("authzscan." + prefix + "scan"),
 				Error: &junitProblem{
 					Type:    "incomplete",
 					Message: xmlAttr(capRunes(why, junitMaxMessage)),
@@ -167,15 +189,16 @@ func buildJUnit(r *scanner.Result) *junitSuites {
 	}
 
 	for _, row := range groupByOperation(r) {
-		s := junitSuite{Name: xmlAttr(row.label), Timestamp: stamp, Properties: operationProperties(r, row.op)}
+		label := prefix + row.label
+		s := junitSuite{Name: xmlAttr(label), Timestamp: stamp, Properties: operationProperties(r, row.op)}
 		for _, pc := range row.profiles {
-			s.Cases = append(s.Cases, junitTestCase(row.label, pc, ix))
+			s.Cases = append(s.Cases, junitTestCase(label, pc, ix))
 		}
 		root.Suites = append(root.Suites, s)
 	}
 
 	for _, sk := range r.Skipped {
-		label := sk.Method + " " + sk.Path
+		label := prefix + sk.Method + " " + sk.Path
 		s := junitSuite{Name: xmlAttr(label), Timestamp: stamp}
 		if sk.Operation != "" {
 			s.Properties = append(s.Properties, junitProperty{Name: "operation", Value: xmlAttr(sk.Operation)})
@@ -194,6 +217,9 @@ func buildJUnit(r *scanner.Result) *junitSuites {
 		root.Suites = append(root.Suites, s)
 	}
 
+}
+
+func countJUnit(root *junitSuites) {
 	var total int64
 	for i := range root.Suites {
 		s := &root.Suites[i]
@@ -220,7 +246,6 @@ func buildJUnit(r *scanner.Result) *junitSuites {
 		total += ms
 	}
 	root.Time = junitTime(total)
-	return root
 }
 
 func operationProperties(r *scanner.Result, op *scanner.OperationInfo) []junitProperty {
@@ -278,7 +303,7 @@ func junitTestCase(label string, pc profileCells, ix *findingIndex) junitCase {
 			}
 		}
 	}
-	for _, f := range ix.absentFor(pc.method, pc.path, pc.profile) {
+	for _, f := range ix.absentFor(pc.service, pc.method, pc.path, pc.profile) {
 		out = append(out, fmt.Sprintf("fixed since the baseline: %s%s (fingerprint %s)", f.Kind, objectWhere(f.Profile, f.Object), f.Fingerprint))
 	}
 
@@ -456,18 +481,20 @@ type findingIndex struct {
 	absent map[cellKey][]*scanner.Finding // by method, path and profile; object empty
 }
 
-type cellKey struct{ method, path, profile, object string }
+// cellKey names a cell: its service (in a report merged from several),
+// method, path, profile and object.
+type cellKey struct{ service, method, path, profile, object string }
 
 func newFindingIndex(r *scanner.Result) *findingIndex {
 	ix := &findingIndex{byCell: map[cellKey][]*scanner.Finding{}, absent: map[cellKey][]*scanner.Finding{}}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		k := cellKey{f.Method, f.Path, f.Profile, f.Object}
+		k := cellKey{f.Service, f.Method, f.Path, f.Profile, f.Object}
 		ix.byCell[k] = append(ix.byCell[k], f)
 	}
 	for i := range r.Absent {
 		f := &r.Absent[i]
-		k := cellKey{f.Method, f.Path, f.Profile, ""}
+		k := cellKey{f.Service, f.Method, f.Path, f.Profile, ""}
 		ix.absent[k] = append(ix.absent[k], f)
 	}
 	return ix
@@ -475,7 +502,7 @@ func newFindingIndex(r *scanner.Result) *findingIndex {
 
 // judged is the finding that made a cell broken or lockout; nil if none.
 func (ix *findingIndex) judged(c *scanner.Cell) *scanner.Finding {
-	for _, f := range ix.byCell[cellKey{c.Method, c.Path, c.Profile, c.Object}] {
+	for _, f := range ix.byCell[cellKey{c.Service, c.Method, c.Path, c.Profile, c.Object}] {
 		if (c.Verdict == judge.Broken && f.Broken()) || (c.Verdict == judge.Lockout && f.Kind == judge.KindLockout) {
 			return f
 		}
@@ -486,7 +513,7 @@ func (ix *findingIndex) judged(c *scanner.Cell) *scanner.Finding {
 // statusCode are the status-code findings of a cell.
 func (ix *findingIndex) statusCode(c *scanner.Cell) []*scanner.Finding {
 	var out []*scanner.Finding
-	for _, f := range ix.byCell[cellKey{c.Method, c.Path, c.Profile, c.Object}] {
+	for _, f := range ix.byCell[cellKey{c.Service, c.Method, c.Path, c.Profile, c.Object}] {
 		if f.Kind == judge.KindStatusCode {
 			out = append(out, f)
 		}
@@ -495,9 +522,9 @@ func (ix *findingIndex) statusCode(c *scanner.Cell) []*scanner.Finding {
 }
 
 // absentFor are the findings fixed since the baseline of one profile on one
-// operation.
-func (ix *findingIndex) absentFor(method, path, profile string) []*scanner.Finding {
-	return ix.absent[cellKey{method, path, profile, ""}]
+// operation (of one service, in a report merged from several).
+func (ix *findingIndex) absentFor(service, method, path, profile string) []*scanner.Finding {
+	return ix.absent[cellKey{service, method, path, profile, ""}]
 }
 
 // failing reports whether a finding fails a run with the default --fail-on
@@ -514,8 +541,8 @@ type opCases struct {
 }
 
 type profileCells struct {
-	method, path, profile string
-	cells                 []*scanner.Cell
+	service, method, path, profile string
+	cells                          []*scanner.Cell
 }
 
 // groupByOperation groups the cells by operation (Result.Operations order,
@@ -551,7 +578,7 @@ func groupByOperation(r *scanner.Result) []opCases {
 		if !ok {
 			pi = len(ops[oi].profiles)
 			byProfile[k][c.Profile] = pi
-			ops[oi].profiles = append(ops[oi].profiles, profileCells{method: c.Method, path: c.Path, profile: c.Profile})
+			ops[oi].profiles = append(ops[oi].profiles, profileCells{service: c.Service, method: c.Method, path: c.Path, profile: c.Profile})
 		}
 		ops[oi].profiles[pi].cells = append(ops[oi].profiles[pi].cells, c)
 	}

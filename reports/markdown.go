@@ -130,6 +130,9 @@ func (m *mdWriter) header() {
 	if r.Target != "" {
 		title += " · " + mdCode(capRunes(r.Target, mdMaxText))
 	}
+	if n := len(r.Services); n > 0 {
+		title += " · " + plural(n, "service", "services")
+	}
 	fmt.Fprintf(&b, "## %s\n\n", title)
 
 	var meta []string
@@ -173,6 +176,29 @@ func (m *mdWriter) header() {
 		status += " · ⚠️ **scan incomplete**: " + mdEscape(capRunes(why, mdMaxText)) + " (probes not sent are inconclusive; the scan exits 3)"
 	}
 	fmt.Fprintf(&b, "**Status:** %s\n\n", status)
+	if sh := r.Shard; sh != nil {
+		fmt.Fprintf(&b, "**Shard %d/%d** of a split scan: %d of %d operations, %d of %d probes. `authzscan merge` puts the shards' `report.json` together; this report alone covers only its shard.\n\n",
+			sh.Index, sh.Count, sh.Operations, sh.PlanOperations, sh.Probes, sh.PlanProbes)
+	}
+	if len(r.Services) > 0 {
+		b.WriteString("| service | target | spec | cells | findings | status |\n| --- | --- | --- | --- | --- | --- |\n")
+		for _, sv := range r.Services {
+			n := 0
+			for _, c := range sv.Summary.Findings {
+				n += c
+			}
+			state := "complete"
+			if sv.Shards > 0 {
+				state += fmt.Sprintf(" (%d shards)", sv.Shards)
+			}
+			if !sv.Complete {
+				state = "⚠️ incomplete: " + mdEscape(capRunes(firstNonEmpty(sv.Incomplete, "the scan stopped early"), mdMaxText))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d | %s |\n", mdEscape(capRunes(sv.Name, mdMaxText)), mdCode(capRunes(sv.Target, mdMaxText)),
+				mdCode(capRunes(firstNonEmpty(sv.SpecURI, sv.Spec), mdMaxText)), sv.Summary.Cells, n, state)
+		}
+		b.WriteString("\n")
+	}
 
 	s := r.Summary
 	fmt.Fprintf(&b, "- **Cells:** %s\n", countList(verdictOrder, s.Verdicts))
@@ -226,8 +252,15 @@ func (m *mdWriter) findings() {
 			state = true
 		}
 	}
-	head := fmt.Sprintf("\n### Findings (%d)\n\n| severity | kind | operation | profile | object | message |", len(fs))
-	sep := "| --- | --- | --- | --- | --- | --- |"
+	head := fmt.Sprintf("\n### Findings (%d)\n\n|", len(fs))
+	sep := "|"
+	services := len(m.r.Services) > 0
+	if services {
+		head += " service |"
+		sep += " --- |"
+	}
+	head += " severity | kind | operation | profile | object | message |"
+	sep += " --- | --- | --- | --- | --- | --- |"
 	if state {
 		head += " state |"
 		sep += " --- |"
@@ -242,10 +275,14 @@ func (m *mdWriter) findings() {
 				object += " (own)"
 			}
 		}
-		cells := []string{
+		var cells []string
+		if services {
+			cells = append(cells, mdEscape(capRunes(f.Service, mdMaxText)))
+		}
+		cells = append(cells,
 			mdEscape(string(f.Severity)), mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.SpecURI, f.Line),
 			mdEscape(capRunes(f.Profile, mdMaxText)), object, mdEscape(capRunes(f.Message, mdMaxText)),
-		}
+		)
 		if state {
 			cells = append(cells, findingState(&f))
 		}
@@ -287,7 +324,7 @@ func (m *mdWriter) absent() {
 	head := fmt.Sprintf("\n### Fixed since the baseline (%d)\n\n", len(fs))
 	var rows []string
 	for _, f := range fs[:min(len(fs), mdMaxAbsent)] {
-		rows = append(rows, fmt.Sprintf("- %s · %s · %s\n", mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.SpecURI, f.Line),
+		rows = append(rows, fmt.Sprintf("- %s%s · %s · %s\n", mdServiceLabel(f.Service), mdEscape(string(f.Kind)), m.opLink(f.Method, f.Path, f.SpecURI, f.Line),
 			mdEscape(capRunes(f.Profile+objectWhere(f.Profile, f.Object), mdMaxText))))
 	}
 	m.block("the findings fixed since the baseline", head, rows, len(fs), "", func(n int) string {
@@ -314,7 +351,11 @@ func (m *mdWriter) reproduce() {
 		if len(curl) > mdMaxCurl {
 			curl = "# (this curl line is too long for a summary; it is in the JSON report)"
 		}
-		comment := mdOneLine(capRunes(fmt.Sprintf("# %s: %s %s as %s%s", f.Kind, f.Method, f.Path, f.Profile, objectWhere(f.Profile, f.Object)), mdMaxText))
+		service := ""
+		if f.Service != "" {
+			service = "[" + f.Service + "] "
+		}
+		comment := mdOneLine(capRunes(fmt.Sprintf("# %s%s: %s %s as %s%s", service, f.Kind, f.Method, f.Path, f.Profile, objectWhere(f.Profile, f.Object)), mdMaxText))
 		lines = append(lines, comment+"\n"+curl+"\n")
 	}
 	if total == 0 {
@@ -330,8 +371,8 @@ func (m *mdWriter) reproduce() {
 // matrixRow is one row of the access matrix: an operation, with one object
 // variant or none, and its cell for each column.
 type matrixRow struct {
-	method, path, object string
-	line                 int
+	service, method, path, object string
+	line                          int
 	// spec is the operation's own spec_uri ("": the report's).
 	spec  string
 	cells []*scanner.Cell
@@ -350,12 +391,12 @@ func (row *matrixRow) passes() bool {
 // object (Result.Profiles order, no object first); columns are the profiles,
 // then any profile only cells name.
 func matrixRows(r *scanner.Result) (cols []string, rows []*matrixRow) {
-	type opKey struct{ method, path string }
+	type opKey struct{ service, method, path string }
 	opIndex := map[opKey]int{}
 	lines := map[opKey]int{}
 	specs := map[opKey]string{}
 	for i, op := range r.Operations {
-		k := opKey{op.Method, op.Path}
+		k := opKey{op.Service, op.Method, op.Path}
 		if _, ok := opIndex[k]; !ok {
 			opIndex[k] = i
 			lines[k] = op.Line
@@ -384,14 +425,14 @@ func matrixRows(r *scanner.Result) (cols []string, rows []*matrixRow) {
 	byKey := map[rowKey]*matrixRow{}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		op := opKey{c.Method, c.Path}
+		op := opKey{c.Service, c.Method, c.Path}
 		if _, ok := opIndex[op]; !ok {
 			opIndex[op] = len(r.Operations) + len(opIndex)
 		}
 		k := rowKey{op, c.Object}
 		row := byKey[k]
 		if row == nil {
-			row = &matrixRow{method: c.Method, path: c.Path, object: c.Object, line: lines[op], spec: specs[op], cells: make([]*scanner.Cell, len(cols))}
+			row = &matrixRow{service: c.Service, method: c.Method, path: c.Path, object: c.Object, line: lines[op], spec: specs[op], cells: make([]*scanner.Cell, len(cols))}
 			byKey[k] = row
 			rows = append(rows, row)
 		}
@@ -408,7 +449,7 @@ func matrixRows(r *scanner.Result) (cols []string, rows []*matrixRow) {
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
-		if oa, ob := opIndex[opKey{a.method, a.path}], opIndex[opKey{b.method, b.path}]; oa != ob {
+		if oa, ob := opIndex[opKey{a.service, a.method, a.path}], opIndex[opKey{b.service, b.method, b.path}]; oa != ob {
 			return oa < ob
 		}
 		return objectRank(a.object) < objectRank(b.object)
@@ -467,11 +508,20 @@ func (m *mdWriter) matrix() {
 	for _, n := range notes {
 		head.WriteString(n + "\n\n")
 	}
+	services := len(m.r.Services) > 0
+	if services {
+		head.WriteString("| service ")
+	}
 	head.WriteString("| operation |")
 	for _, i := range keepCols {
 		head.WriteString(" " + m.profileLabel(cols[i]) + " |")
 	}
-	head.WriteString("\n| --- |" + strings.Repeat(" --- |", len(keepCols)) + "\n")
+	if services {
+		head.WriteString("\n| --- ")
+	} else {
+		head.WriteString("\n")
+	}
+	head.WriteString("| --- |" + strings.Repeat(" --- |", len(keepCols)) + "\n")
 	var lines []string
 	for _, row := range shown {
 		label := m.opLink(row.method, row.path, row.spec, row.line)
@@ -479,6 +529,9 @@ func (m *mdWriter) matrix() {
 			label += " · " + mdEscape(capRunes(row.object, mdMaxText)) + "'s object"
 		}
 		var b strings.Builder
+		if services {
+			b.WriteString("| " + mdEscape(capRunes(row.service, mdMaxText)) + " ")
+		}
 		b.WriteString("| " + label + " |")
 		for _, i := range keepCols {
 			b.WriteString(" " + m.matrixCell(row.cells[i]) + " |")
@@ -563,7 +616,7 @@ func (m *mdWriter) skipped() {
 	head := fmt.Sprintf("\n<details><summary>Skipped operations (%d)</summary>\n\n| operation | reason | detail |\n| --- | --- | --- |\n", len(sk))
 	var rows []string
 	for _, s := range sk[:min(len(sk), mdMaxSkipped)] {
-		rows = append(rows, fmt.Sprintf("| %s | %s | %s |\n", mdEscape(capRunes(s.Method+" "+s.Path, mdMaxText)),
+		rows = append(rows, fmt.Sprintf("| %s%s | %s | %s |\n", mdServiceLabel(s.Service), mdEscape(capRunes(s.Method+" "+s.Path, mdMaxText)),
 			mdEscape(s.Reason), mdEscape(capRunes(s.Detail, mdMaxText))))
 	}
 	m.block("the skipped operations", head, rows, len(sk), "\n</details>\n", func(n int) string {
@@ -584,6 +637,15 @@ func (m *mdWriter) warnings() {
 	m.block("the warnings", head, rows, len(ws), "\n</details>\n", func(n int) string {
 		return fmt.Sprintf("\n…and %d more warnings in the JSON report.\n", n)
 	})
+}
+
+// mdServiceLabel is "service · " before an item of a report merged from
+// several services; "" otherwise.
+func mdServiceLabel(service string) string {
+	if service == "" {
+		return ""
+	}
+	return mdEscape(capRunes(service, mdMaxText)) + " · "
 }
 
 // closing names what did not fit. It writes into the reserve kept back

@@ -3,12 +3,14 @@ package reports
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/authzscan/authzscan/scanner"
@@ -40,8 +42,9 @@ const (
 	sarifMaxHeaders     = 64
 )
 
-// SARIF writes report.sarif: a SARIF 2.1.0 log with one run, shaped for
-// GitHub code scanning. It is a pure function of r — the same Result gives
+// SARIF writes report.sarif: a SARIF 2.1.0 log with one run (one per
+// service, each with its own category, for a report merged from several
+// services), shaped for GitHub code scanning. It is a pure function of r — the same Result gives
 // the same bytes — and is written even when there is nothing to report
 // (an empty results array closes fixed alerts).
 //
@@ -72,6 +75,48 @@ func SARIF(w io.Writer, r *scanner.Result) error {
 }
 
 func sarifFromResult(r *scanner.Result) sarifLog {
+	log := sarifLog{Schema: sarifSchemaURI, Version: "2.1.0"}
+	categories := map[string]bool{}
+	for _, sr := range r.ServiceReports() {
+		run := sarifRunOf(sr)
+		if len(r.Services) > 0 {
+			// One run per service, each its own category.
+			id := sarifCategory(sr.Service)
+			for n := 2; categories[id]; n++ {
+				id = sarifCategory(fmt.Sprintf("%s %d", sr.Service, n))
+			}
+			categories[id] = true
+			run.AutomationDetails = &sarifAutomation{ID: id}
+			if run.Properties == nil {
+				run.Properties = &sarifRunProperty{}
+			}
+			run.Properties.Service = sr.Service
+		}
+		log.Runs = append(log.Runs, run)
+	}
+	return log
+}
+
+// sarifCategory is the code scanning category of a service's run:
+// "authzscan/" and the name in lower case, every run of other characters
+// than letters and digits one "-", then "/".
+func sarifCategory(service string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(service) {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return "authzscan/" + strings.TrimSuffix(b.String(), "-") + "/"
+}
+
+// sarifRunOf is the run of one service's report.
+func sarifRunOf(r *scanner.Result) sarifRun {
 	var kinds []scanner.Kind
 	for _, fs := range [][]scanner.Finding{r.Findings, r.Absent} {
 		for _, f := range fs {
@@ -108,10 +153,13 @@ func sarifFromResult(r *scanner.Result) sarifLog {
 		run.Results = append(run.Results, sarifResultOf(f, specs.of(r, f.SpecURI), ruleIndex, true))
 	}
 
-	if r.Target != "" || r.Baseline != "" {
+	if r.Target != "" || r.Baseline != "" || r.Shard != nil {
 		run.Properties = &sarifRunProperty{Target: r.Target, Baseline: r.Baseline}
 	}
-	return sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}}
+	if sh := r.Shard; sh != nil {
+		run.Properties.Shard = &sarifShard{Index: sh.Index, Count: sh.Count, Operations: sh.Operations, Probes: sh.Probes}
+	}
+	return run
 }
 
 // sarifKind is the rule id for k; a finding without a kind (only a

@@ -76,6 +76,8 @@ func sarifCases(t *testing.T) []struct {
 		{"incomplete", sarifIncompleteResult(t)},
 		{"odd input", sarifOddResult()},
 		{"several documents", severalDocsResult(t)},
+		{"several services", servicesResult(t)},
+		{"a shard", shardResult(t)},
 	}
 }
 
@@ -317,12 +319,19 @@ type sarifDecoded struct {
 
 func decodeSarif(t *testing.T, doc []byte) sarifDecoded {
 	t.Helper()
+	d := decodeSarifRuns(t, doc)
+	if len(d.Runs) != 1 {
+		t.Fatalf("runs = %d, want 1", len(d.Runs))
+	}
+	return d
+}
+
+// decodeSarifRuns decodes a log of any number of runs (one per service).
+func decodeSarifRuns(t *testing.T, doc []byte) sarifDecoded {
+	t.Helper()
 	var d sarifDecoded
 	if err := json.Unmarshal(doc, &d); err != nil {
 		t.Fatal(err)
-	}
-	if len(d.Runs) != 1 {
-		t.Fatalf("runs = %d, want 1", len(d.Runs))
 	}
 	return d
 }
@@ -339,151 +348,159 @@ func TestSarifGitHubFields(t *testing.T) {
 				bytes.Contains(doc, []byte("environmentVariables")) {
 				t.Errorf("the log records how authzscan was invoked; that may hold secrets")
 			}
-			d := decodeSarif(t, doc)
-			run := d.Runs[0]
+			d := decodeSarifRuns(t, doc)
 			if d.Version != "2.1.0" || d.Schema != sarifSchemaURI {
 				t.Errorf("version, $schema = %q, %q", d.Version, d.Schema)
 			}
+			// One run per service of a report of several: each checked
+			// against its service's own report.
+			services := r.ServiceReports()
+			if len(d.Runs) != len(services) {
+				t.Fatalf("runs = %d, want %d", len(d.Runs), len(services))
+			}
+			for ri, run := range d.Runs {
+				r := services[ri]
 
-			drv := run.Tool.Driver
-			if drv.Name != "authzscan" || drv.InformationURI != "https://github.com/authzscan/authzscan" {
-				t.Errorf("driver = %q %q", drv.Name, drv.InformationURI)
-			}
-			if r.Tool.Version != "" && (drv.Version == nil || *drv.Version != r.Tool.Version) {
-				t.Errorf("driver.version = %v, want %q", drv.Version, r.Tool.Version)
-			}
-			if sv := strings.TrimPrefix(r.Tool.Version, "v"); semverRE.MatchString(sv) {
-				if drv.SemanticVersion == nil || *drv.SemanticVersion != sv {
-					t.Errorf("driver.semanticVersion = %v, want %q", drv.SemanticVersion, sv)
+				drv := run.Tool.Driver
+				if drv.Name != "authzscan" || drv.InformationURI != "https://github.com/authzscan/authzscan" {
+					t.Errorf("driver = %q %q", drv.Name, drv.InformationURI)
 				}
-			} else if drv.SemanticVersion != nil {
-				t.Errorf("driver.semanticVersion = %q for the non-semantic version %q", *drv.SemanticVersion, r.Tool.Version)
-			}
-
-			var ids []string
-			for _, rule := range drv.Rules {
-				ids = append(ids, rule.ID)
-				if rule.ShortDescription.Text == "" || rule.FullDescription.Text == "" || rule.Help.Text == "" {
-					t.Errorf("rule %s lacks a description or help", rule.ID)
+				if r.Tool.Version != "" && (drv.Version == nil || *drv.Version != r.Tool.Version) {
+					t.Errorf("driver.version = %v, want %q", drv.Version, r.Tool.Version)
 				}
-				ss, ok := rule.Properties["security-severity"].(string)
-				if f, err := strconv.ParseFloat(ss, 64); !ok || err != nil || f <= 0 || f > 10 {
-					t.Errorf("rule %s: security-severity = %#v, want a number in a string", rule.ID, rule.Properties["security-severity"])
-				}
-				if tags, _ := rule.Properties["tags"].([]any); len(tags) == 0 || tags[0] != "security" {
-					t.Errorf("rule %s: tags = %v", rule.ID, rule.Properties["tags"])
-				}
-			}
-			for i := 1; i < len(ids); i++ {
-				if ids[i-1] >= ids[i] {
-					t.Errorf("rules are not sorted by id: %v", ids)
-				}
-			}
-			for _, want := range wantRules {
-				if !strings.Contains(" "+strings.Join(ids, " ")+" ", " "+want+" ") {
-					t.Errorf("rule %s is missing: %v", want, ids)
-				}
-			}
-			if tc.name != "odd input" && len(ids) != 5 {
-				t.Errorf("rules = %v, want the five kinds", ids)
-			}
-
-			if len(run.Invocations) != 1 || run.Invocations[0].ExecutionSuccessful == nil ||
-				*run.Invocations[0].ExecutionSuccessful != r.Complete {
-				t.Errorf("invocations = %+v, want executionSuccessful = %v", run.Invocations, r.Complete)
-			}
-			if !r.Complete {
-				if n := run.Invocations[0].ToolExecutionNotifications; len(n) == 0 || n[0].Level != "error" ||
-					!strings.Contains(n[0].Message.Text, r.Incomplete) {
-					t.Errorf("an incomplete scan has no error notification: %+v", n)
-				}
-			}
-
-			if run.Results == nil {
-				t.Fatalf("the run has no results array")
-			}
-			results := *run.Results
-			all := append(append([]scanner.Finding(nil), r.Findings...), r.Absent...)
-			if len(results) != len(all) {
-				t.Fatalf("results = %d, want %d findings and absent findings", len(results), len(all))
-			}
-			// The report's document, then any other the findings and
-			// operations name (a spec of several documents).
-			docs := append([]string{r.SpecURI}, otherSpecs(r)...)
-			if len(run.Artifacts) != len(docs) {
-				t.Errorf("artifacts = %+v, want each of %q once", run.Artifacts, docs)
-			}
-			for i, res := range results {
-				f := all[i]
-				if res.RuleIndex == nil || *res.RuleIndex >= len(ids) || ids[*res.RuleIndex] != res.RuleID {
-					t.Errorf("result %d: ruleIndex %v does not point at rule %q", i, res.RuleIndex, res.RuleID)
-				}
-				if f.Kind != "" && res.RuleID != string(f.Kind) {
-					t.Errorf("result %d: ruleId = %q, want %q", i, res.RuleID, f.Kind)
-				}
-				if f.Message != "" && res.Message.Text != f.Message {
-					t.Errorf("result %d: message = %q, want the finding's", i, res.Message.Text)
-				}
-				if res.Message.Text == "" {
-					t.Errorf("result %d: empty message", i)
-				}
-				fp := res.PartialFingerprints[sarifFingerprintKey]
-				if fp == "" || (f.Fingerprint != "" && fp != f.Fingerprint) {
-					t.Errorf("result %d: partialFingerprints = %v, want %q", i, res.PartialFingerprints, f.Fingerprint)
-				}
-				if len(res.Locations) != 1 || res.Locations[0].PhysicalLocation == nil {
-					t.Fatalf("result %d: no physical location", i)
-				}
-				loc := res.Locations[0]
-				doc := slices.Index(docs, firstNonEmpty(f.SpecURI, r.SpecURI))
-				if uri := loc.PhysicalLocation.ArtifactLocation.URI; uri != docs[doc] {
-					t.Errorf("result %d: uri = %q, want spec_uri %q", i, uri, docs[doc])
-				}
-				if ix := loc.PhysicalLocation.ArtifactLocation.Index; ix == nil || *ix != doc {
-					t.Errorf("result %d: artifact index = %v, want %d", i, ix, doc)
-				}
-				switch {
-				case f.Line > 0 && (loc.PhysicalLocation.Region == nil || loc.PhysicalLocation.Region.StartLine != f.Line):
-					t.Errorf("result %d: region = %+v, want startLine %d", i, loc.PhysicalLocation.Region, f.Line)
-				case f.Line == 0 && loc.PhysicalLocation.Region != nil:
-					t.Errorf("result %d: a region without a line", i)
-				}
-				if f.Method != "" && (len(loc.LogicalLocations) != 1 || loc.LogicalLocations[0].Name != f.Method+" "+f.Path) {
-					t.Errorf("result %d: logicalLocations = %+v", i, loc.LogicalLocations)
-				}
-				wantState := f.Baseline
-				if i >= len(r.Findings) {
-					wantState = scanner.BaselineAbsent
-				}
-				if res.BaselineState != wantState {
-					t.Errorf("result %d: baselineState = %q, want %q", i, res.BaselineState, wantState)
-				}
-				if wantState == scanner.BaselineAbsent && (res.Kind != "pass" || res.Level != "none") {
-					t.Errorf("absent result %d: kind, level = %q, %q; want pass, none", i, res.Kind, res.Level)
-				}
-				if s := f.Suppression; s != nil {
-					if len(res.Suppressions) != 1 || res.Suppressions[0].Kind != "external" || res.Suppressions[0].Justification != s.Reason {
-						t.Errorf("result %d: suppressions = %+v, want external %q", i, res.Suppressions, s.Reason)
+				if sv := strings.TrimPrefix(r.Tool.Version, "v"); semverRE.MatchString(sv) {
+					if drv.SemanticVersion == nil || *drv.SemanticVersion != sv {
+						t.Errorf("driver.semanticVersion = %v, want %q", drv.SemanticVersion, sv)
 					}
-				} else if len(res.Suppressions) != 0 {
-					t.Errorf("result %d: suppressed without an ignore entry", i)
+				} else if drv.SemanticVersion != nil {
+					t.Errorf("driver.semanticVersion = %q for the non-semantic version %q", *drv.SemanticVersion, r.Tool.Version)
 				}
-				if f.Evidence.Request.URL != "" && (res.WebRequest == nil || res.WebRequest.Target != f.Evidence.Request.URL ||
-					res.WebRequest.Method != f.Evidence.Request.Method) {
-					t.Errorf("result %d: webRequest = %+v", i, res.WebRequest)
-				}
-				if resp := f.Evidence.Response; resp != nil {
-					if res.WebResponse == nil || res.WebResponse.StatusCode != resp.Status {
-						t.Errorf("result %d: webResponse = %+v, want status %d", i, res.WebResponse, resp.Status)
-					} else if b := res.WebResponse.Body; b != nil && len(b.Text) > sarifMaxBody {
-						t.Errorf("result %d: response body of %d bytes", i, len(b.Text))
+
+				var ids []string
+				for _, rule := range drv.Rules {
+					ids = append(ids, rule.ID)
+					if rule.ShortDescription.Text == "" || rule.FullDescription.Text == "" || rule.Help.Text == "" {
+						t.Errorf("rule %s lacks a description or help", rule.ID)
+					}
+					ss, ok := rule.Properties["security-severity"].(string)
+					if f, err := strconv.ParseFloat(ss, 64); !ok || err != nil || f <= 0 || f > 10 {
+						t.Errorf("rule %s: security-severity = %#v, want a number in a string", rule.ID, rule.Properties["security-severity"])
+					}
+					if tags, _ := rule.Properties["tags"].([]any); len(tags) == 0 || tags[0] != "security" {
+						t.Errorf("rule %s: tags = %v", rule.ID, rule.Properties["tags"])
 					}
 				}
-				if f.Evidence.Curl != "" && res.Properties["curl"] != f.Evidence.Curl {
-					t.Errorf("result %d: properties.curl = %v", i, res.Properties["curl"])
+				for i := 1; i < len(ids); i++ {
+					if ids[i-1] >= ids[i] {
+						t.Errorf("rules are not sorted by id: %v", ids)
+					}
 				}
-				if f.Profile != "" && res.Properties["profile"] != f.Profile {
-					t.Errorf("result %d: properties.profile = %v", i, res.Properties["profile"])
+				for _, want := range wantRules {
+					if !strings.Contains(" "+strings.Join(ids, " ")+" ", " "+want+" ") {
+						t.Errorf("rule %s is missing: %v", want, ids)
+					}
+				}
+				if tc.name != "odd input" && len(ids) != 5 {
+					t.Errorf("rules = %v, want the five kinds", ids)
+				}
+
+				if len(run.Invocations) != 1 || run.Invocations[0].ExecutionSuccessful == nil ||
+					*run.Invocations[0].ExecutionSuccessful != r.Complete {
+					t.Errorf("invocations = %+v, want executionSuccessful = %v", run.Invocations, r.Complete)
+				}
+				if !r.Complete {
+					if n := run.Invocations[0].ToolExecutionNotifications; len(n) == 0 || n[0].Level != "error" ||
+						!strings.Contains(n[0].Message.Text, r.Incomplete) {
+						t.Errorf("an incomplete scan has no error notification: %+v", n)
+					}
+				}
+
+				if run.Results == nil {
+					t.Fatalf("the run has no results array")
+				}
+				results := *run.Results
+				all := append(append([]scanner.Finding(nil), r.Findings...), r.Absent...)
+				if len(results) != len(all) {
+					t.Fatalf("results = %d, want %d findings and absent findings", len(results), len(all))
+				}
+				// The report's document, then any other the findings and
+				// operations name (a spec of several documents).
+				docs := append([]string{r.SpecURI}, otherSpecs(r)...)
+				if len(run.Artifacts) != len(docs) {
+					t.Errorf("artifacts = %+v, want each of %q once", run.Artifacts, docs)
+				}
+				for i, res := range results {
+					f := all[i]
+					if res.RuleIndex == nil || *res.RuleIndex >= len(ids) || ids[*res.RuleIndex] != res.RuleID {
+						t.Errorf("result %d: ruleIndex %v does not point at rule %q", i, res.RuleIndex, res.RuleID)
+					}
+					if f.Kind != "" && res.RuleID != string(f.Kind) {
+						t.Errorf("result %d: ruleId = %q, want %q", i, res.RuleID, f.Kind)
+					}
+					if f.Message != "" && res.Message.Text != f.Message {
+						t.Errorf("result %d: message = %q, want the finding's", i, res.Message.Text)
+					}
+					if res.Message.Text == "" {
+						t.Errorf("result %d: empty message", i)
+					}
+					fp := res.PartialFingerprints[sarifFingerprintKey]
+					if fp == "" || (f.Fingerprint != "" && fp != f.Fingerprint) {
+						t.Errorf("result %d: partialFingerprints = %v, want %q", i, res.PartialFingerprints, f.Fingerprint)
+					}
+					if len(res.Locations) != 1 || res.Locations[0].PhysicalLocation == nil {
+						t.Fatalf("result %d: no physical location", i)
+					}
+					loc := res.Locations[0]
+					doc := slices.Index(docs, firstNonEmpty(f.SpecURI, r.SpecURI))
+					if uri := loc.PhysicalLocation.ArtifactLocation.URI; uri != docs[doc] {
+						t.Errorf("result %d: uri = %q, want spec_uri %q", i, uri, docs[doc])
+					}
+					if ix := loc.PhysicalLocation.ArtifactLocation.Index; ix == nil || *ix != doc {
+						t.Errorf("result %d: artifact index = %v, want %d", i, ix, doc)
+					}
+					switch {
+					case f.Line > 0 && (loc.PhysicalLocation.Region == nil || loc.PhysicalLocation.Region.StartLine != f.Line):
+						t.Errorf("result %d: region = %+v, want startLine %d", i, loc.PhysicalLocation.Region, f.Line)
+					case f.Line == 0 && loc.PhysicalLocation.Region != nil:
+						t.Errorf("result %d: a region without a line", i)
+					}
+					if f.Method != "" && (len(loc.LogicalLocations) != 1 || loc.LogicalLocations[0].Name != f.Method+" "+f.Path) {
+						t.Errorf("result %d: logicalLocations = %+v", i, loc.LogicalLocations)
+					}
+					wantState := f.Baseline
+					if i >= len(r.Findings) {
+						wantState = scanner.BaselineAbsent
+					}
+					if res.BaselineState != wantState {
+						t.Errorf("result %d: baselineState = %q, want %q", i, res.BaselineState, wantState)
+					}
+					if wantState == scanner.BaselineAbsent && (res.Kind != "pass" || res.Level != "none") {
+						t.Errorf("absent result %d: kind, level = %q, %q; want pass, none", i, res.Kind, res.Level)
+					}
+					if s := f.Suppression; s != nil {
+						if len(res.Suppressions) != 1 || res.Suppressions[0].Kind != "external" || res.Suppressions[0].Justification != s.Reason {
+							t.Errorf("result %d: suppressions = %+v, want external %q", i, res.Suppressions, s.Reason)
+						}
+					} else if len(res.Suppressions) != 0 {
+						t.Errorf("result %d: suppressed without an ignore entry", i)
+					}
+					if f.Evidence.Request.URL != "" && (res.WebRequest == nil || res.WebRequest.Target != f.Evidence.Request.URL ||
+						res.WebRequest.Method != f.Evidence.Request.Method) {
+						t.Errorf("result %d: webRequest = %+v", i, res.WebRequest)
+					}
+					if resp := f.Evidence.Response; resp != nil {
+						if res.WebResponse == nil || res.WebResponse.StatusCode != resp.Status {
+							t.Errorf("result %d: webResponse = %+v, want status %d", i, res.WebResponse, resp.Status)
+						} else if b := res.WebResponse.Body; b != nil && len(b.Text) > sarifMaxBody {
+							t.Errorf("result %d: response body of %d bytes", i, len(b.Text))
+						}
+					}
+					if f.Evidence.Curl != "" && res.Properties["curl"] != f.Evidence.Curl {
+						t.Errorf("result %d: properties.curl = %v", i, res.Properties["curl"])
+					}
+					if f.Profile != "" && res.Properties["profile"] != f.Profile {
+						t.Errorf("result %d: properties.profile = %v", i, res.Properties["profile"])
+					}
 				}
 			}
 		})

@@ -30,8 +30,18 @@ type sarifRun struct {
 	Artifacts          []sarifArtifact                  `json:"artifacts,omitempty"`
 	// Results is never nil: code scanning rejects a run without a results
 	// array, and an empty one is what closes fixed alerts.
-	Results    []sarifResult     `json:"results"`
-	Properties *sarifRunProperty `json:"properties,omitempty"`
+	Results []sarifResult `json:"results"`
+	// AutomationDetails names the run's category for code scanning: set
+	// on each run of a report merged from several services, so that each
+	// service's alerts open and close on their own.
+	AutomationDetails *sarifAutomation  `json:"automationDetails,omitempty"`
+	Properties        *sarifRunProperty `json:"properties,omitempty"`
+}
+
+// sarifAutomation is a runAutomationDetails object: its id, "category/"
+// with a trailing slash (the run's instance left empty).
+type sarifAutomation struct {
+	ID string `json:"id"`
 }
 
 type sarifTool struct {
@@ -203,4 +213,17 @@ type sarifResultProperty struct {
 type sarifRunProperty struct {
 	Target   string `json:"target,omitempty"`
 	Baseline string `json:"baseline,omitempty"`
+	// Service names the run's service in a report merged from several.
+	Service string `json:"service,omitempty"`
+	// Shard says which part of a split scan the run covers.
+	Shard *sarifShard `json:"shard,omitempty"`
+}
+
+// sarifShard is Result.Shard, for a run's properties: code scanning should
+// be sent the merged report, whose runs have none.
+type sarifShard struct {
+	Index      int `json:"index"`
+	Count      int `json:"count"`
+	Operations int `json:"operations"`
+	Probes     int `json:"probes"`
 }

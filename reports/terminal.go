@@ -22,7 +22,19 @@ func Terminal(opts Options) Writer {
 	return func(w io.Writer, r *scanner.Result) error {
 		p := &painter{color: opts.Color}
 		var b strings.Builder
-		p.matrix(&b, r)
+		if len(r.Services) > 0 {
+			// One matrix per service: their profiles differ.
+			for i, sr := range r.ServiceReports() {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				s := r.Services[i]
+				fmt.Fprintf(&b, "%s %s · %s\n", p.paint("Service", text.Bold), Sanitize(s.Name), Sanitize(s.Target))
+				p.matrix(&b, sr)
+			}
+		} else {
+			p.matrix(&b, r)
+		}
 		p.findings(&b, r)
 		p.skipped(&b, r)
 		p.summary(&b, r)
@@ -168,7 +180,7 @@ func (p *painter) findings(b *strings.Builder, r *scanner.Result) {
 		if f.Object != "" && f.Object != f.Profile {
 			who += " on " + Sanitize(f.Object) + "'s object"
 		}
-		fmt.Fprintf(b, "  %s %s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), Sanitize(f.Method), Sanitize(f.Path), who)
+		fmt.Fprintf(b, "  %s %s%s %s as %s\n", p.paint(fmt.Sprintf("%-8s %-15s", sev, f.Kind), colors...), serviceTag(f.Service), Sanitize(f.Method), Sanitize(f.Path), who)
 		fmt.Fprintf(b, "           %s\n", Sanitize(f.Message))
 	}
 }
@@ -179,7 +191,7 @@ func (p *painter) skipped(b *strings.Builder, r *scanner.Result) {
 	}
 	fmt.Fprintf(b, "\nSkipped operations (%d):\n", len(r.Skipped))
 	for _, s := range r.Skipped {
-		fmt.Fprintf(b, "  %s %s: %s\n", Sanitize(s.Method), Sanitize(s.Path), Sanitize(s.Detail))
+		fmt.Fprintf(b, "  %s%s %s: %s\n", serviceTag(s.Service), Sanitize(s.Method), Sanitize(s.Path), Sanitize(s.Detail))
 	}
 }
 
@@ -191,8 +203,12 @@ func (p *painter) summary(b *strings.Builder, r *scanner.Result) {
 			parts = append(parts, p.paint(fmt.Sprintf("%d %s", n, v), p.verdictColors(v)...))
 		}
 	}
-	fmt.Fprintf(b, "\n%d probes over %d operations and %d profiles in %.1fs (%d requests): %s\n",
-		s.Probes, s.Operations.Probed, len(r.Profiles), s.DurationSeconds, s.Requests, strings.Join(parts, ", "))
+	services := ""
+	if n := len(r.Services); n > 0 {
+		services = fmt.Sprintf(" of %d services", n)
+	}
+	fmt.Fprintf(b, "\n%d probes over %d operations%s and %d profiles in %.1fs (%d requests): %s\n",
+		s.Probes, s.Operations.Probed, services, len(r.Profiles), s.DurationSeconds, s.Requests, strings.Join(parts, ", "))
 	if len(r.Findings) > 0 {
 		var kinds []string
 		for _, k := range []scanner.Kind{judge.KindUnauthenticated, judge.KindBOLA, judge.KindBFLA, judge.KindLockout, judge.KindStatusCode} {
@@ -201,6 +217,10 @@ func (p *painter) summary(b *strings.Builder, r *scanner.Result) {
 			}
 		}
 		fmt.Fprintf(b, "Findings: %s\n", strings.Join(kinds, ", "))
+	}
+	if sh := r.Shard; sh != nil {
+		fmt.Fprintf(b, "%s %d of %d operations, %d of %d probes; authzscan merge puts the shards' report.json together\n",
+			p.paint(fmt.Sprintf("SHARD %d/%d:", sh.Index, sh.Count), text.Bold), sh.Operations, sh.PlanOperations, sh.Probes, sh.PlanProbes)
 	}
 	if !r.Complete {
 		fmt.Fprintf(b, "%s %s\n", p.paint("INCOMPLETE:", text.FgHiYellow, text.Bold), Sanitize(r.Incomplete))

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
 
@@ -101,6 +102,16 @@ type Config struct {
 	// Target is the base URL probes are sent to.
 	Target     string
 	TargetLine int
+	// Name names the scanned service in reports, above all in a report
+	// merged from several services (authzscan merge); empty: the spec's
+	// info.title.
+	Name     string
+	NameLine int
+	// Digest identifies the file's content: "sha256:" and the hex SHA-256
+	// of its YAML tree (ConfigDigest), the values of every profile's auth
+	// block left out. Reports carry it so that authzscan merge can tell
+	// the shards of one scan from reports of another config.
+	Digest string
 
 	Profiles []profiles.Definition
 	Vars     []Var
@@ -290,7 +301,7 @@ func LoadConfigFS(fsys fs.FS, name string) (*Config, error) {
 	return cfg, nil
 }
 
-var topKeys = []string{"spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs", "operations", "setup", "teardown"}
+var topKeys = []string{"name", "spec", "target", "profiles", "vars", "policy", "deny", "scan", "ignore", "spec_refs", "operations", "setup", "teardown"}
 
 // ParseConfig decodes a config file's content. file names it in messages.
 // Every problem is reported at once (errors.Join of
@@ -323,6 +334,9 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		case "target":
 			cfg.Target, _ = w.str(v, key)
 			cfg.TargetLine = k.Line
+		case "name":
+			cfg.Name, _ = w.str(v, key)
+			cfg.NameLine = k.Line
 		case "profiles":
 			cfg.Profiles = w.profiles(v)
 		case "vars":
@@ -361,6 +375,7 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	if len(w.errs) > 0 {
 		return nil, errors.Join(w.errs...)
 	}
+	cfg.Digest = ConfigDigest(root)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -1118,6 +1133,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, &profiles.ConfigError{File: c.File, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 	}
 	c.validateSpecs(fail)
+	if c.Name != "" && (!printableLine(c.Name) || utf8.RuneCountInString(c.Name) > MaxNameLength) {
+		fail(c.NameLine, "name", "name must be one line of printable text of at most %d characters, for example \"orders API\"", MaxNameLength)
+	}
 	if c.Target == "" {
 		fail(c.TargetLine, "target", "target is missing; give the base URL of the API, for example http://127.0.0.1:8080, or pass --target")
 	} else if _, err := ParseTarget(c.Target); err != nil {

@@ -112,7 +112,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown anchor", minimal + "vars: {a: *nope}\n", "a.yaml:5: not valid YAML: unknown anchor 'nope' referenced; define the anchor (&name) before its first use (*name)"},
 		{"not a mapping", "- a\n- b\n", "a.yaml:1: expected a mapping (key: value), got a list"},
 		{"unknown top-level key with a suggestion", minimal + "polcy: []\n", `a.yaml:5: unknown key "polcy" (did you mean "policy"?)`},
-		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, operations, policy, profiles, scan, setup, spec, spec_refs, target, teardown, vars`},
+		{"unknown key without a close match", minimal + "colour: red\n", `a.yaml:5: unknown key "colour"; known keys: deny, ignore, name, operations, policy, profiles, scan, setup, spec, spec_refs, target, teardown, vars`},
+		{"name over two lines", minimal + "name: \"orders\\napi\"\n", `a.yaml:5: name: name must be one line of printable text of at most 100 characters, for example "orders API"`},
+		{"name too long", minimal + "name: " + strings.Repeat("x", 101) + "\n", `a.yaml:5: name: name must be one line of printable text of at most 100 characters, for example "orders API"`},
+		{"name not a string", minimal + "name: [a]\n", `a.yaml:5: name: expected a string, got a list`},
 		{"missing spec and profiles", "target: http://127.0.0.1:1\n", "a.yaml:1: spec: spec is missing; give the OpenAPI document's path (relative to this file) or URL\n" +
 			"a.yaml:1: profiles: profiles is missing; add at least one profile, for example `anonymous: {}`"},
 		{"no profile", "spec: a.yaml\ntarget: http://127.0.0.1:1\nprofiles: {}\n", "a.yaml:3: profiles: no profile is defined; add at least one, for example `anonymous: {}`"},

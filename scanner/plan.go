@@ -42,9 +42,14 @@ const (
 // profile's object (or none).
 type Probe struct {
 	// Index is the probe's position in Plan.Probes.
-	Index  int
-	Op     *spec.Operation
-	Caller *profiles.Profile
+	Index int
+	// Position is the probe's cell's place in the report of the whole
+	// plan (cells in operation, object, caller order), from 0; a part of
+	// the plan (Plan.ShardOf) keeps it, so that its cells can be put back
+	// in place when the parts' reports are merged.
+	Position int
+	Op       *spec.Operation
+	Caller   *profiles.Profile
 	// Object is the profile whose object the request addresses; "" when
 	// the operation addresses no owned object.
 	Object  string
@@ -129,6 +134,14 @@ type Plan struct {
 	Skipped []SkippedOperation
 	// Warnings are config entries that select nothing.
 	Warnings []string
+	// Shard is the part of the whole plan this plan is (ShardOf); zero
+	// for the whole plan. WholeOperations and WholeProbes count the whole
+	// plan's operations and probes, and Digest identifies it: "sha256:"
+	// and the hex SHA-256 of its probes (method, path, caller, object) in
+	// order, which every part of one plan shares.
+	Shard                        Shard
+	WholeOperations, WholeProbes int
+	Digest                       string
 }
 
 // Stages groups the probes by stage, each in plan order.
@@ -337,6 +350,11 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 		pr.Index = i
 	}
 	plan.Probes = probes
+	var names []string
+	for _, p := range set.Profiles() {
+		names = append(names, p.Name)
+	}
+	plan.setWhole(names)
 
 	for _, p := range set.Profiles() {
 		for _, name := range p.OwnsOrder {

@@ -44,9 +44,27 @@ type Result struct {
 	// is a file below it, else the absolute path or the URL. With several
 	// documents, Spec and SpecURI are the first; an operation or finding
 	// from another carries that document's own SpecURI.
-	SpecURI  string    `json:"spec_uri"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	SpecURI string `json:"spec_uri"`
+	// Service names the scanned API: the config's name, else the spec's
+	// info.title, else the spec's file name. Empty in a report merged from
+	// several services, whose Services name each.
+	Service string `json:"service,omitempty"`
+	// SpecDigest and ConfigDigest identify the spec's and the config's
+	// content ("sha256:…", see SpecDigest and ConfigDigest); authzscan
+	// merge refuses to take reports of different ones for parts of one
+	// scan. Empty in a merged report of several services.
+	SpecDigest   string `json:"spec_digest,omitempty"`
+	ConfigDigest string `json:"config_digest,omitempty"`
+	// Shard is set in the report of one part of a scan split across
+	// machines (--shard K/N): which part, and what it covers. Nil for a
+	// whole scan, and for the report authzscan merge makes of the parts.
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// Services lists, in a report merged from several services (authzscan
+	// merge), each service; every cell, operation, finding, skipped
+	// operation and step then names its service. Nil otherwise.
+	Services []ServiceInfo `json:"services,omitempty"`
+	Started  time.Time     `json:"started"`
+	Finished time.Time     `json:"finished"`
 	// Profiles are the matrix's columns, in config order.
 	Profiles []ProfileInfo `json:"profiles"`
 	// Operations are the matrix's rows: every planned operation, in
@@ -75,6 +93,49 @@ type Result struct {
 	spill *evidenceSpill
 }
 
+// ShardInfo says which part of a split scan a report covers.
+type ShardInfo struct {
+	// Index is the part, from 1; Count the number of parts.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// Operations and Probes count what this part probed.
+	Operations int `json:"operations"`
+	Probes     int `json:"probes"`
+	// PlanOperations and PlanProbes count the whole plan the parts share,
+	// and PlanDigest identifies it (Plan.Digest): every part of one scan
+	// has the same.
+	PlanOperations int    `json:"plan_operations"`
+	PlanProbes     int    `json:"plan_probes"`
+	PlanDigest     string `json:"plan_digest"`
+}
+
+// ServiceInfo is one service of a report merged from several.
+type ServiceInfo struct {
+	// Name is the service's name, unique in the report: its report's
+	// Service, with a suffix where two were the same.
+	Name         string `json:"name"`
+	Target       string `json:"target"`
+	Spec         string `json:"spec"`
+	SpecURI      string `json:"spec_uri"`
+	SpecDigest   string `json:"spec_digest,omitempty"`
+	ConfigDigest string `json:"config_digest,omitempty"`
+	// Shards is the number of parts the service's scan was split into; 0
+	// when it was scanned whole.
+	Shards int `json:"shards,omitempty"`
+	// Reports are the files merged for it, as given.
+	Reports    []string  `json:"reports"`
+	Complete   bool      `json:"complete"`
+	Incomplete string    `json:"incomplete,omitempty"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	// Profiles are the service's own profiles (the report's top-level
+	// list is every service's, by name).
+	Profiles []ProfileInfo `json:"profiles"`
+	// Baseline is the file its findings were compared with, if any.
+	Baseline string  `json:"baseline,omitempty"`
+	Summary  Summary `json:"summary"`
+}
+
 // Tool identifies the scanner that wrote the report.
 type Tool struct {
 	Name    string `json:"name"`
@@ -97,6 +158,8 @@ type ProfileInfo struct {
 
 // OperationInfo is one probed operation.
 type OperationInfo struct {
+	// Service is the operation's service, in a report merged from several.
+	Service   string   `json:"service,omitempty"`
 	Operation string   `json:"operation"`
 	Method    string   `json:"method"`
 	Path      string   `json:"path"`
@@ -115,6 +178,8 @@ type OperationInfo struct {
 
 // SkippedOperation is an operation of the spec that was not probed.
 type SkippedOperation struct {
+	// Service is set in a report merged from several services.
+	Service   string `json:"service,omitempty"`
 	Operation string `json:"operation"`
 	Method    string `json:"method"`
 	Path      string `json:"path"`
@@ -134,6 +199,8 @@ const (
 // Cell is one probe's outcome: one operation, called by one profile, with
 // one profile's object (or none).
 type Cell struct {
+	// Service is the cell's service, in a report merged from several.
+	Service   string `json:"service,omitempty"`
 	Operation string `json:"operation"`
 	Method    string `json:"method"`
 	Path      string `json:"path"`
@@ -153,6 +220,10 @@ type Cell struct {
 	Attempts int `json:"attempts"`
 	// DurationMS is the time of the last attempt, in milliseconds.
 	DurationMS int64 `json:"duration_ms"`
+	// Position is, in the report of one part of a split scan, the cell's
+	// place in the whole scan's report, from 1 (0 elsewhere): authzscan
+	// merge puts the parts' cells back in that order.
+	Position int `json:"position,omitempty"`
 	// Evidence is what was sent and received; nil when the probe was not
 	// sent, and also when a live scan keeps it in its spill file: read it
 	// with EvidenceOf, which finds it in either place.
@@ -166,6 +237,8 @@ type Cell struct {
 // Finding is one problem: a broken or locked-out cell, or a status-code
 // misuse. There is one per distinct (kind, method, path, profile, object).
 type Finding struct {
+	// Service is the finding's service, in a report merged from several.
+	Service    string     `json:"service,omitempty"`
 	Kind       Kind       `json:"kind"`
 	Severity   Severity   `json:"severity"`
 	Confidence Confidence `json:"confidence"`

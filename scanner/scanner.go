@@ -58,6 +58,8 @@ type options struct {
 	startObserver func(StartRequest)
 	// stepObserver: see WithStepObserver (setup.go).
 	stepObserver func(StepDone)
+	// shard: see WithShard.
+	shard Shard
 }
 
 // WithEnv sets where ${VAR}s are looked up; default: no variable is set.
@@ -71,6 +73,14 @@ func ForPlan() Option { return func(o *options) { o.mode = profiles.ModePlan } }
 // WithHTTPClient sets the client probes are sent with (tests: custom TLS
 // roots). Redirects are never followed whatever the client says.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithShard makes the Scanner plan and run only part sh of the plan
+// (--shard K/N): the operations AssignShards gives it, each with all of
+// its probes. Its report says which part it is (Result.Shard) and where
+// each cell sits in the whole scan (Cell.Position), so that authzscan
+// merge can put the parts together again. The zero Shard is the whole
+// plan.
+func WithShard(sh Shard) Option { return func(o *options) { o.shard = sh } }
 
 // WithVersion sets the version reports carry.
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
@@ -98,6 +108,8 @@ type Scanner struct {
 	book *fixtures.Book
 	// vals are the config's vars, ${VAR}s expanded.
 	vals map[string]any
+	// specDigest identifies the spec's documents (SpecDigest).
+	specDigest string
 }
 
 // buildPlan plans the scan with the profiles' owns as they are now: with
@@ -122,7 +134,21 @@ func (s *Scanner) buildPlan() (*Plan, error) {
 			p.Verify = nil
 		}
 	}
-	return plan, nil
+	return plan.ShardOf(s.opts.shard, s.probeWeight), nil
+}
+
+// probeWeight is what probe p costs, for the split of the plan into
+// shards: its own request, the three reads that verify a write, and the
+// set-up steps that make a fresh object.
+func (s *Scanner) probeWeight(p *Probe) int {
+	w := 1
+	if p.Verify != nil {
+		w += 3
+	}
+	if len(p.Fresh) > 0 {
+		w += len(s.book.Scope(p.Object).Refresh(p.Fresh))
+	}
+	return w
 }
 
 // New loads the spec, resolves the profiles, compiles the policy and
@@ -203,6 +229,7 @@ func New(ctx context.Context, cfg *Config, opts ...Option) (*Scanner, error) {
 	}
 	s.warnings = append(s.warnings, s.plan.Warnings...)
 	s.warnings = append(s.warnings, s.policyWarnings()...)
+	s.warnings = append(s.warnings, s.shardWarnings()...)
 	return s, nil
 }
 
@@ -259,6 +286,7 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 	}
 	docs := make([]*spec.Document, 0, len(cfgDocs))
 	s.specs = make([]SpecInfo, 0, len(cfgDocs))
+	sums := make([][sha256.Size]byte, len(cfgDocs)) // of the documents' bytes
 	for i, d := range cfgDocs {
 		loc := d.Location
 		switch {
@@ -268,6 +296,7 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		case !filepath.IsAbs(loc):
 			loc = filepath.Join(s.cfg.Dir, loc)
 		}
+		opts.RootRead = func(data []byte) { sums[i] = sha256.Sum256(data) }
 		doc, err := spec.Load(ctx, loc, opts)
 		if err != nil {
 			hint := ""
@@ -279,6 +308,7 @@ func (s *Scanner) loadSpec(ctx context.Context) (*spec.Document, error) {
 		docs = append(docs, doc)
 		s.specs = append(s.specs, SpecInfo{Location: d.Location, URI: s.specURIOf(i, d.Location), Operations: len(doc.Operations), loaded: loc})
 	}
+	s.specDigest = specDigestOf(sums)
 	doc, err := spec.Merge(docs)
 	if err != nil {
 		var me *spec.MergeError
@@ -637,6 +667,15 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		return nil, errors.New("scanner: this Scanner was made with ForPlan and cannot run")
 	}
 	started := time.Now()
+	if !s.plan.Shard.Whole() && len(s.plan.Probes) == 0 {
+		// A part of a split plan with nothing in it: nothing to log in
+		// for, set up or send.
+		res := s.assemble(nil, nil, nil, newRedaction(s.set), started, "", contentChecks{}, s.evidenceSample())
+		res.Started, res.Finished = started.UTC(), time.Now().UTC()
+		r := s.cfg.Scan.Rate
+		res.Summary.Rate = RateSummary{Configured: r, Effective: r, Slowest: r}
+		return res, nil
+	}
 	interrupt := ctx
 	if d := s.cfg.Scan.MaxDuration; d > 0 {
 		// The time box stops the scan like an interrupt.
@@ -1080,6 +1119,11 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		Absent:   []Finding{},
 		SpecURI:  s.specURI(),
 		Warnings: append([]string{}, s.warnings...),
+		Service:  s.serviceName(),
+
+		SpecDigest:   s.specDigest,
+		ConfigDigest: s.cfg.Digest,
+		Shard:        s.shardInfo(),
 	}
 	type lostInfo struct {
 		reason string
@@ -1162,6 +1206,9 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 			Operation: p.Op.OperationID, Method: p.Op.Method, Path: p.Op.Path, Profile: p.Caller.Name, Object: p.Object,
 			Expected: exp.Expected, Observed: d.Observed, Verdict: d.Verdict, Reason: s.set.Redactor().Redact(d.Reason), Rule: exp.Reason,
 		}
+		if res.Shard != nil {
+			cell.Position = p.Position + 1
+		}
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
 			k := cellEv[i]
@@ -1240,7 +1287,7 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 		}
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
-		return severityRank(res.Findings[i].Severity) < severityRank(res.Findings[j].Severity)
+		return SeverityRank(res.Findings[i].Severity) < SeverityRank(res.Findings[j].Severity)
 	})
 	permute(cells, order)
 	res.Cells = cells
@@ -1292,7 +1339,9 @@ func toResponse(o *engine.Observation, notSent string) judge.Response {
 	return r
 }
 
-func severityRank(s Severity) int {
+// SeverityRank orders severities as a report lists its findings: critical
+// 0, high 1, medium 2, low 3, anything else 4.
+func SeverityRank(s Severity) int {
 	switch s {
 	case judge.SeverityCritical:
 		return 0

@@ -82,6 +82,11 @@ func madeWith(st *fixtures.Step, profile string, captured []string, vals map[str
 // The report keeps every one (Result.Steps), so that a reader can tell
 // where each id in a probe came from.
 type StepDone struct {
+	// Service is the step's service, in a report merged from several;
+	// Shard the part of a split scan that sent it (its index), in a
+	// report merged from the parts. Each part runs the set-up itself.
+	Service string `json:"service,omitempty"`
+	Shard   int    `json:"shard,omitempty"`
 	// Where names the step: "setup[0]", "profiles.alice.setup[1]",
 	// "profiles.alice.teardown[0]", or "cleanup" for the deletion of an
 	// object a POST probe created.

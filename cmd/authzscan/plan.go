@@ -27,7 +27,9 @@ schema-example, default, enum, made-up, marker).`,
 		Example: `  authzscan plan -c authzscan.yaml
   authzscan plan -c authzscan.yaml --unsafe --target http://127.0.0.1:8080
   # why does this request look like that?
-  authzscan plan -c authzscan.yaml --unsafe --verbose`,
+  authzscan plan -c authzscan.yaml --unsafe --verbose
+  # what the second of four CI jobs would send (scan --shard 2/4)
+  authzscan plan -c authzscan.yaml --shard 2/4`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.plan(cmd, f)
@@ -35,6 +37,7 @@ schema-example, default, enum, made-up, marker).`,
 	}
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
+	f.bindShard(cmd)
 	cmd.Flags().BoolVarP(&f.watch.verbose, "verbose", "v", false, "after each probe's curl line, say where each of its values came from")
 	return cmd
 }
@@ -42,6 +45,10 @@ schema-example, default, enum, made-up, marker).`,
 // plan prints the plan of the config f names; `scan --dry-run` runs it
 // too. Nothing is sent: not even the target's reachability is checked.
 func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
+	shard, err := f.shardOption(cmd)
+	if err != nil {
+		return err
+	}
 	cfg, err := scanner.LoadConfig(f.config)
 	if err != nil {
 		return usageError(err)
@@ -49,7 +56,7 @@ func (a *app) plan(cmd *cobra.Command, f *scanFlags) error {
 	if err := f.apply(cmd, cfg); err != nil {
 		return err
 	}
-	s, err := scanner.New(cmd.Context(), cfg, scanner.ForPlan(), scanner.WithEnv(a.env), scanner.WithVersion(Version()))
+	s, err := scanner.New(cmd.Context(), cfg, append([]scanner.Option{scanner.ForPlan(), scanner.WithEnv(a.env), scanner.WithVersion(Version())}, shard...)...)
 	if err != nil {
 		return usageError(err)
 	}
@@ -88,8 +95,19 @@ func printPlan(w io.Writer, cfg *scanner.Config, s *scanner.Scanner, verbose boo
 	} else {
 		fmt.Fprintf(w, "Plan: %s → %s\n", reports.Sanitize(cfg.Spec), s.Base())
 	}
-	fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
-		plan.Total, len(plan.Operations), len(plan.Skipped), len(set.Profiles()), len(plan.Probes))
+	if sh := plan.Shard; !sh.Whole() {
+		fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
+			plan.Total, plan.WholeOperations, len(plan.Skipped), len(set.Profiles()), plan.WholeProbes)
+		fmt.Fprintf(w, "  shard %s: %d of the %d planned operations, %d of the %d probes (every probe of an operation in the same shard; each shard runs the set-up and teardown steps)\n",
+			sh, len(plan.Operations), plan.WholeOperations, len(plan.Probes), plan.WholeProbes)
+	} else {
+		fmt.Fprintf(w, "  %d operations in the spec: %d planned, %d skipped; %d profiles; %d probes\n",
+			plan.Total, len(plan.Operations), len(plan.Skipped), len(set.Profiles()), len(plan.Probes))
+	}
+	if !plan.Shard.Whole() && len(plan.Probes) == 0 {
+		fmt.Fprintf(w, "\nShard %s has nothing to probe: a scan of it sends no request and writes a complete, empty report.\n", plan.Shard)
+		return nil
+	}
 	fmt.Fprintf(w, "  rate %g/s (burst %d), concurrency %d, timeout %s, unsafe methods %s\n",
 		cfg.Scan.Rate, cfg.Scan.Burst, cfg.Scan.Concurrency, cfg.Scan.Timeout, map[bool]string{true: "on", false: "off"}[cfg.Scan.Unsafe])
 

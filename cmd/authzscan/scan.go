@@ -47,6 +47,7 @@ type scanFlags struct {
 	caFile      string
 	userAgent   string
 	dryRun      bool
+	shard       string
 	evidence    string
 	watch       watchFlags // progress.go
 }
@@ -69,6 +70,23 @@ func (f *scanFlags) bindOverrides(cmd *cobra.Command) {
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the target's TLS certificate (prints a warning; prefer --ca-file) (overrides scan.insecure)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of CA certificates to trust besides the system's, for a staging certificate (overrides scan.ca_file)")
 	fl.StringVar(&f.userAgent, "user-agent", "", "User-Agent of every request, so WAFs and logs can tell the scan apart (default \""+scanner.DefaultUserAgent("VERSION")+"\"; overrides scan.user_agent)")
+}
+
+// bindShard adds --shard (scan and plan).
+func (f *scanFlags) bindShard(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.shard, "shard", "", "scan only part K of N of the plan, for example 2/4: the operations are split into N parts (every probe of an operation in the same part), the same way on every machine; authzscan merge puts the parts' reports together")
+}
+
+// shardOption reads --shard: no option when it is not given.
+func (f *scanFlags) shardOption(cmd *cobra.Command) ([]scanner.Option, error) {
+	if fl := cmd.Flags().Lookup("shard"); fl == nil || !fl.Changed {
+		return nil, nil
+	}
+	sh, err := scanner.ParseShard(f.shard)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return []scanner.Option{scanner.WithShard(sh)}, nil
 }
 
 // bindOutput adds the report flags.
@@ -237,13 +255,19 @@ the access matrix and writes the reports to --out.`,
   # a nightly job that must end within 20 minutes, whatever the target does
   authzscan scan -c authzscan.yaml --max-duration 20m
   # what would be sent, sending nothing (same as authzscan plan)
-  authzscan scan -c authzscan.yaml --dry-run`,
+  authzscan scan -c authzscan.yaml --dry-run
+  # one of four CI jobs that share the scan; then: authzscan merge OUT part-*/report.json
+  authzscan scan -c authzscan.yaml --shard 2/4 --out part-2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.watch.check(); err != nil {
 				return err
 			}
 			formats, failOn, err := f.outputs(a.stdout)
+			if err != nil {
+				return err
+			}
+			shard, err := f.shardOption(cmd)
 			if err != nil {
 				return err
 			}
@@ -261,11 +285,12 @@ the access matrix and writes the reports to --out.`,
 			if err := f.apply(cmd, cfg); err != nil {
 				return err
 			}
-			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out, old, f.baseline, f.watcher(a.stderr))
+			return a.scan(cmd.Context(), cfg, a.env, formats, failOn, f.out, old, f.baseline, f.watcher(a.stderr), shard...)
 		},
 	}
 	f.bindConfig(cmd)
 	f.bindOverrides(cmd)
+	f.bindShard(cmd)
 	f.bindOutput(cmd)
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan and send nothing: the same as authzscan plan (needs no secrets)")
 	f.watch.bind(cmd)
@@ -273,10 +298,10 @@ the access matrix and writes the reports to --out.`,
 }
 
 // scan runs a scan and writes its reports; the shared path of scan and
-// demo.
-func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string, w *watcher) error {
+// demo. opts are more scanner options (--shard).
+func (a *app) scan(ctx context.Context, cfg *scanner.Config, env profiles.Lookup, formats []reports.Format, failOn FailOn, out string, old *scanner.Result, oldName string, w *watcher, opts ...scanner.Option) error {
 	a.quiet = w.flags.quiet
-	s, err := scanner.New(ctx, cfg, append(w.options(), scanner.WithEnv(env), scanner.WithVersion(Version()))...)
+	s, err := scanner.New(ctx, cfg, append(append(w.options(), scanner.WithEnv(env), scanner.WithVersion(Version())), opts...)...)
 	if err != nil {
 		return usageError(err)
 	}

@@ -59,7 +59,7 @@
       var rd = data.rows[ri];
       var row = {
         el: tr, m: rd.m, tags: rd.tags,
-        text: lower([rd.m, rd.p, rd.op, rd.sum, rd.tags.join(' '), rd.obj ? rd.obj + "'s object" : ''].join(' ')),
+        text: lower([rd.svc || '', rd.m, rd.p, rd.op, rd.sum, rd.tags.join(' '), rd.obj ? rd.obj + "'s object" : ''].join(' ')),
         cells: [], shown: true
       };
       for (var k = 1; k < tr.cells.length; k++) {
@@ -92,7 +92,7 @@
     });
   }
   function findingText(f) {
-    return lower([f.method, f.path, f.operation, f.profile, f.object, f.kind, f.severity, f.message, f.tags.join(' ')].join(' '));
+    return lower([f.service || '', f.method, f.path, f.operation, f.profile, f.object, f.kind, f.severity, f.message, f.tags.join(' ')].join(' '));
   }
 
   // ---- filters ----
@@ -432,7 +432,7 @@
   function showCell(i) {
     var row = data.rows[cellRow[i]];
     var profile = data.profiles[cellCol[i]];
-    panelTitle.textContent = row.m + ' ' + row.p;
+    panelTitle.textContent = (row.svc ? row.svc + ' · ' : '') + row.m + ' ' + row.p;
     var body = el('div');
     var p = add(body, el('p'));
     p.appendChild(verdictBadge(VKEY[data.cv.charAt(i)]));

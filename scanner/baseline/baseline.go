@@ -21,11 +21,21 @@ func Check(old *scanner.Result, name string) error {
 	return nil
 }
 
-type cellKey struct{ method, path, profile, object string }
+// cellKey names a cell; service is set in a report merged from several
+// services (authzscan merge), where two services may share a path.
+type cellKey struct{ service, method, path, profile, object string }
 
-func keyOfCell(c scanner.Cell) cellKey { return cellKey{c.Method, c.Path, c.Profile, c.Object} }
+func keyOfCell(c scanner.Cell) cellKey {
+	return cellKey{c.Service, c.Method, c.Path, c.Profile, c.Object}
+}
 
-func keyOfFinding(f scanner.Finding) cellKey { return cellKey{f.Method, f.Path, f.Profile, f.Object} }
+func keyOfFinding(f scanner.Finding) cellKey {
+	return cellKey{f.Service, f.Method, f.Path, f.Profile, f.Object}
+}
+
+// fingerprint names a finding across runs: its fingerprint, within its
+// service in a report merged from several.
+func fingerprint(f scanner.Finding) string { return f.Service + "\x00" + f.Fingerprint }
 
 // judged reports whether a cell got a response the judge could use, so the
 // absence of a finding on it means something.
@@ -41,14 +51,14 @@ func judged(c scanner.Cell) bool {
 func Apply(res, old *scanner.Result, name string) {
 	before := map[string]bool{}
 	for _, f := range old.Findings {
-		before[f.Fingerprint] = true
+		before[fingerprint(f)] = true
 	}
 	now := map[string]bool{}
 	counts := &scanner.BaselineCounts{}
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		now[f.Fingerprint] = true
-		if before[f.Fingerprint] {
+		now[fingerprint(*f)] = true
+		if before[fingerprint(*f)] {
 			f.Baseline = scanner.BaselineUnchanged
 			counts.Unchanged++
 		} else {
@@ -62,7 +72,7 @@ func Apply(res, old *scanner.Result, name string) {
 	}
 	res.Absent = []scanner.Finding{}
 	for _, f := range old.Findings {
-		if now[f.Fingerprint] {
+		if now[fingerprint(f)] {
 			continue
 		}
 		if c, ok := cells[keyOfFinding(f)]; !ok || !judged(c) {
@@ -79,6 +89,8 @@ func Apply(res, old *scanner.Result, name string) {
 
 // CellChange is a cell whose verdict differs between two reports.
 type CellChange struct {
+	// Service is set in a report merged from several services.
+	Service   string          `json:"service,omitempty"`
 	Operation string          `json:"operation"`
 	Method    string          `json:"method"`
 	Path      string          `json:"path"`
@@ -134,7 +146,7 @@ func Compare(old, new *scanner.Result, oldName, newName string) *Diff {
 		if o.Verdict == c.Verdict {
 			continue
 		}
-		ch := CellChange{Operation: c.Operation, Method: c.Method, Path: c.Path, Profile: c.Profile, Object: c.Object,
+		ch := CellChange{Service: c.Service, Operation: c.Operation, Method: c.Method, Path: c.Path, Profile: c.Profile, Object: c.Object,
 			Old: o.Verdict, New: c.Verdict, OldStatus: o.Status, NewStatus: c.Status, Worse: failing(c.Verdict) && !failing(o.Verdict)}
 		d.Changed = append(d.Changed, ch)
 		d.Worse = d.Worse || ch.Worse
@@ -146,12 +158,12 @@ func Compare(old, new *scanner.Result, oldName, newName string) *Diff {
 	}
 	oldFP := map[string]bool{}
 	for _, f := range old.Findings {
-		oldFP[f.Fingerprint] = true
+		oldFP[fingerprint(f)] = true
 	}
 	newFP := map[string]bool{}
 	for _, f := range new.Findings {
-		newFP[f.Fingerprint] = true
-		if !oldFP[f.Fingerprint] {
+		newFP[fingerprint(f)] = true
+		if !oldFP[fingerprint(f)] {
 			f.Baseline = scanner.BaselineNew
 			d.NewFindings = append(d.NewFindings, f)
 			d.Worse = d.Worse || f.Suppression == nil
@@ -162,7 +174,7 @@ func Compare(old, new *scanner.Result, oldName, newName string) *Diff {
 		newCells[keyOfCell(c)] = c
 	}
 	for _, f := range old.Findings {
-		if newFP[f.Fingerprint] {
+		if newFP[fingerprint(f)] {
 			continue
 		}
 		if c, ok := newCells[keyOfFinding(f)]; !ok || !judged(c) {

@@ -117,3 +117,35 @@ func TestCheck(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestApplyKeepsServicesApart: in a report merged from several services,
+// two services may have the same finding (the same fingerprint: same
+// kind, method, path, profile and object). The baseline matches each
+// service's findings and cells with its own only.
+func TestApplyKeepsServicesApart(t *testing.T) {
+	fp := scanner.Fingerprint(judge.KindBOLA, "GET", "/orders/{id}", "bob", "alice")
+	finding := func(service string) scanner.Finding {
+		return scanner.Finding{Service: service, Kind: judge.KindBOLA, Method: "GET", Path: "/orders/{id}", Profile: "bob", Object: "alice", Fingerprint: fp}
+	}
+	cell := func(service string, v scanner.Verdict) scanner.Cell {
+		return scanner.Cell{Service: service, Method: "GET", Path: "/orders/{id}", Profile: "bob", Object: "alice", Observed: judge.Allowed, Verdict: v}
+	}
+	// Last night only orders had it; tonight billing has it too: orders'
+	// is unchanged, billing's new.
+	old := &scanner.Result{Findings: []scanner.Finding{finding("orders")}, Cells: []scanner.Cell{cell("orders", judge.Broken), cell("billing", judge.Pass)}}
+	res := &scanner.Result{Findings: []scanner.Finding{finding("orders"), finding("billing")}, Cells: []scanner.Cell{cell("orders", judge.Broken), cell("billing", judge.Broken)}}
+	Apply(res, old, "old.json")
+	if res.Findings[0].Baseline != scanner.BaselineUnchanged || res.Findings[1].Baseline != scanner.BaselineNew {
+		t.Errorf("orders %q, billing %q; want unchanged and new", res.Findings[0].Baseline, res.Findings[1].Baseline)
+	}
+	// The other way round: billing's finding is fixed, orders' is not.
+	back := &scanner.Result{Findings: []scanner.Finding{finding("orders")}, Cells: []scanner.Cell{cell("orders", judge.Broken), {Service: "billing", Method: "GET", Path: "/orders/{id}", Profile: "bob", Object: "alice", Observed: judge.Denied, Verdict: judge.Pass}}}
+	Apply(back, res, "res.json")
+	if len(back.Absent) != 1 || back.Absent[0].Service != "billing" || back.Findings[0].Baseline != scanner.BaselineUnchanged {
+		t.Errorf("absent %+v, orders %q; want billing's finding fixed and orders' unchanged", back.Absent, back.Findings[0].Baseline)
+	}
+	d := Compare(res, back, "res.json", "back.json")
+	if len(d.Fixed) != 1 || d.Fixed[0].Service != "billing" || len(d.NewFindings) != 0 || len(d.Changed) != 1 || d.Changed[0].Service != "billing" {
+		t.Errorf("diff: fixed %+v, new %+v, changed %+v", d.Fixed, d.NewFindings, d.Changed)
+	}
+}

@@ -70,6 +70,8 @@ func liftDescriptions(s *jsonschema.Schema) {
 // File is an authzscan.yaml file: what to scan, as whom, and the access
 // rules the API should follow.
 type File struct {
+	// The service's name in reports, above all in a report merged from several services (authzscan merge); one line of at most 100 characters. Default: the spec's info.title.
+	Name string `yaml:"name" jsonschema:"maxLength=100"`
 	// The OpenAPI document: a path relative to this file, or an http(s) URL; or a list of them, merged into one description (an operation may be described once).
 	Spec Specs `yaml:"spec" jsonschema:"required"`
 	// The API's base URL, http:// or https://, without credentials, query or fragment; it overrides the spec's servers, and --target overrides it.
