@@ -90,7 +90,11 @@ func write(dir, url string, ops, nprof int, public bool) error {
 	var cfg, env strings.Builder
 	fmt.Fprintf(&cfg, "spec: openapi.json\ntarget: %s\nprofiles:\n", url)
 	for k := range nprof {
-		fmt.Fprintf(&cfg, "  p%d:\n    role: user\n    auth:\n      bearer: ${BIGSCAN_T%d}\n    owns: {objId: %d}\n", k, k, ObjectBase+k)
+		fmt.Fprintf(&cfg, "  p%d:\n    role: user\n    auth:\n      bearer: ${BIGSCAN_T%d}\n", k, k)
+		if !public {
+			// A public spec has no object parameter to own.
+			fmt.Fprintf(&cfg, "    owns: {objId: %d}\n", ObjectBase+k)
+		}
 		fmt.Fprintf(&env, "export BIGSCAN_T%d=bigscan-token-%04d\n", k, k)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "authzscan.yaml"), []byte(cfg.String()), 0o644); err != nil {
