@@ -275,14 +275,21 @@ func TestPathsWithoutSlash(t *testing.T) {
 }
 
 // wideDoc is a document whose n operations each use, through a $ref, one
-// schema W; W has n properties of its own, or, with indirect, one property
-// that refers to a schema A that has them. One property has a problem for
-// validation to find: a negative multipleOf.
+// schema W of n properties; or, with indirect, each a small schema of its
+// own, written in the operation, whose one property refers to W, whose one
+// property refers to a schema A that has them (validation walks A for each
+// operation, since it validates a body schema two operations share only
+// once, see scanView; resolution walks A once). One property has a problem
+// for validation to find: a negative multipleOf.
 func wideDoc(n int, indirect bool) string {
 	var b strings.Builder
 	b.WriteString("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n")
+	schema := "{$ref: '#/components/schemas/W'}"
+	if indirect {
+		schema = "{type: object, properties: {w: {$ref: '#/components/schemas/W'}}}"
+	}
 	for i := range n {
-		fmt.Fprintf(&b, "  /p%d: {post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/W'}}}}, responses: {'200': {description: ok}}}}\n", i)
+		fmt.Fprintf(&b, "  /p%d: {post: {requestBody: {content: {application/json: {schema: %s}}}, responses: {'200': {description: ok}}}}\n", i, schema)
 	}
 	b.WriteString("components:\n  schemas:\n")
 	if indirect {
