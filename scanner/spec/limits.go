@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -625,19 +624,13 @@ func jsonResolutionCost(data []byte, ix *jsonIndex) int {
 		return 0
 	}
 	total := 0
-	for _, m := range jsonRef.FindAllSubmatchIndex(data, -1) {
-		raw := data[m[2]:m[3]]
+	eachJSONRef(data, func(_ int, raw []byte) bool {
 		if len(raw) < 3 || raw[1] != '#' {
-			continue
+			return true
 		}
-		var ref string
-		if json.Unmarshal(raw, &ref) != nil {
-			continue
-		}
-		if total += sizes[refTargetKey(ref)]; total > maxResolutionCost {
-			break
-		}
-	}
+		total += sizes[refTargetKey(keyName(raw))]
+		return total <= maxResolutionCost
+	})
 	return total
 }
 
