@@ -232,6 +232,7 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 			owned[name] = true
 		}
 	}
+	namer := synth.NewOwnedNamer(owned)
 	usedOwned := map[string]bool{}
 	usedExclude := make([]bool, len(opts.Exclude))
 	var probes []*Probe
@@ -241,7 +242,7 @@ func BuildPlan(doc *spec.Document, set *profiles.Set, opts PlanOptions) (*Plan, 
 		if opts.Values != nil {
 			ov = opts.Values(op)
 		}
-		names := synth.OwnedNames(op, owned, ov)
+		names := namer.OwnedNames(op, ov)
 		for _, n := range names {
 			usedOwned[n] = true
 		}

@@ -1,11 +1,15 @@
 package scanner
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/authzscan/authzscan/bench/graphspec"
 )
 
 // BenchmarkPlanGitHub is `authzscan plan` in process, printing aside: the
@@ -55,4 +59,56 @@ profiles:
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
 	runtime.KeepAlive(s)
+}
+
+// BenchmarkPlanGraph is `authzscan plan` in process on a description shaped
+// like Microsoft Graph's (issue 16), with bench/graph.sh's six profiles: the
+// synthetic one of bench/graphspec of size AUTHZSCAN_GRAPH_SIZE ("small",
+// the default, "v1" or "beta"), or the file AUTHZSCAN_GRAPH_SPEC names (the
+// real description). bench/graph.sh measures the command itself against
+// kin-openapi's loader; this is for profiles:
+//
+//	AUTHZSCAN_GRAPH_SIZE=v1 go test -run='^$' -bench=PlanGraph -benchtime=3x -cpuprofile /tmp/graph.prof ./scanner/
+func BenchmarkPlanGraph(b *testing.B) {
+	file := os.Getenv("AUTHZSCAN_GRAPH_SPEC")
+	if file == "" {
+		size := cmp.Or(os.Getenv("AUTHZSCAN_GRAPH_SIZE"), "small")
+		file = filepath.Join(b.TempDir(), "graph-"+size+".json")
+		var buf bytes.Buffer
+		if err := graphspec.Write(&buf, size, 1); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	file, err := filepath.Abs(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := ParseConfig([]byte(`spec: `+file+`
+target: http://127.0.0.1:9
+profiles:
+  anonymous: {}
+  alice: {role: user, auth: {bearer: "${A}"}, owns: {user-id: alice}}
+  bob: {role: user, auth: {bearer: "${B}"}, owns: {user-id: bob}}
+  carol: {role: user, auth: {bearer: "${C}"}, owns: {group-id: g1}}
+  staff: {role: staff, auth: {header: {X-Key: "${D}"}}}
+  admin: {role: admin, auth: {basic: {username: admin, password: "${E}"}}}
+`), filepath.Join(b.TempDir(), "authzscan.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var s *Scanner
+	for b.Loop() {
+		s, err = New(context.Background(), cfg, ForPlan())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(s.Plan().Probes) == 0 {
+			b.Fatal("no probe")
+		}
+	}
+	b.ReportMetric(float64(len(s.Plan().Probes)), "probes")
 }

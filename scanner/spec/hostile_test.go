@@ -275,14 +275,21 @@ func TestPathsWithoutSlash(t *testing.T) {
 }
 
 // wideDoc is a document whose n operations each use, through a $ref, one
-// schema W; W has n properties of its own, or, with indirect, one property
-// that refers to a schema A that has them. One property has a problem for
-// validation to find: a negative multipleOf.
+// schema W of n properties; or, with indirect, each a small schema of its
+// own, written in the operation, whose one property refers to W, whose one
+// property refers to a schema A that has them (validation walks A for each
+// operation, since it validates a body schema two operations share only
+// once, see scanView; resolution walks A once). One property has a problem
+// for validation to find: a negative multipleOf.
 func wideDoc(n int, indirect bool) string {
 	var b strings.Builder
 	b.WriteString("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n")
+	schema := "{$ref: '#/components/schemas/W'}"
+	if indirect {
+		schema = "{type: object, properties: {w: {$ref: '#/components/schemas/W'}}}"
+	}
 	for i := range n {
-		fmt.Fprintf(&b, "  /p%d: {post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/W'}}}}, responses: {'200': {description: ok}}}}\n", i)
+		fmt.Fprintf(&b, "  /p%d: {post: {requestBody: {content: {application/json: {schema: %s}}}, responses: {'200': {description: ok}}}}\n", i, schema)
 	}
 	b.WriteString("components:\n  schemas:\n")
 	if indirect {
@@ -341,6 +348,82 @@ func TestResolutionBudget(t *testing.T) {
 			t.Errorf("%s: %d operations, want %d", name, len(doc.Operations), tc.n)
 		case !tc.ok && (err == nil || err.Error() != fmt.Sprintf("spec %q: %s", file, want)):
 			t.Errorf("%s: error =\n%v\nwant\n%s", name, err, fmt.Sprintf("spec %q: %s", file, want))
+		}
+	}
+}
+
+// describedDoc is a document whose n operations each use, through a $ref,
+// one schema D of 200 properties, each with a description of 500
+// characters, and a discriminator mapping of 500 entries: big in bytes,
+// small in what resolving its $refs walks.
+func describedDoc(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {`)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "\n"+`"/p%d": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/D"}}}}, "responses": {"200": {"description": "ok"}}}}`, i)
+	}
+	b.WriteString("},\n" + `"components": {"schemas": {"D": {"type": "object", "discriminator": {"propertyName": "p0", "mapping": {`)
+	for i := range 500 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `"k%d": "#/components/schemas/D"`, i)
+	}
+	b.WriteString(`}}, "properties": {`)
+	for i := range 200 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `"p%d": {"type": "string", "description": %q}`, i, strings.Repeat("word ", 100))
+	}
+	b.WriteString("}}}}}\n")
+	return b.String()
+}
+
+// TestResolutionBudgetCountsNodes checks that the resolution budget counts
+// what resolution walks, objects and arrays, not bytes: a document whose
+// one schema is big in text only (descriptions, a discriminator mapping),
+// used by 3,000 operations as Microsoft Graph's entities are, loads, in
+// JSON and in YAML. Counted in bytes, it was 31 million, and refused.
+func TestResolutionBudgetCountsNodes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	content := describedDoc(3000)
+	data := []byte(content)
+	ix, err := indexJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// D: itself, its discriminator, mapping and properties, 200 properties.
+	if got, want := jsonResolutionCost(data, ix), 3000*204; got != want {
+		t.Errorf("JSON estimate %d, want %d", got, want)
+	}
+	var top yaml.Node
+	if err := yaml.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := yamlResolutionCost(top.Content[0]), 3000*204; got != want {
+		t.Errorf("YAML estimate %d, want %d", got, want)
+	}
+	yamlText, err := yaml.Marshal(&top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string][]byte{"described.json": data, "described.yaml": yamlText} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, text, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := Load(context.Background(), file, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(doc.Operations) != 3000 {
+			t.Errorf("%s: %d operations, want 3000", name, len(doc.Operations))
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -172,7 +171,9 @@ func checkYAMLAliases(root *yaml.Node) error {
 // limit; an alias to its own ancestor adds nothing.
 type expandedSizes struct {
 	limit int
-	memo  map[*yaml.Node]int
+	// containersOnly counts mappings and sequences only, not scalars.
+	containersOnly bool
+	memo           map[*yaml.Node]int
 	// written is how many distinct nodes were visited.
 	written int
 	// biggest is the alias that expands the most, of biggestSize nodes.
@@ -195,6 +196,9 @@ func (e *expandedSizes) of(n *yaml.Node) int {
 	e.memo[n] = 0 // an alias to its own ancestor adds nothing
 	e.written++
 	v := 1
+	if e.containersOnly && n.Kind == yaml.ScalarNode {
+		v = 0
+	}
 	if n.Kind == yaml.AliasNode {
 		v = e.of(n.Alias)
 		if v > e.biggestSize {
@@ -554,17 +558,19 @@ func validationCost(doc *openapi3.T, budget int) int {
 }
 
 // maxResolutionCost caps the work of resolving a document's $refs, in
-// (estimated) schema nodes walked. kin-openapi walks the whole target of
-// every $ref it meets that it has not resolved yet, so one big schema used
-// from thousands of places costs their product: 3,000 operations using one
-// schema of 3,000 properties (a 300 KB document) took 38 s. The most any of
-// the 169 real-world documents needs is about 2.3 million (GitHub's); ten
-// million is some ten seconds of work.
+// schema nodes walked, counted as the objects and arrays of what is walked
+// (see jsonContainers). kin-openapi walks the whole target of every $ref it
+// meets that it has not resolved yet, so one big schema used from thousands
+// of places costs their product: 3,000 operations using one schema of
+// 3,000 properties (a 300 KB document, 27 million nodes) take kin-openapi's
+// loader 13 s. Each component's size is counted once and multiplied by the
+// $refs to it; strings are not counted, so that descriptions and the
+// strings of discriminator mappings (which resolution does not walk: see
+// holdLocalMappings) do not make an honest document look costly. The most
+// any of the 169 real-world documents needs is about 0.2 million
+// (GitHub's); Microsoft Graph's descriptions need 0.4 million (v1.0, 20 MB)
+// and 0.8 million (beta, 47 MB). Ten million is some ten seconds of work.
 const maxResolutionCost = 10_000_000
-
-// jsonBytesPerNode turns the size of a JSON value into an estimate of its
-// nodes.
-const jsonBytesPerNode = 12
 
 // resolutionTooCostlyError reports a document over maxResolutionCost.
 type resolutionTooCostlyError struct{}
@@ -601,42 +607,65 @@ func refTargetKey(ref string) string {
 }
 
 // jsonResolutionCost estimates the work for a JSON document: the size of
-// each component, in nodes, summed over the local $refs to it.
+// each component, in objects and arrays, summed over the local $refs to it.
 func jsonResolutionCost(data []byte, ix *jsonIndex) int {
 	sizes := make(map[string]int)
 	for _, sm := range ix.components {
 		for _, e := range sm.entries {
-			sizes["#/components/"+sm.key+"/"+e.key] = int(e.val.end-e.val.start) / jsonBytesPerNode
+			sizes["#/components/"+sm.key+"/"+e.key] = jsonContainers(data[e.val.start:e.val.end])
 		}
 	}
 	for _, sm := range ix.v2sections {
 		for _, e := range sm.entries {
-			sizes["#/"+sm.key+"/"+e.key] = int(e.val.end-e.val.start) / jsonBytesPerNode
+			sizes["#/"+sm.key+"/"+e.key] = jsonContainers(data[e.val.start:e.val.end])
 		}
 	}
 	if len(sizes) == 0 {
 		return 0
 	}
 	total := 0
-	for _, m := range jsonRef.FindAllSubmatchIndex(data, -1) {
-		raw := data[m[2]:m[3]]
+	eachJSONRef(data, func(_ int, raw []byte) bool {
 		if len(raw) < 3 || raw[1] != '#' {
-			continue
+			return true
 		}
-		var ref string
-		if json.Unmarshal(raw, &ref) != nil {
-			continue
-		}
-		if total += sizes[refTargetKey(ref)]; total > maxResolutionCost {
-			break
-		}
-	}
+		total += sizes[refTargetKey(keyName(raw))]
+		return total <= maxResolutionCost
+	})
 	return total
 }
 
-// yamlResolutionCost estimates the work for a YAML document: the number of
-// nodes of each component (aliases expanded), summed over the local $refs
-// to it.
+// jsonContainers counts the objects and arrays of raw, valid JSON: the
+// nodes that resolving its $refs walks (a schema, its properties, its
+// allOf…). Strings and numbers are not counted: their size says nothing of
+// the work.
+func jsonContainers(raw []byte) int {
+	n := 0
+	inString, escaped := false, false
+	for _, c := range raw {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			n++
+		}
+	}
+	return n
+}
+
+// yamlResolutionCost estimates the work for a YAML document: the mappings
+// and sequences of each component (aliases expanded), summed over the
+// local $refs to it. Scalars are not counted, as in jsonContainers.
 func yamlResolutionCost(top *yaml.Node) int {
 	if top == nil || top.Kind != yaml.MappingNode {
 		return 0
@@ -667,6 +696,7 @@ func yamlResolutionCost(top *yaml.Node) int {
 		return 0
 	}
 	sizes := newExpandedSizes(maxResolutionCost + 1)
+	sizes.containersOnly = true
 	total := 0
 	var walk func(n *yaml.Node, depth int) bool
 	walk = func(n *yaml.Node, depth int) bool {

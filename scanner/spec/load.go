@@ -58,6 +58,10 @@ type Options struct {
 	// decodeAll turns off the lazy decoding of JSON documents (see
 	// reachable), for tests that compare the two.
 	decodeAll bool
+	// readHook, when not nil, is called with the location (fragment
+	// dropped) of every document kin-openapi asks to read, before the
+	// cache of documents read is consulted: tests count the reads with it.
+	readHook func(location string)
 }
 
 // Load reads the document at location (a file path or an http(s) URL),
@@ -213,7 +217,12 @@ func parse(ctx context.Context, src *source, data []byte, lazy bool) (*parsed, e
 			if doc, err = decodeV3JSON(ctx, loc, data, ix, lazy); err != nil {
 				return nil, err
 			}
-			if err := kl.ResolveRefsIn(doc, src.root); err != nil {
+			// Not the local entries of discriminator mappings: see
+			// holdLocalMappings.
+			restore := holdLocalMappings(doc)
+			err := kl.ResolveRefsIn(doc, src.root)
+			restore()
+			if err != nil {
 				return nil, src.refError(err)
 			}
 		} else if doc, err = kl.LoadFromDataWithPath(data, src.root); err != nil {

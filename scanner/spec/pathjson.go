@@ -102,6 +102,7 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem, lazy bool) bool {
 		raw    []byte
 	}
 	var ops []op
+	var params []byte
 	var b bytes.Buffer
 	b.Grow(256)
 	b.WriteByte('{')
@@ -121,6 +122,9 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem, lazy bool) bool {
 		if m, isOp := pathMethods[name]; isOp && val[0] == '{' {
 			ops = append(ops, op{m, val})
 			b.Write(placeholder)
+		} else if name == "parameters" && val[0] == '[' {
+			params = val
+			b.Write(placeholder)
 		} else {
 			b.Write(val)
 		}
@@ -137,6 +141,11 @@ func decodePathItemFast(raw []byte, dst *openapi3.PathItem, lazy bool) bool {
 		return false
 	}
 	x.Extensions = ext
+	if params != nil {
+		if x.Parameters, good = decodeParameters(params); !good {
+			return false
+		}
+	}
 	for _, o := range ops {
 		operation := new(openapi3.Operation)
 		if !decodeOperationFast(o.raw, operation, lazy) {
@@ -165,7 +174,7 @@ func decodeOperationFast(raw []byte, dst *openapi3.Operation, lazy bool) bool {
 	if !ok {
 		return false
 	}
-	fields := []string{"requestBody"}
+	fields := []string{"requestBody", "parameters"}
 	if lazy {
 		fields = append(fields, "responses")
 	}
@@ -179,8 +188,13 @@ func decodeOperationFast(raw []byte, dst *openapi3.Operation, lazy bool) bool {
 		return false
 	}
 	dst.Extensions = ext
-	if lazy && vals[1] != nil {
-		dst.Responses = stubResponses(responseCodes(vals[1]))
+	if vals[1] != nil {
+		if dst.Parameters, good = decodeParameters(vals[1]); !good {
+			return false
+		}
+	}
+	if lazy && vals[2] != nil {
+		dst.Responses = stubResponses(responseCodes(vals[2]))
 	}
 	if body != nil {
 		dst.RequestBody = new(openapi3.RequestBodyRef)
@@ -286,7 +300,8 @@ func hollowMember(obj []byte, field string, refuse ...string) (out, val []byte, 
 }
 
 // hollowMembers is hollowMember for several fields: vals[i] is the value
-// taken out for fields[i].
+// taken out for fields[i]. A field named "parameters" is taken out when its
+// value is an array.
 func hollowMembers(obj []byte, fields []string, refuse ...string) (out []byte, vals [][]byte, ok bool) {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
@@ -314,7 +329,7 @@ func hollowMembers(obj []byte, fields []string, refuse ...string) (out []byte, v
 		first = false
 		b.Write(key)
 		b.WriteByte(':')
-		if f := slices.Index(fields, name); f >= 0 && v[0] == '{' {
+		if f := slices.Index(fields, name); f >= 0 && (v[0] == '{' || v[0] == '[' && name == "parameters") {
 			vals[f] = v
 			b.Write(placeholder)
 		} else {
@@ -378,6 +393,62 @@ func decodeMediaTypeFast(raw []byte, dst *openapi3.MediaType) bool {
 	}
 	ext, good := extensionsOf(hollow, mediaTypeKeywords)
 	if !good || json.Unmarshal(hollow, (*mediaTypeFields)(dst)) != nil {
+		return false
+	}
+	dst.Extensions = ext
+	if schema != nil {
+		dst.Schema = new(openapi3.SchemaRef)
+		if decodeSchemaRef(schema, dst.Schema) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// parameterFields is openapi3.Parameter without its methods (ParameterBis).
+type parameterFields openapi3.Parameter
+
+var parameterKeywords = keySet(`name in description style explode allowEmptyValue allowReserved deprecated required schema example examples content`)
+
+// decodeParameters decodes a parameters array, raw valid JSON, as
+// openapi3.Parameters' decoding does: a parameter that is a $ref alone
+// directly, any other through decodeParameterFast. kin-openapi decodes a
+// parameter three times (for its $ref, its fields, and its extensions in
+// generic maps), its schema three times more at each level: Microsoft
+// Graph's OData parameters, with their long enums of property names, made
+// that most of the decoding of its paths. false: something unusual, for
+// kin-openapi's own decoding.
+func decodeParameters(raw []byte) (openapi3.Parameters, bool) {
+	out := openapi3.Parameters{}
+	ok := true
+	forElements(raw, func(val []byte) {
+		switch {
+		case !ok:
+		case string(val) == "null":
+			out = append(out, nil)
+		default:
+			if ref, isRef := onlyRef(val); isRef {
+				out = append(out, &openapi3.ParameterRef{Ref: ref})
+				return
+			}
+			p := new(openapi3.Parameter)
+			if ok = decodeParameterFast(val, p); ok {
+				out = append(out, &openapi3.ParameterRef{Value: p})
+			}
+		}
+	})
+	return out, ok
+}
+
+// decodeParameterFast decodes a parameter that is not a $ref in one pass,
+// its schema with decodeSchemaRef.
+func decodeParameterFast(raw []byte, dst *openapi3.Parameter) bool {
+	hollow, schema, ok := hollowMember(raw, "schema", "$ref", "__origin__")
+	if !ok {
+		return false
+	}
+	ext, good := extensionsOf(hollow, parameterKeywords)
+	if !good || json.Unmarshal(hollow, (*parameterFields)(dst)) != nil {
 		return false
 	}
 	dst.Extensions = ext

@@ -71,6 +71,8 @@ type source struct {
 	httpClient *http.Client
 	// tlsCfg is Options.TLS.
 	tlsCfg *tls.Config
+	// readHook is Options.readHook.
+	readHook func(location string)
 }
 
 // newSource classifies location and prepares the policy. It reads nothing.
@@ -86,6 +88,7 @@ func newSource(ctx context.Context, location string, opts Options) (*source, err
 		allow:      opts.AllowRefs,
 		httpClient: opts.HTTPClient,
 		tlsCfg:     opts.TLS,
+		readHook:   opts.readHook,
 	}
 	if s.maxBytes <= 0 {
 		s.maxBytes = DefaultMaxBytes
@@ -384,6 +387,9 @@ func (s *source) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 	}
 	u = clearFragment(u)
 	key := u.String()
+	if s.readHook != nil {
+		s.readHook(key)
+	}
 	if data, ok := s.reads[key]; ok {
 		return data, nil
 	}

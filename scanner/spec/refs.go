@@ -63,7 +63,60 @@ func resolveLikeKin(base *url.URL, ref string) *url.URL {
 	return clearFragment(u)
 }
 
-var jsonRef = regexp.MustCompile(`"\$ref"\s*:\s*("(?:[^"\\]|\\.)*")`)
+// eachJSONRef calls fn with the offset and the value (a JSON string, quotes
+// included) of each `"$ref": "…"` member written in data, left to right,
+// until fn returns false. It is a text search, as the regular expression
+// `"\$ref"\s*:\s*("(?:[^"\\]|\\.)*")` finds them, but some ten times faster
+// on big documents: it may also find one inside a string or an example,
+// which callers tolerate.
+func eachJSONRef(data []byte, fn func(at int, val []byte) bool) {
+	space := func(i int) int {
+		for i < len(data) {
+			switch data[i] {
+			case ' ', '\t', '\n', '\f', '\r':
+				i++
+				continue
+			}
+			break
+		}
+		return i
+	}
+	for i := 0; i < len(data); {
+		k := bytes.Index(data[i:], []byte(`"$ref"`))
+		if k < 0 {
+			return
+		}
+		k += i
+		i = k + 1 // where to look next when this one is not a member
+		j := space(k + len(`"$ref"`))
+		if j >= len(data) || data[j] != ':' {
+			continue
+		}
+		if j = space(j + 1); j >= len(data) || data[j] != '"' {
+			continue
+		}
+		end := -1
+		for e := j + 1; e < len(data); e++ {
+			if data[e] == '"' {
+				end = e + 1
+				break
+			}
+			if data[e] == '\\' {
+				if e+1 >= len(data) || data[e+1] == '\n' {
+					break
+				}
+				e++
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		if !fn(k, data[j:end]) {
+			return
+		}
+		i = end
+	}
+}
 
 // refsIn lists the $refs of a document with their lines: by a plain text
 // search in JSON (cheap on big documents), by walking the node tree in YAML.
@@ -71,12 +124,13 @@ func refsIn(data []byte) []refSite {
 	var sites []refSite
 	if looksJSON(data) {
 		lines := newLineCounter(data)
-		for _, m := range jsonRef.FindAllSubmatchIndex(data, -1) {
+		eachJSONRef(data, func(at int, val []byte) bool {
 			var ref string
-			if json.Unmarshal(data[m[2]:m[3]], &ref) == nil {
-				sites = append(sites, refSite{ref: ref, line: lines.at(int64(m[0]))})
+			if json.Unmarshal(val, &ref) == nil {
+				sites = append(sites, refSite{ref: ref, line: lines.at(int64(at))})
 			}
-		}
+			return true
+		})
 		return sites
 	}
 	var root yaml.Node

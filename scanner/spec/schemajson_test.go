@@ -143,6 +143,10 @@ func TestDecodeV3JSONAgrees(t *testing.T) {
 		"no components": `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}`,
 		"repeated keys": `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"operationId":"one"}},"/a":{"get":{"operationId":"two"}}}}`,
 		"webhooks":      `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"webhooks":{"w":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"a":{}}}}}}}}}}`,
+		"parameters": `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a/{id}":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"},"x-key":"k"},null,{"$ref":"#/components/parameters/P"},{"$ref":"#/components/parameters/P","description":"d"}],` +
+			`"get":{"parameters":[],"responses":{}},"put":{"parameters":[{"name":"q","in":"query","content":{"application/json":{"schema":{"type":"object"}}},"examples":{"e":{"value":1}}},{"name":"$select","in":"query","style":"form","explode":false,"schema":{"type":"array","uniqueItems":true,"items":{"type":"string","enum":["a","b desc"]}}},{"name":"h","in":"header","example":{"x":[1]},"deprecated":true}],"responses":{}},` +
+			`"post":{"Parameters":[{"name":"u","in":"query"}],"responses":{}},"patch":{"parameters":[{"name":"v","in":"query","schema":{"$ref":"#/components/schemas/S"},"__origin__":{}}],"responses":{}}},` +
+			`"/b":{"parameters":null,"get":{"parameters":[{"name":"w","in":"query","Schema":{"type":"integer"}}],"responses":{}}}},"components":{"parameters":{"P":{"name":"p","in":"query"}},"schemas":{"S":{"type":"string"}}}}`,
 	} {
 		data := []byte(doc)
 		ix, err := indexJSON(data)

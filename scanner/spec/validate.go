@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -263,6 +264,15 @@ func leaves(err error) []error {
 //
 // So a problem in a response, or in a component no request uses, is no
 // longer a warning: it does not change what the scan sends.
+//
+// A request body schema that several operations send (the same schema, by
+// pointer, as $refs resolve to) is validated at the first of them only, in
+// the order of paths and methods: kin-openapi validates a schema afresh
+// each time, with all it reaches, and Microsoft Graph's thousands of
+// operations send a few hundred big, interlinked schemas, which made
+// validation half of its plan. The later operations keep a stand-in that
+// validates as an empty schema (see onceBodies), so a problem in a shared
+// body schema is reported once, at the first operation, not at each.
 func scanView(doc *openapi3.T) *openapi3.T {
 	v := *doc
 	v.Webhooks = nil
@@ -275,14 +285,17 @@ func scanView(doc *openapi3.T) *openapi3.T {
 	}
 	v.Paths = openapi3.NewPathsWithCapacity(doc.Paths.Len())
 	v.Paths.Extensions = doc.Paths.Extensions
-	for _, path := range doc.Paths.Keys() {
+	seen := make(map[*openapi3.Schema]bool)
+	for _, path := range sortedKeys(doc.Paths.Map()) {
 		item := doc.Paths.Value(path)
 		if item == nil {
 			v.Paths.Set(path, nil)
 			continue
 		}
 		vi := *item
-		for method, op := range item.Operations() {
+		ops := item.Operations()
+		for _, method := range sortedKeys(ops) {
+			op := ops[method]
 			if op == nil {
 				continue
 			}
@@ -291,12 +304,56 @@ func scanView(doc *openapi3.T) *openapi3.T {
 			if op.Responses != nil && op.Responses.Len() > 0 {
 				vo.Responses = placeholderResponses
 			}
+			vo.RequestBody = onceBodies(op.RequestBody, seen)
 			vi.SetOperation(method, &vo)
 		}
 		v.Paths.Set(path, &vi)
 	}
 	return &v
 }
+
+// onceBodies returns rb for validation, with the schemas of its media types
+// that seen holds replaced by a stand-in, and adds the others to seen. It
+// leaves rb as it is: what it changes, it copies. A media type with an
+// example keeps its schema, which the example is validated against; so
+// does one with an encoding.
+func onceBodies(rb *openapi3.RequestBodyRef, seen map[*openapi3.Schema]bool) *openapi3.RequestBodyRef {
+	if rb == nil || rb.Value == nil {
+		return rb
+	}
+	var content openapi3.Content
+	for _, name := range sortedKeys(rb.Value.Content) {
+		mt := rb.Value.Content[name]
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			continue
+		}
+		s := mt.Schema.Value
+		if !seen[s] || mt.Example != nil || len(mt.Examples) > 0 || len(mt.Encoding) > 0 {
+			seen[s] = true
+			continue
+		}
+		if content == nil {
+			content = maps.Clone(rb.Value.Content)
+		}
+		vm := *mt
+		vs := *mt.Schema
+		vs.Value = validatedElsewhere
+		vm.Schema = &vs
+		content[name] = &vm
+	}
+	if content == nil {
+		return rb
+	}
+	vb := *rb.Value
+	vb.Content = content
+	vr := *rb
+	vr.Value = &vb
+	return &vr
+}
+
+// validatedElsewhere stands in scanView for a request body schema validated
+// at an earlier operation: an empty schema, which is valid.
+var validatedElsewhere = &openapi3.Schema{}
 
 // placeholderResponses stands for an operation's responses in scanView.
 var placeholderResponses = openapi3.NewResponses(openapi3.WithStatus(200, &openapi3.ResponseRef{

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -120,5 +121,44 @@ func TestValidateInPartsConflicts(t *testing.T) {
 	}
 	if got := warnings(context.Background(), doc); !slices.Equal(got, want) {
 		t.Errorf("in parts:\n%s\nin one run:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestValidateSharedBodyOnce checks that a request body schema several
+// operations send is validated at the first of them only, so that its
+// problem is one warning, not one per operation; that a media type with an
+// example keeps its schema, which the example is validated against; and
+// that the operations keep the schema itself.
+func TestValidateSharedBodyOnce(t *testing.T) {
+	t.Parallel()
+	body := func(schema, extra string) string {
+		return "{post: {requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/" + schema + "'}" + extra +
+			"}}}, responses: {'200': {description: ok}}}}\n"
+	}
+	doc := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n" +
+		"  /c: " + body("W", "") + "  /a: " + body("W", "") + "  /b: " + body("W", "") +
+		"  /v1: " + body("V", "") + "  /v2: " + body("V", ", example: {}") +
+		"components:\n  schemas:\n" +
+		"    W: {type: object, properties: {n: {type: number, multipleOf: -1}}}\n" +
+		"    V: {type: object, required: [n], properties: {n: {type: integer}}}\n"
+	file := filepath.Join(t.TempDir(), "shared.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(context.Background(), file, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"invalid paths: invalid path /a: invalid operation POST: multipleOf must be greater than zero, got -1",
+		`invalid paths: invalid path /v2: invalid operation POST: invalid example: Error at "/n": property "n" is missing`,
+	}
+	if !slices.Equal(d.Warnings, want) {
+		t.Errorf("warnings =\n%s\nwant\n%s", strings.Join(d.Warnings, "\n"), strings.Join(want, "\n"))
+	}
+	for _, op := range d.Operations {
+		if op.Body == nil || op.Body.Schema == nil || op.Body.Schema.Properties["n"] == nil {
+			t.Errorf("%s %s: body schema %+v, want the document's", op.Method, op.Path, op.Body)
+		}
 	}
 }
