@@ -98,7 +98,8 @@ for r in $(seq "$rounds"); do
     bytes=$(stat -c %s "$d/out/report.json")
     per=$((bytes / probes))
     # A cell is one line in report.json; +1 for its newline.
-    bare=$(grep '^    {"' "$d/out/report.json" | grep -v '"evidence":' | awk '{print length($0) + 1}' | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "none")}')
+    # (A report of before one cell a line has no such lines: "none".)
+    bare=$({ grep '^    {"' "$d/out/report.json" || true; } | { grep -v '"evidence":' || true; } | awk '{print length($0) + 1}' | sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "none")}')
     printf '%-22s %-5s %-9.3f %-9.3f %-9.3f %-8.3f %-8.3f %-13s %s\n' "$bin" "$r" "$hey_s" "$w" "$p" \
       "$(echo "$hey_s / $w" | bc -l)" "$(echo "$hey_s / $p" | bc -l)" "$per" "$bare"
     whole[$bin]+="$(echo "$hey_s / $w" | bc -l) "
