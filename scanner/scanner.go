@@ -670,7 +670,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if !s.plan.Shard.Whole() && len(s.plan.Probes) == 0 {
 		// A part of a split plan with nothing in it: nothing to log in
 		// for, set up or send.
-		res := s.assemble(nil, nil, nil, newRedaction(s.set), started, "", contentChecks{}, s.evidenceSample())
+		res := s.assemble(assembly{}, nil, newRedaction(s.set), started, "", contentChecks{}, s.evidenceSample())
 		res.Started, res.Finished = started.UTC(), time.Now().UTC()
 		r := s.cfg.Scan.Rate
 		res.Summary.Rate = RateSummary{Configured: r, Effective: r, Slowest: r}
@@ -810,7 +810,12 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	// find: the observation is then cut to what the judge reads, so the
 	// scan does not hold every response until the end.
 	cellEv := make([]keptEvidence, len(probes))
-	var made *cleanup // what POST probes create, deleted after the last probe
+	// cells[i] is made by probe i's callback when its first look is final
+	// (finals[i]), else by assemble.
+	cells := make([]Cell, len(probes))
+	finals := make([]bool, len(probes))
+	starts := make([]int64, len(probes)) // of a final cell's request, Unix ns
+	var made *cleanup                    // what POST probes create, deleted after the last probe
 	if s.cfg.Scan.Cleanup {
 		made = &cleanup{}
 	}
@@ -821,9 +826,11 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		s.noteCreated(made, probes[o.Index], &o)
 		reads.take(&o) // each index by its own callback only
 		var issues, likely [2][]judge.Issue
+		var look firstLook
 		servedPass := false
 		if !o.NotSent {
-			issues, servedPass = s.outcomeIssues(probes[o.Index], &o, red, nil)
+			look = s.firstLook(probes[o.Index], &o, red, nil)
+			issues, servedPass = look.issues, look.servedPass
 			likely = issues
 			if p := probes[o.Index]; mayFind(issues) && !IsSafeMethod(p.Op.Method) && o.Status >= 200 && o.Status <= 299 {
 				if w := ver.check(p); w != nil {
@@ -840,15 +847,35 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 			compact(&o)
 		}
+		final := !o.NotSent && look.final(probes[o.Index], &o)
+		if final {
+			// The cell is made now, and the observation is not kept: a
+			// large scan holds one cell a probe, not an observation and
+			// then a cell as well. Each index is written by its own
+			// callback only, and read after eng.Run returns.
+			cells[o.Index] = s.finalCell(probes[o.Index], &o, &look, red)
+			finals[o.Index], starts[o.Index] = true, o.Start.UnixNano()
+		}
 		mu.Lock()
-		obs[o.Index] = &o
+		if !final {
+			obs[o.Index] = &o
+		}
 		done++
 		n := done
 		mu.Unlock()
 		if ev != nil {
-			// Each index is written by its own callback only, and read
-			// after eng.Run returns.
-			cellEv[o.Index] = keepEvidence(spill, ev)
+			k := keepEvidence(spill, ev)
+			if final {
+				// A refusal keeps it until assemble knows whether its
+				// session was lost; a served pass has none unless sampled.
+				if look.observed == judge.Denied || !sample.drops(o.Index, look.first.Verdict, nil) {
+					cells[o.Index].Evidence, cells[o.Index].ev = k.mem, k.ref
+				}
+			} else {
+				// Each index is written by its own callback only, and read
+				// after eng.Run returns.
+				cellEv[o.Index] = k
+			}
 		}
 		s.notify(pd, n, len(probes))
 	})
@@ -868,7 +895,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if stop != nil && stop.cell != "" {
 		notSent = stop.cell
 	}
-	res := s.assemble(obs, cellEv, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
+	res := s.assemble(assembly{obs: obs, cellEv: cellEv, cells: cells, finals: finals, starts: starts}, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
 	res.spill = spill
 	switch {
 	case spillErr != nil:
@@ -1031,19 +1058,49 @@ func (s *Scanner) unreachable(err error) error {
 // scan.evidence sample it needs no evidence unless it is its operation's
 // sample.
 func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) ([2][]judge.Issue, bool) {
+	look := s.firstLook(p, o, red, write)
+	return look.issues, look.servedPass
+}
+
+// firstLook is the judgement of one probe's outcome as its answer comes
+// (outcomeIssues), with what a final cell needs of it.
+type firstLook struct {
+	issues     [2][]judge.Issue
+	servedPass bool
+	// first is the judgement with the object not seen, under exp, of an
+	// answer classified observed.
+	first    judge.Decision
+	exp      policy.Expectation
+	observed judge.Observed
+}
+
+// final says whether the first look is the cell's judgement, so that the
+// cell can be made now and the observation let go: what another probe
+// finds can change it in three ways only — whether the object was seen
+// and a deletion earlier in the scan concern a 404, which is never final;
+// a session found lost later turns a refusal sent after its last good
+// check into a skipped cell, which assemble does from the cell and the
+// time it was sent (assembly.starts). A DELETE's answer is kept (the
+// deletions read when it was sent), and so is an outcome that may raise
+// a finding (its evidence, its content check).
+func (l *firstLook) final(p *Probe, o *engine.Observation) bool {
+	return !o.NotSent && !mayFind(l.issues) && o.Status != http.StatusNotFound &&
+		p.Op.Method != http.MethodDelete
+}
+
+func (s *Scanner) firstLook(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) firstLook {
 	resp := toResponse(o, "")
 	resp.Write = write
 	resp.Location = red.url(resp.Location)
 	rel := p.Relation()
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
-	var out [2][]judge.Issue
-	servedPass := true
+	look := firstLook{servedPass: true, exp: exp}
 	for i, seen := range []bool{false, true} {
 		if i == 1 && resp.Status != http.StatusNotFound {
 			// Whether the object was seen matters to a 404 only
 			// (judge.Classify): the second judgement would be the first.
-			out[1] = out[0]
+			look.issues[1] = look.issues[0]
 			break
 		}
 		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen})
@@ -1051,10 +1108,13 @@ func (s *Scanner) outcomeIssues(p *Probe, o *engine.Observation, red *redaction,
 			Expectation: exp, Class: class, Response: resp, Caller: caller,
 			Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
 		})
-		out[i] = d.Issues
-		servedPass = servedPass && d.Verdict == judge.Pass && class.Observed == judge.Allowed
+		if i == 0 {
+			look.first, look.observed = d, class.Observed
+		}
+		look.issues[i] = d.Issues
+		look.servedPass = look.servedPass && d.Verdict == judge.Pass && class.Observed == judge.Allowed
 	}
-	return out, servedPass
+	return look
 }
 
 // mayFind says whether an outcome judged so (outcomeIssues) could raise a
@@ -1104,8 +1164,12 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 // assemble classifies, judges and orders every probe's outcome into a
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
 // built, is its cell's evidence; the others' evidence goes to spill.
-func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
+func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
+	obs, cellEv, cells, finals, starts := in.obs, in.cellEv, in.cells, in.finals, in.starts
 	probes := s.plan.Probes
+	if cells == nil {
+		cells, finals, starts = make([]Cell, len(probes)), make([]bool, len(probes)), make([]int64, len(probes))
+	}
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
 		Schema:   ReportSchema,
@@ -1170,16 +1234,45 @@ func (s *Scanner) assemble(obs []*engine.Observation, cellEv []keptEvidence, spi
 	}
 	seen := map[objKey]bool{}
 	for i, p := range probes {
-		if obs[i] != nil && judge.Classify(responseOf(i), s.denyFor(p.Op), judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed {
+		switch {
+		case finals[i]:
+			// A final cell's observation is its first look's.
+			if cells[i].Observed == judge.Allowed {
+				seen[objKey{p.Op, p.Object}] = true
+			}
+		case obs[i] != nil && judge.Classify(responseOf(i), s.denyFor(p.Op), judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed:
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
 	// The cells in probe order; issues[i] are probe i's. obs[i] is kept
 	// only for a probe with issues: its finding's evidence.
-	cells := make([]Cell, len(probes))
 	issuesOf := make([][]judge.Issue, len(probes))
 	verifications := map[int]*Verification{} // of the probes with issues
 	for i, p := range probes {
+		if finals[i] {
+			c := &cells[i]
+			if c.Observed == judge.Denied {
+				if l, dead := lost[p.Caller.Name]; dead && starts[i] >= l.since.UnixNano() {
+					// As below: a refusal from a session found dead later.
+					reason := "session lost: " + l.reason + " (refused after the last good check)"
+					caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
+					d := judge.Decide(judge.Case{
+						Expectation: s.policy.Expect(ruleTarget(p.Op), caller, p.Relation()),
+						Class:       judge.Classification{Observed: judge.Skipped, Reason: reason},
+						Response:    judge.Response{Skipped: reason}, Caller: caller,
+						Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
+					})
+					c.Observed, c.Verdict, c.Reason = d.Observed, d.Verdict, red.intern(s.set.Redactor().Redact(d.Reason))
+				}
+				if sample.drops(i, c.Verdict, nil) {
+					c.Evidence, c.ev = nil, evidenceRef{}
+				}
+			}
+			if res.Shard != nil {
+				c.Position = p.Position + 1
+			}
+			continue
+		}
 		rel := p.Relation()
 		resp := responseOf(i)
 		class := judge.Classify(resp, s.denyFor(p.Op), judge.Context{Foreign: rel == policy.ForeignObject, ObjectSeen: seen[objKey{p.Op, p.Object}]})
@@ -1364,4 +1457,29 @@ func Fingerprint(kind Kind, method, path, profile, object string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// assembly is what the probes' callbacks leave for assemble: obs[i] is
+// probe i's observation (nil when it never started, or when its cell is
+// final), cellEv[i] its cell's evidence when built, and cells[i] its cell
+// when finals[i]. cells and finals may be nil: no cell is final.
+type assembly struct {
+	obs    []*engine.Observation
+	cellEv []keptEvidence
+	cells  []Cell
+	finals []bool
+	starts []int64 // when a final cell's request started, Unix ns
+}
+
+// finalCell is probe p's cell from its first look at o, when that look is
+// final (firstLook.final): what assemble would make of it, without its
+// evidence and position, which the caller and assemble add.
+func (s *Scanner) finalCell(p *Probe, o *engine.Observation, look *firstLook, red *redaction) Cell {
+	d := &look.first
+	return Cell{
+		Operation: p.Op.OperationID, Method: p.Op.Method, Path: p.Op.Path, Profile: p.Caller.Name, Object: p.Object,
+		Expected: look.exp.Expected, Observed: d.Observed, Verdict: d.Verdict,
+		Reason: red.intern(s.set.Redactor().Redact(d.Reason)), Rule: look.exp.Reason,
+		Status: o.Status, Attempts: o.Attempts, DurationMS: o.Duration.Milliseconds(),
+	}
 }
