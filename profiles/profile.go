@@ -213,6 +213,11 @@ func (p *Profile) Anonymous() bool {
 // again when it expires (a login flow, an OAuth2 grant).
 func (p *Profile) Renewable() bool { return p.auth.session != nil }
 
+// MayLoseSession says whether the scan can find this profile's session
+// lost (SessionState): only a profile that logs in or has a check can.
+// A refusal another profile gets is final as it comes.
+func (p *Profile) MayLoseSession() bool { return p.auth.session != nil || p.check != nil }
+
 // AuthKinds lists the auth kinds the profile uses, for plans and reports:
 // "bearer", "basic", "header", "cookie", "query", "login", "oauth2".
 func (p *Profile) AuthKinds() []string {

@@ -814,8 +814,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	// (finals[i]), else by assemble.
 	cells := make([]Cell, len(probes))
 	finals := make([]bool, len(probes))
-	starts := make([]int64, len(probes)) // of a final cell's request, Unix ns
-	var made *cleanup                    // what POST probes create, deleted after the last probe
+	var made *cleanup // what POST probes create, deleted after the last probe
 	if s.cfg.Scan.Cleanup {
 		made = &cleanup{}
 	}
@@ -839,22 +838,25 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 		}
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
+		// A final pass (a served one always is) keeps no evidence unless
+		// it is its operation's sample.
+		final := !o.NotSent && look.final(probes[o.Index], &o)
+		bare := (servedPass || final && look.first.Verdict == judge.Pass) && !sample.keeps(o.Index)
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
-			if !servedPass || sample.keeps(o.Index) {
+			if !bare {
 				e := red.evidence(&o, CellExcerpt)
 				ev = &e
 			}
 			compact(&o)
 		}
-		final := !o.NotSent && look.final(probes[o.Index], &o)
 		if final {
 			// The cell is made now, and the observation is not kept: a
 			// large scan holds one cell a probe, not an observation and
 			// then a cell as well. Each index is written by its own
 			// callback only, and read after eng.Run returns.
 			cells[o.Index] = s.finalCell(probes[o.Index], &o, &look, red)
-			finals[o.Index], starts[o.Index] = true, o.Start.UnixNano()
+			finals[o.Index] = true
 		}
 		mu.Lock()
 		if !final {
@@ -866,9 +868,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if ev != nil {
 			k := keepEvidence(spill, ev)
 			if final {
-				// A refusal keeps it until assemble knows whether its
-				// session was lost; a served pass has none unless sampled.
-				if look.observed == judge.Denied || !sample.drops(o.Index, look.first.Verdict, nil) {
+				if !sample.drops(o.Index, look.first.Verdict, nil) {
 					cells[o.Index].Evidence, cells[o.Index].ev = k.mem, k.ref
 				}
 			} else {
@@ -895,7 +895,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if stop != nil && stop.cell != "" {
 		notSent = stop.cell
 	}
-	res := s.assemble(assembly{obs: obs, cellEv: cellEv, cells: cells, finals: finals, starts: starts}, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
+	res := s.assemble(assembly{obs: obs, cellEv: cellEv, cells: cells, finals: finals}, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
 	res.spill = spill
 	switch {
 	case spillErr != nil:
@@ -1079,13 +1079,14 @@ type firstLook struct {
 // finds can change it in three ways only — whether the object was seen
 // and a deletion earlier in the scan concern a 404, which is never final;
 // a session found lost later turns a refusal sent after its last good
-// check into a skipped cell, which assemble does from the cell and the
-// time it was sent (assembly.starts). A DELETE's answer is kept (the
-// deletions read when it was sent), and so is an outcome that may raise
-// a finding (its evidence, its content check).
+// check into a skipped cell, so a refusal is final only for a profile
+// whose session cannot be lost (profiles.Profile.MayLoseSession). A
+// DELETE's answer is kept (the deletions read when it was sent), and so
+// is an outcome that may raise a finding (its evidence, its content
+// check).
 func (l *firstLook) final(p *Probe, o *engine.Observation) bool {
 	return !o.NotSent && !mayFind(l.issues) && o.Status != http.StatusNotFound &&
-		p.Op.Method != http.MethodDelete
+		p.Op.Method != http.MethodDelete && (l.observed != judge.Denied || !p.Caller.MayLoseSession())
 }
 
 func (s *Scanner) firstLook(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) firstLook {
@@ -1165,10 +1166,10 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
 // built, is its cell's evidence; the others' evidence goes to spill.
 func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
-	obs, cellEv, cells, finals, starts := in.obs, in.cellEv, in.cells, in.finals, in.starts
+	obs, cellEv, cells, finals := in.obs, in.cellEv, in.cells, in.finals
 	probes := s.plan.Probes
 	if cells == nil {
-		cells, finals, starts = make([]Cell, len(probes)), make([]bool, len(probes)), make([]int64, len(probes))
+		cells, finals = make([]Cell, len(probes)), make([]bool, len(probes))
 	}
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -1251,23 +1252,6 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 	for i, p := range probes {
 		if finals[i] {
 			c := &cells[i]
-			if c.Observed == judge.Denied {
-				if l, dead := lost[p.Caller.Name]; dead && starts[i] >= l.since.UnixNano() {
-					// As below: a refusal from a session found dead later.
-					reason := "session lost: " + l.reason + " (refused after the last good check)"
-					caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
-					d := judge.Decide(judge.Case{
-						Expectation: s.policy.Expect(ruleTarget(p.Op), caller, p.Relation()),
-						Class:       judge.Classification{Observed: judge.Skipped, Reason: reason},
-						Response:    judge.Response{Skipped: reason}, Caller: caller,
-						Object: p.Object, Method: p.Op.Method, Path: p.Op.Path, Renewable: p.Caller.Renewable(),
-					})
-					c.Observed, c.Verdict, c.Reason = d.Observed, d.Verdict, red.intern(s.set.Redactor().Redact(d.Reason))
-				}
-				if sample.drops(i, c.Verdict, nil) {
-					c.Evidence, c.ev = nil, evidenceRef{}
-				}
-			}
 			if res.Shard != nil {
 				c.Position = p.Position + 1
 			}
@@ -1468,7 +1452,6 @@ type assembly struct {
 	cellEv []keptEvidence
 	cells  []Cell
 	finals []bool
-	starts []int64 // when a final cell's request started, Unix ns
 }
 
 // finalCell is probe p's cell from its first look at o, when that look is

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authzscan/authzscan/scanner"
 	"github.com/authzscan/authzscan/scanner/judge"
+	"github.com/authzscan/authzscan/scanner/policy"
 	"github.com/authzscan/authzscan/scanner/scantest"
 )
 
@@ -136,10 +137,15 @@ func TestDeadSessionIsInconclusiveNotLockout(t *testing.T) {
 	res, _ := scanTarget(t, scantest.Options{Kill: "formlogin", KillAfter: 60}, func(cfg *scanner.Config) {
 		cfg.Scan.Concurrency = 2
 	})
-	lost, sent := 0, 0
+	lost, sent, lostRefusals := 0, 0, 0
 	for _, c := range res.Cells {
 		if c.Profile != "formlogin" {
 			continue
+		}
+		if strings.HasPrefix(c.Reason, "session lost: ") && c.Expected == policy.ExpectDeny && c.Status != 0 {
+			// A refusal the policy expects, sent after the session's last
+			// good check: never a pass on a dead session.
+			lostRefusals++
 		}
 		if c.Verdict == judge.Lockout {
 			t.Errorf("lockout on a dead session: %s %s on %q (%d)", c.Method, c.Path, c.Object, c.Status)
@@ -153,8 +159,8 @@ func TestDeadSessionIsInconclusiveNotLockout(t *testing.T) {
 			sent++
 		}
 	}
-	if lost == 0 || sent == 0 {
-		t.Fatalf("formlogin: %d session-lost cells, %d others; want both", lost, sent)
+	if lost == 0 || sent == 0 || lostRefusals == 0 {
+		t.Fatalf("formlogin: %d session-lost cells (%d of them refusals the policy expects), %d others; want each", lost, lostRefusals, sent)
 	}
 	for _, f := range res.Findings {
 		if f.Profile == "formlogin" && f.Kind == judge.KindLockout {
