@@ -412,3 +412,29 @@ func TestSessionConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMayLoseSession: only a profile that logs in or has a check can be
+// found with a lost session (SessionState); the scanner makes the cell of
+// another profile's refusal as its answer comes, so a wrong answer here
+// would hide a dead session's refusals as passes.
+func TestMayLoseSession(t *testing.T) {
+	login := &AuthDef{Line: 1, Login: &LoginDef{Line: 2, Request: field("POST /login", 3), Token: field("$.token", 4)}}
+	for _, tc := range []struct {
+		name string
+		def  Definition
+		want bool
+	}{
+		{"anonymous", Definition{Name: "anon"}, false},
+		{"static bearer", Definition{Name: "bear", Auth: &AuthDef{Line: 1, Bearer: ptr(field("tok-123456", 1))}}, false},
+		{"static bearer with a check", Definition{Name: "checked", Auth: &AuthDef{Line: 1, Bearer: ptr(field("tok-123456", 1))},
+			Check: &CheckDef{Line: 5, Request: field("GET /me", 5), Every: time.Second}}, true},
+		{"login", Definition{Name: "bob", Auth: login}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := resolveOne(t, tc.def, nil)
+			if got := p.MayLoseSession(); got != tc.want {
+				t.Errorf("MayLoseSession() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
