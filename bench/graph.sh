@@ -34,8 +34,9 @@ rounds=${ROUNDS:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/authzscan" ./cmd/authzscan
-go build -o "$work/kinload" ./bench/kinload
+# shellcheck source=bench/plan-vs-kin.sh
+. bench/plan-vs-kin.sh
+build_tools
 go build -o "$work/graphspec" ./bench/graphspec/cmd/graphspec
 
 declare -A file=() limit=() maxmb=()
@@ -74,65 +75,23 @@ profiles:
 YAML
 }
 
-# measure OUT CMD…: appends "wall_seconds max_rss_kilobytes cpu_seconds"
-# (user + system) of one run to OUT.
-measure() {
-  local out=$1; shift
-  /usr/bin/time -f '%e %M %U %S' -o "$work/t" "$@" >"$work/stdout" 2>"$work/stderr" || {
-    echo "failed: $*" >&2; tail -5 "$work/stderr" >&2; exit 1; }
-  awk '{print $1, $2, $3 + $4}' "$work/t" >>"$out"
-}
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-col() { awk -v c="$2" '{print $c}' "$1" | median; }
-
-if [ -n "${COMMITS:-}" ]; then
-  for c in $COMMITS; do
-    mkdir -p "$work/src-$c"
-    git archive "$c" | tar -x -C "$work/src-$c"
-    (cd "$work/src-$c" && go build -o "$work/authzscan-$c" ./cmd/authzscan)
-  done
-fi
-
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-)"
-echo "rounds: $rounds, interleaved; medians; _s wall seconds, _cpu user+system seconds, _MB peak RSS (MiB)"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-if [ -n "${COMMITS:-}" ]; then
-  printf '%-9s %-9s %7s %8s %7s %6s\n' spec commit plan_s plan_cpu plan_MB probes
-  for name in "${names[@]}"; do
-    [ -n "${file[$name]}" ] && [ -f "${file[$name]}" ] || { echo "$name: no file (set GRAPH_V1 / GRAPH_BETA); skipped"; continue; }
-    config "$name"
-    for c in $COMMITS; do : >"$work/$name.$c"; done
-    for ((i = 0; i < rounds; i++)); do
-      for c in $COMMITS; do
-        (cd "$work/$name" && measure "$work/$name.$c" "$work/authzscan-$c" plan -c authzscan.yaml)
-      done
-    done
-    probes=$(grep -m1 -o '[0-9]* probes' "$work/stdout" | cut -d' ' -f1)
-    for c in $COMMITS; do
-      awk -v n="$name" -v c="$c" -v s="$(col "$work/$name.$c" 1)" -v k="$(col "$work/$name.$c" 2)" -v u="$(col "$work/$name.$c" 3)" -v pr="$probes" \
-        'BEGIN {printf "%-9s %-9s %7.2f %8.2f %7.0f %6s\n", n, c, s, u, k/1024, pr}'
-    done
-  done
-  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  exit 0
-fi
-printf '%-9s %6s %7s %7s %7s %8s %7s %7s %7s %8s %6s  %s\n' spec MB plan_s kin_s s_ratio plan_cpu kin_cpu plan_MB kin_MB MB_ratio probes target
+names_ok=()
 for name in "${names[@]}"; do
   if [ -z "${file[$name]}" ] || [ ! -f "${file[$name]}" ]; then
     echo "$name: no file (set GRAPH_V1 / GRAPH_BETA to the real description); skipped"; continue
   fi
-  config "$name"
-  : >"$work/$name.plan"; : >"$work/$name.kin"
-  for ((i = 0; i < rounds; i++)); do
-    (cd "$work/$name" && measure "$work/$name.plan" "$work/authzscan" plan -c authzscan.yaml)
-    probes=$(grep -m1 -o '[0-9]* probes' "$work/stdout" | cut -d' ' -f1)
-    measure "$work/$name.kin" "$work/kinload" "${file[$name]}"
-  done
+  names_ok+=("$name")
+done
+
+print_header
+if [ -n "${COMMITS:-}" ]; then
+  compare_commits 9 "${names_ok[@]}"
+  exit 0
+fi
+printf '%-9s %6s %7s %7s %7s %8s %7s %7s %7s %8s %6s  %s\n' spec MB plan_s kin_s s_ratio plan_cpu kin_cpu plan_MB kin_MB MB_ratio probes target
+for name in "${names_ok[@]}"; do
+  plan_and_kin "$name" "${file[$name]}"
   size=$(stat -c %s "${file[$name]}")
-  ps=$(col "$work/$name.plan" 1); pk=$(col "$work/$name.plan" 2)
-  ks=$(col "$work/$name.kin" 1); kk=$(col "$work/$name.kin" 2)
-  pc=$(col "$work/$name.plan" 3); kc=$(col "$work/$name.kin" 3)
   awk -v n="$name" -v sz="$size" -v ps="$ps" -v pk="$pk" -v ks="$ks" -v kk="$kk" -v pc="$pc" -v kc="$kc" -v pr="$probes" \
     -v lim="${limit[$name]}" -v mb="${maxmb[$name]}" \
     'BEGIN {
