@@ -826,10 +826,9 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		reads.take(&o) // each index by its own callback only
 		var issues, likely [2][]judge.Issue
 		var look firstLook
-		servedPass := false
 		if !o.NotSent {
 			look = s.firstLook(probes[o.Index], &o, red, nil)
-			issues, servedPass = look.issues, look.servedPass
+			issues = look.issues
 			likely = issues
 			if p := probes[o.Index]; mayFind(issues) && !IsSafeMethod(p.Op.Method) && o.Status >= 200 && o.Status <= 299 {
 				if w := ver.check(p); w != nil {
@@ -840,8 +839,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
 		// A final pass (a served one always is) keeps no evidence unless
 		// it is its operation's sample.
-		final := !o.NotSent && look.final(probes[o.Index], &o)
-		bare := (servedPass || final && look.first.Verdict == judge.Pass) && !sample.keeps(o.Index)
+		final := look.final(probes[o.Index], &o)
+		bare := (look.servedPass || final && look.first.Verdict == judge.Pass) && !sample.keeps(o.Index)
 		var ev *Evidence
 		if !o.NotSent && !mayFind(issues) {
 			if !bare {
@@ -868,9 +867,8 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		if ev != nil {
 			k := keepEvidence(spill, ev)
 			if final {
-				if !sample.drops(o.Index, look.first.Verdict, nil) {
-					cells[o.Index].Evidence, cells[o.Index].ev = k.mem, k.ref
-				}
+				// Built only when not bare: a final cell keeps it.
+				cells[o.Index].Evidence, cells[o.Index].ev = k.mem, k.ref
 			} else {
 				// Each index is written by its own callback only, and read
 				// after eng.Run returns.
