@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -856,7 +857,7 @@ func (w *walker) ignore(n *yaml.Node) []Ignore {
 				}
 			case "kind":
 				ig.Kind, _ = w.str(v, p)
-				if !contains(findingKinds, ig.Kind) {
+				if !slices.Contains(findingKinds, ig.Kind) {
 					w.fail(w.resolve(v), p, "kind %q is not one of %s", ig.Kind, strings.Join(findingKinds, ", "))
 				}
 			case "profile":

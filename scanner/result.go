@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"math"
 	"time"
 
 	"github.com/authzscan/authzscan/scanner/judge"
@@ -422,6 +423,15 @@ type RateSummary struct {
 	// lowered the rate (at most once per round of requests in flight).
 	Throttled int `json:"throttled"`
 	Slowdowns int `json:"slowdowns"`
+}
+
+// AchievedRate is requests over seconds, in requests per second rounded to
+// two decimals (RateSummary.Achieved); 0 when seconds is not positive.
+func AchievedRate(requests int, seconds float64) float64 {
+	if seconds <= 0 {
+		return 0
+	}
+	return math.Round(float64(requests)/seconds*100) / 100
 }
 
 // Slowed reports whether the target's answers slowed the scan down.

@@ -989,11 +989,8 @@ func rateSummary(st pacing.Stats, requests int, seconds float64) RateSummary {
 		}
 		return math.Round(r*100) / 100
 	}
-	r := RateSummary{Configured: finite(st.Ceiling), Effective: finite(st.Rate), Slowest: finite(st.Slowest), Throttled: st.Throttles, Slowdowns: st.Slowdowns}
-	if seconds > 0 {
-		r.Achieved = math.Round(float64(requests)/seconds*100) / 100
-	}
-	return r
+	return RateSummary{Configured: finite(st.Ceiling), Effective: finite(st.Rate), Slowest: finite(st.Slowest), Throttled: st.Throttles, Slowdowns: st.Slowdowns,
+		Achieved: AchievedRate(requests, seconds)}
 }
 
 // slowedWarning says how far the target's 429 and 503 answers slowed the

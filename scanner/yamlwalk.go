@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func (w *walker) mapping(n *yaml.Node, path string, known []string, fn func(key 
 			continue
 		}
 		seen[k.Value] = k.Line
-		if known != nil && !contains(known, k.Value) {
+		if known != nil && !slices.Contains(known, k.Value) {
 			w.fail(k, path, "unknown key %q%s", k.Value, suggest(k.Value, known))
 			continue
 		}
@@ -134,15 +135,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns ` (did you mean "x"?)` for the closest known key, or the

@@ -17,6 +17,7 @@ import (
 	"math"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -328,7 +329,7 @@ func joinShards(parts []Input) (*scanner.Result, error) {
 		if r.Baseline != "" && out.Baseline == "" {
 			out.Baseline = r.Baseline
 		}
-		if r.Target != f.Target && !contains(targets, r.Target) {
+		if r.Target != f.Target && !slices.Contains(targets, r.Target) {
 			targets = append(targets, r.Target)
 		}
 		for i := range out.Profiles {
@@ -389,9 +390,7 @@ func joinShards(parts []Input) (*scanner.Result, error) {
 	if math.IsInf(rate.Effective, 1) {
 		rate.Effective, rate.Slowest = rate.Configured, rate.Configured
 	}
-	if out.Summary.DurationSeconds > 0 {
-		rate.Achieved = math.Round(float64(out.Summary.Requests)/out.Summary.DurationSeconds*100) / 100
-	}
+	rate.Achieved = scanner.AchievedRate(out.Summary.Requests, out.Summary.DurationSeconds)
 	out.Summary.Rate = rate
 	if len(out.Steps) == 0 {
 		out.Steps = nil
@@ -435,15 +434,6 @@ func addSummary(sum *scanner.Summary, s scanner.Summary, coverage bool) {
 			sum.Operations.Skipped[reason] += n
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // earliest and latest ignore zero times.

@@ -3,6 +3,7 @@ package merge
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,12 +65,12 @@ func combine(units []*unit) *scanner.Result {
 				i = len(out.Profiles) - 1
 			}
 			q := &out.Profiles[i]
-			if !contains(roles[p.Name], p.Role) {
+			if !slices.Contains(roles[p.Name], p.Role) {
 				roles[p.Name] = append(roles[p.Name], p.Role)
 			}
 			q.Anonymous = q.Anonymous && p.Anonymous
 			for _, a := range p.Auth {
-				if !contains(q.Auth, a) {
+				if !slices.Contains(q.Auth, a) {
 					q.Auth = append(q.Auth, a)
 				}
 			}
@@ -147,9 +148,7 @@ func combine(units []*unit) *scanner.Result {
 	if math.IsInf(rate.Effective, 1) {
 		rate.Effective, rate.Slowest = 0, 0
 	}
-	if out.Summary.DurationSeconds > 0 {
-		rate.Achieved = math.Round(float64(out.Summary.Requests)/out.Summary.DurationSeconds*100) / 100
-	}
+	rate.Achieved = scanner.AchievedRate(out.Summary.Requests, out.Summary.DurationSeconds)
 	out.Summary.Rate = rate
 	return out
 }
