@@ -250,7 +250,13 @@ func (s *Scanner) serviceName() string {
 	if t := strings.TrimSpace(s.doc.Title); t != "" {
 		return t
 	}
-	base := path.Base(strings.ReplaceAll(s.cfg.Spec, `\`, "/"))
+	return SpecBaseName(s.cfg.Spec)
+}
+
+// SpecBaseName is the file name of spec, a path with / or \ separators,
+// without its extension: the name of a service that has no other.
+func SpecBaseName(spec string) string {
+	base := path.Base(strings.ReplaceAll(spec, `\`, "/"))
 	if ext := path.Ext(base); ext != "" && ext != base {
 		base = strings.TrimSuffix(base, ext)
 	}

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -169,11 +168,7 @@ func serviceName(r *scanner.Result) string {
 		return r.Service
 	}
 	if r.Spec != "" {
-		base := path.Base(strings.ReplaceAll(r.Spec, `\`, "/"))
-		if ext := path.Ext(base); ext != "" && ext != base {
-			base = strings.TrimSuffix(base, ext)
-		}
-		return base
+		return scanner.SpecBaseName(r.Spec)
 	}
 	if u, err := url.Parse(r.Target); err == nil && u.Host != "" {
 		return u.Host
