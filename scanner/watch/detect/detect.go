@@ -6,3 +6,91 @@
 // most operations at once). It is the pure core of `authzscan watch`: no
 // I/O, no clock; the counts and the alerts are functions of the events fed.
 package detect
+
+import (
+	"time"
+)
+
+// Class is a response's status class as watch counts it.
+type Class uint8
+
+// The classes, in the order reports show them. 401, 403, 404 and 429 are
+// classes of their own because they tell authorization stories; the other
+// 4xx codes are Class4xx.
+const (
+	Class2xx Class = iota
+	Class3xx
+	Class401
+	Class403
+	Class404
+	Class429
+	Class4xx // another 4xx
+	Class5xx
+	Class1xx // informational and anything else out of 200–599
+	NumClasses
+)
+
+// Alert kinds.
+const (
+	KindLockoutSurge = "lockout-surge"
+	KindProbing      = "probing"
+	KindAuthOutage   = "auth-outage"
+)
+
+// Event is one mapped request, as Detector.Observe takes it. Its byte
+// fields are read during Observe only (the detector copies what it keeps).
+type Event struct {
+	// Time is the request's time in the log's clock.
+	Time time.Time
+	// Op is the index of the request's operation in the list given to New,
+	// or -1 for a request no operation matches (counted, not detected on).
+	Op int
+	// Status is the HTTP status code.
+	Status int
+	// Client is who sent the request (an address); User the authenticated
+	// user when the log has one.
+	Client, User []byte
+	// Object is the value of the operation's last path parameter (the
+	// object id of "/orders/{orderId}"), empty when it has none.
+	Object []byte
+}
+
+// Alert is one incident. It is also the JSON record `authzscan watch`
+// writes, one a line.
+type Alert struct {
+	// Kind is KindLockoutSurge, KindProbing or KindAuthOutage.
+	Kind string `json:"kind"`
+	// Operation is "METHOD /path/template"; empty for scan-wide kinds
+	// (auth-outage) and for probing across operations.
+	Operation string `json:"operation"`
+	// Client is the probing client; empty for other kinds.
+	Client string `json:"client,omitempty"`
+	// Start is when the incident began (for a surge, the change point, not
+	// the window the alarm fired in); End the end of the last window it
+	// covers. Both in the log's clock.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Count is the number of refusals the alert is about.
+	Count int `json:"count"`
+	// Baseline is what was expected instead: the baseline share of
+	// refusals (0–1) for a surge or an outage, the baseline number of
+	// refusals a client collects for probing.
+	Baseline float64 `json:"baseline"`
+	// Message says it in one sentence, naming a deploy that preceded it.
+	Message string `json:"message"`
+	// Clients is the number of distinct clients refused (surge, outage).
+	Clients int `json:"clients,omitempty"`
+	// Operations are the operations a probing client was refused on, or
+	// the operations an outage covers.
+	Operations []string `json:"operations,omitempty"`
+	// Objects are the object ids a probing client tried on Operation.
+	Objects []string `json:"objects,omitempty"`
+	// PValue is the probability of at least Count refusals under the
+	// baseline (surge, outage); 0 when not computed.
+	PValue float64 `json:"p_value,omitempty"`
+	// Deploy is the deploy that preceded the rise, when one is known.
+	Deploy *time.Time `json:"deploy,omitempty"`
+	// Scan is set by watch when the last scan's report already saw this:
+	// "lockout" or "broken" cells on Operation.
+	Scan string `json:"scan,omitempty"`
+}
