@@ -98,10 +98,11 @@ func Load(ctx context.Context, location string, opts Options) (_ *Document, err 
 	}
 	p, err := parse(ctx, src, data, !opts.decodeAll && !opts.Responses)
 	var unread error
-	if err != nil && opts.Responses && !opts.decodeAll && looksJSON(bytes.TrimPrefix(data, utf8BOM)) && ctx.Err() == nil {
+	if err != nil && opts.Responses && !opts.decodeAll && ctx.Err() == nil {
 		// What only the responses hold (a dangling $ref in one) does not
-		// stop the lazy load the scan uses: nor may it stop the caller
-		// that wanted the responses too. It gets the operations without.
+		// stop the lazy load the scan uses (of an OpenAPI 3 JSON document,
+		// of any Swagger 2.0 one): nor may it stop the caller that wanted
+		// the responses too. It gets the operations without.
 		unread = err
 		p, err = parse(ctx, src, data, true)
 	}
@@ -243,6 +244,9 @@ func parse(ctx context.Context, src *source, data []byte, lazy bool) (*parsed, e
 		}
 		if err != nil {
 			return nil, src.loadError(err)
+		}
+		if lazy {
+			dropV2ResponseSchemas(&d2)
 		}
 		if doc, err = openapi2conv.ToV3WithLoader(&d2, kl, src.root); err != nil {
 			return nil, src.refError(err)

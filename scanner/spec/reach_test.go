@@ -17,7 +17,9 @@ import (
 // TestLazyLoadAgreesOnCorpus checks that decoding only what the plan reads
 // (reachable) changes nothing the scanner sees: on every JSON document of
 // the corpus, Load gives the same Document, warnings included, or the same
-// error, as when everything is decoded.
+// error, as when everything is decoded. The one allowed difference: a
+// document that fails on what only its responses hold (Gitea's schema that
+// names a response) loads lazily, since the scan never reads a response.
 func TestLazyLoadAgreesOnCorpus(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -25,7 +27,7 @@ func TestLazyLoadAgreesOnCorpus(t *testing.T) {
 	}
 	dir := specsDir(t)
 	ctx := context.Background()
-	compared, pruned := 0, 0
+	compared, pruned, rescued := 0, 0, 0
 	for _, e := range readIndex(t, dir) {
 		if !strings.HasSuffix(e.file, ".json") || (raceEnabled && e.bytes >= compareUnderRace) {
 			continue
@@ -34,6 +36,10 @@ func TestLazyLoadAgreesOnCorpus(t *testing.T) {
 		want, wantErr := Load(ctx, file, Options{decodeAll: true})
 		got, gotErr := Load(ctx, file, Options{})
 		compared++
+		if wantErr != nil && gotErr == nil && responsesOnly(wantErr) {
+			rescued++
+			continue
+		}
 		if wantErr != nil || gotErr != nil {
 			if wantErr == nil || gotErr == nil || wantErr.Error() != gotErr.Error() {
 				t.Errorf("%s: decoding everything: error %v; lazily: error %v", e.file, wantErr, gotErr)
@@ -54,7 +60,14 @@ func TestLazyLoadAgreesOnCorpus(t *testing.T) {
 	if compared == 0 {
 		t.Skip("no JSON document in the corpus")
 	}
-	t.Logf("%d JSON documents compared, %d of them decoded lazily", compared, pruned)
+	t.Logf("%d JSON documents compared, %d of them decoded lazily, %d loaded only lazily (a broken response)", compared, pruned, rescued)
+}
+
+// responsesOnly reports whether a load error is about a $ref to a
+// response, which the lazy load does not read.
+func responsesOnly(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, `"#/responses/`) || strings.Contains(msg, `"#/components/responses/`)
 }
 
 // sameDocument compares Documents field by field, kin-openapi's unexported
