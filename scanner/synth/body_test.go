@@ -80,8 +80,18 @@ func TestBuildBody(t *testing.T) {
 			wantOwned: []string{"accountId"},
 		},
 		{
-			name: "optional body without named properties is not sent",
-			op:   withBody(op("POST", "/transfers"), "application/json", false, transfer(openapi3.NewIntegerSchema())),
+			// What a real client sends, and what the server's validation
+			// needs before it decides who may write.
+			name:     "optional body whose schema requires a property is sent",
+			op:       withBody(op("POST", "/transfers"), "application/json", false, transfer(openapi3.NewIntegerSchema())),
+			vals:     Values{Owned: map[string]any{"orderId": 101}},
+			wantBody: `{"amount":1}`,
+			wantType: "application/json",
+		},
+		{
+			name: "optional body that requires nothing and names nothing is not sent",
+			op: withBody(op("POST", "/transfers"), "application/json", false,
+				object(map[string]*openapi3.Schema{"memo": openapi3.NewStringSchema(), "amount": openapi3.NewInt64Schema()})),
 			vals: Values{Owned: map[string]any{"orderId": 101}},
 		},
 		{

@@ -337,7 +337,12 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 	tmpl, from := b.template(rb, kind)
 	named := kind != kindUnsupported && b.reaches(rb.Schema, 0, 0)
 	suggested := kind != kindUnsupported && b.suggestsAny(rb.Schema)
-	if !rb.Required && !named && tmpl == nil && !suggested {
+	// An optional body whose schema requires properties is what a real
+	// client sends (Swagger 2.0 body parameters are optional unless they
+	// say otherwise): without it the server answers 400 before it decides
+	// who may write, and the probe tells nothing.
+	needed := kind != kindUnsupported && b.requiresAny(rb.Schema)
+	if !rb.Required && !named && tmpl == nil && !suggested && !needed {
 		return nil
 	}
 	fail := func(reason string) error {
@@ -367,7 +372,7 @@ func (b *builder) body(rb *spec.RequestBody, req *Request) error {
 			undo()
 			return fail(err.Error())
 		}
-		if obj, ok := v.(map[string]any); ok && len(obj) == 0 && !rb.Required && !named {
+		if obj, ok := v.(map[string]any); ok && len(obj) == 0 && !rb.Required && !named && !needed {
 			undo()
 			return nil // nothing the spec suggests after all
 		}
@@ -478,6 +483,17 @@ func (b *builder) suggestsAny(s *openapi3.Schema) bool {
 		}
 	}
 	return false
+}
+
+// requiresAny reports whether s, its allOf members and chosen alternative
+// merged, is an object schema that requires a property.
+func (b *builder) requiresAny(s *openapi3.Schema) bool {
+	if s == nil || b.stack[s] {
+		return false
+	}
+	b.stack[s] = true
+	defer delete(b.stack, s)
+	return len(b.flatten(s, 0, 0, false).Required) > 0
 }
 
 // jsonContentType is the Content-Type of a JSON body for media type mt:
