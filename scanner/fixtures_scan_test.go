@@ -3,6 +3,7 @@ package scanner_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,11 +32,21 @@ func scanFixtures(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *f
 // returns Run's error with the report.
 func scanFixturesErr(t *testing.T, edit func(*scanner.Config)) (*scanner.Result, *fixturetest.Server, []scanner.StepDone, error) {
 	t.Helper()
+	return scanFixturesOn(t, nil, edit)
+}
+
+// scanFixturesOn is scanFixturesErr with prepare, when not nil, called on
+// the server before the scan starts.
+func scanFixturesOn(t *testing.T, prepare func(*fixturetest.Server), edit func(*scanner.Config)) (*scanner.Result, *fixturetest.Server, []scanner.StepDone, error) {
+	t.Helper()
 	srv, err := fixturetest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	if prepare != nil {
+		prepare(srv)
+	}
 	dir := t.TempDir()
 	if err := srv.WriteFiles(dir); err != nil {
 		t.Fatal(err)
@@ -210,4 +221,47 @@ func TestBudgetStillTearsDown(t *testing.T) {
 		t.Errorf("%d requests in all: the teardown sent nothing past the budget of %d", n, budget)
 	}
 	t.Logf("%d orders created, %d requests in all for a budget of %d", counts.OrdersCreated, len(srv.Requests()), budget)
+}
+
+// TestVerificationReadsRenewTheOwnersSession: with tokens that expire
+// every few requests, the owner's reads that verify a write renew the
+// owner's session as a probe and a set-up step do, so no read is left
+// with the 401 of an expired token.
+func TestVerificationReadsRenewTheOwnersSession(t *testing.T) {
+	t.Parallel()
+	res, _, _, err := scanFixturesOn(t, func(s *fixturetest.Server) { s.ExpireTokensAfter(3) }, func(cfg *scanner.Config) {
+		cfg.Scan.Unsafe = true
+		cfg.Scan.Evidence = scanner.EvidenceAll
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	reads, renewals := 0, 0
+	for _, p := range res.Profiles {
+		renewals += p.Renewals
+	}
+	for i := range res.Cells {
+		c := &res.Cells[i]
+		ev, err := c.EvidenceOf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev == nil || ev.Verification == nil || ev.Verification.Check != "write" {
+			continue
+		}
+		v := ev.Verification
+		for _, r := range []*scanner.ReadEvidence{v.Before, v.After} {
+			if r == nil {
+				continue
+			}
+			reads++
+			if r.Status == http.StatusUnauthorized {
+				t.Errorf("%s %s as %s on %q: the owner's read %s got 401: the session was not renewed", c.Method, c.Path, c.Profile, c.Object, v.Read)
+			}
+		}
+	}
+	if reads == 0 || renewals == 0 {
+		t.Fatalf("%d verification reads, %d renewals: the test checks nothing", reads, renewals)
+	}
+	t.Logf("%d verification reads, %d renewals", reads, renewals)
 }

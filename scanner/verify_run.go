@@ -165,26 +165,42 @@ func (v *verifier) byPath(p *Probe) bool {
 	return false
 }
 
-// read sends r as profile p and keeps what came back.
+// read sends r as profile p and keeps what came back. A read refused as
+// logged out renews p's session and is sent once more, as a probe and a
+// set-up step are: an owner whose session expired during a long scan must
+// not turn every later write check into "the object could not be read".
 func (v *verifier) read(ctx context.Context, r *synth.Request, p *profiles.Profile) readResult {
-	req, err := engine.BuildRequest(ctx, v.s.base, r, v.s.UserAgent())
-	if err != nil {
-		return readResult{Err: err.Error()}
+	renewed := false
+	for {
+		req, err := engine.BuildRequest(ctx, v.s.base, r, v.s.UserAgent())
+		if err != nil {
+			return readResult{Err: err.Error()}
+		}
+		gen, err := p.Apply(req)
+		if err != nil {
+			return readResult{Err: err.Error()}
+		}
+		resp, err := v.eng.DoStep(req)
+		if err != nil {
+			return readResult{Err: err.Error()}
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, verifyMaxBody))
+		resp.Body.Close()
+		res := readResult{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}
+		if err != nil {
+			res.Err = "reading the answer: " + err.Error()
+			return res
+		}
+		if !renewed && p.Renewable() && p.LoggedOut(resp.StatusCode, resp.Header.Get("Location"), body, v.s.deny.Redirect) {
+			renewed = true
+			if err := p.Renew(ctx, v.eng, v.s.base, gen); err != nil {
+				res.Err = fmt.Sprintf("answered %d and %s's session could not be renewed: %v", resp.StatusCode, p.Name, err)
+				return res
+			}
+			continue
+		}
+		return res
 	}
-	if _, err := p.Apply(req); err != nil {
-		return readResult{Err: err.Error()}
-	}
-	resp, err := v.eng.DoStep(req)
-	if err != nil {
-		return readResult{Err: err.Error()}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, verifyMaxBody))
-	res := readResult{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}
-	if err != nil {
-		res.Err = "reading the answer: " + err.Error()
-	}
-	return res
 }
 
 // doc parses what a read got; a read without an answer is the empty Doc

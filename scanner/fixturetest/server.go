@@ -73,6 +73,8 @@ type Server struct {
 	mu     sync.Mutex
 	users  map[string]*user  // username -> user
 	tokens map[string]*user  // issued bearer token -> user
+	uses   map[string]int    // issued bearer token -> requests it authenticated
+	expire int               // a token authenticates this many requests, then expires; 0: never
 	orders map[string]*order // order id -> order
 	items  map[string]*item  // item id -> item
 	seq    int               // creation counter: orders and items in order of creation
@@ -250,6 +252,19 @@ func (s *Server) noteRequest(r *http.Request, set func(*Request)) {
 	}
 }
 
+// ExpireTokensAfter makes every bearer token, issued before or after the
+// call, expire once it has authenticated n requests (0: never), as short
+// sessions of a real API do during a long scan: the next request with it
+// is answered 401 and the client must log in again.
+func (s *Server) ExpireTokensAfter(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expire = n
+	if s.uses == nil {
+		s.uses = map[string]int{}
+	}
+}
+
 // signedIn authenticates r by its bearer token, as an authentication
 // middleware does before any handler runs: a request without a token the
 // server issued is answered 401 with a challenge here and nil returned.
@@ -263,7 +278,19 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *user {
 	}
 	s.mu.Lock()
 	u := s.tokens[token]
+	expired := false
+	if u != nil && s.expire > 0 {
+		s.uses[token]++
+		if expired = s.uses[token] > s.expire; expired {
+			delete(s.tokens, token)
+		}
+	}
 	s.mu.Unlock()
+	if expired {
+		w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="expired"`)
+		writeError(w, http.StatusUnauthorized, "token expired; log in again")
+		return nil
+	}
 	if u == nil {
 		w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "invalid token")
