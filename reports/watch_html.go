@@ -325,7 +325,7 @@ const (
 	watchChartW      = 720
 	watchChartH      = 200
 	watchPlotLeft    = 52
-	watchPlotRight   = 708
+	watchPlotRight   = 694
 	watchPlotTop     = 22
 	watchPlotBottom  = 168
 	watchXLabelY     = 186
@@ -337,16 +337,17 @@ const (
 type watchChartView struct {
 	ID, Title, Caption string
 	ViewBox            string
-	// Req and Ref are the bars of the requests and of the refusals, each
-	// one path; Grid the horizontal lines; Axis the axes.
-	Req, Ref, Grid, Axis string
-	YTicks, XTicks       []watchTick
-	Spans                []watchSpanMark
-	Deploys              []watchTick
-	Empty                bool
-	Peak                 int
-	PeakRefused          int
-	Windows              int
+	// Req, Ref and NF are the bars of the requests, of the refusals (401,
+	// 403) and of the 404s (drawn on the refusals), each one path; Grid
+	// the horizontal lines; Axis the axes.
+	Req, Ref, NF, Grid, Axis string
+	YTicks, XTicks           []watchTick
+	Spans                    []watchSpanMark
+	Deploys                  []watchTick
+	Empty                    bool
+	Peak                     int
+	PeakRefused              int
+	Windows                  int
 }
 
 // watchTick is a label at a place on an axis (X or Y), or a marker line.
@@ -363,9 +364,9 @@ type watchSpanMark struct {
 // watchChartPoint is one bar: a window's start and width, its requests
 // and refusals.
 type watchChartPoint struct {
-	start    time.Time
-	seconds  int
-	req, ref int
+	start          time.Time
+	seconds        int
+	req, ref, c404 int
 }
 
 // watchChartPoints returns the series of op, or of every operation added
@@ -378,7 +379,7 @@ func watchChartPoints(r *watch.Report, op string) []watchChartPoint {
 				continue
 			}
 			for _, sp := range r.Operations[i].Series {
-				out = append(out, watchChartPoint{sp.Start, sp.Seconds, sp.Requests, sp.Refused})
+				out = append(out, watchChartPoint{sp.Start, sp.Seconds, sp.Requests, sp.Refused, sp.Counts[detect.Class404]})
 			}
 		}
 		return out
@@ -396,6 +397,7 @@ func watchChartPoints(r *watch.Report, op string) []watchChartPoint {
 			out[j].seconds = max(out[j].seconds, sp.Seconds)
 			out[j].req += sp.Requests
 			out[j].ref += sp.Refused
+			out[j].c404 += sp.Counts[detect.Class404]
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].start.Before(out[j].start) })
@@ -404,7 +406,8 @@ func watchChartPoints(r *watch.Report, op string) []watchChartPoint {
 
 // watchChart draws the chart of op (all operations when op is ""): a bar
 // per window, grey for its requests, red for its refusals (401 and 403)
-// drawn over them from the base line; each alert on it shaded over its
+// drawn over them from the base line, amber for its 404s on the red (a
+// probing client's enumeration shows there); each alert on it shaded over its
 // span with its start a dashed line; each deploy an alert names a blue
 // line. The x axis is the log's time, the same for every chart of the
 // report where the data allows; the y axis starts at 0.
@@ -468,7 +471,7 @@ func watchChart(r *watch.Report, id, op string) watchChartView {
 		ViewBox: fmt.Sprintf("0 0 %d %d", watchChartW, watchChartH),
 		Empty:   len(pts) == 0, Peak: peak, PeakRefused: peakRef, Windows: len(pts),
 	}
-	var req, ref strings.Builder
+	var req, ref, nf strings.Builder
 	for _, p := range pts {
 		x0 := x(p.start)
 		w := x(p.start.Add(time.Duration(max(p.seconds, 1))*time.Second)) - x0
@@ -476,16 +479,17 @@ func watchChart(r *watch.Report, id, op string) watchChartView {
 			x0, w = x0+w*0.1, w*0.8 // a gap between bars
 		}
 		w = max(w, watchMinBarWidth)
-		bar := func(b *strings.Builder, v int) {
-			if v <= 0 {
+		bar := func(b *strings.Builder, from, to int) {
+			if to <= from {
 				return
 			}
-			fmt.Fprintf(b, "M%s %sV%sh%sV%sZ", watchF(x0), watchF(watchPlotBottom), watchF(y(v)), watchF(w), watchF(watchPlotBottom))
+			fmt.Fprintf(b, "M%s %sV%sh%sV%sZ", watchF(x0), watchF(y(from)), watchF(y(to)), watchF(w), watchF(y(from)))
 		}
-		bar(&req, p.req)
-		bar(&ref, p.ref)
+		bar(&req, 0, p.req)
+		bar(&ref, 0, p.ref)
+		bar(&nf, p.ref, min(p.ref+p.c404, p.req))
 	}
-	c.Req, c.Ref = req.String(), ref.String()
+	c.Req, c.Ref, c.NF = req.String(), ref.String(), nf.String()
 
 	var grid strings.Builder
 	for _, v := range []int{yMax / 2, yMax} {
@@ -526,7 +530,7 @@ func watchChart(r *watch.Report, id, op string) watchChartView {
 				Line: fmt.Sprintf("M%s %dV%d", watchF(xd), watchPlotTop-4, watchPlotBottom)})
 		}
 	}
-	c.Caption = fmt.Sprintf("Requests and refusals (401 and 403) per %s window, %s – %s; at most %d requests and %d refusals in one window.",
+	c.Caption = fmt.Sprintf("Requests, refusals (401 and 403) and 404s per %s window, %s – %s; at most %d requests and %d refusals in one window.",
 		watchDurationText(r.Window), watchTime(t0), watchTime(t1), peak, peakRef)
 	return c
 }
