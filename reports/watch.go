@@ -200,9 +200,14 @@ func watchMeasure(a *detect.Alert) string {
 // watchPValue writes a p-value in two significant digits ("3.2e-12").
 func watchPValue(p float64) string { return strconv.FormatFloat(p, 'g', 2, 64) }
 
+// watchScanCells says what the last scan found, from OperationSummary.Scan
+// or Alert.Scan: "lockout", "broken", or "broken,lockout" read as "broken
+// and lockout".
+func watchScanCells(scan string) string { return strings.ReplaceAll(scan, ",", " and ") }
+
 // watchScanSaw is the note for an alert the last scan already saw.
 func watchScanSaw(scan string) string {
-	return "the last scan already saw this: " + scan + " cells on this operation"
+	return "the last scan already saw this: " + watchScanCells(scan) + " cells on this operation"
 }
 
 // The time layouts of the watch reports: the log's own clock, with its

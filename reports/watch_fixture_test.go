@@ -113,7 +113,7 @@ func watchFixture() *watch.Report {
 		}
 		return n, 0, 0, 0, 0
 	})
-	evil := op(wxOp, 2, 0, "broken", func(m int) (int, int, int, int, int) {
+	evil := op(wxOp, 2, 0, "broken,lockout", func(m int) (int, int, int, int, int) {
 		if m >= 42 && m < 44 {
 			return 0, 0, 2, 1, 0
 		}

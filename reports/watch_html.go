@@ -259,7 +259,7 @@ func watchBuildPage(r *watch.Report) *watchPage {
 			Client: watchText(client), What: watchText(what),
 			Start: watchTimeView(a.Start), End: watchTimeView(a.End), Span: watchSpan(a.Start, a.End),
 			Measure: watchMeasure(a), Clients: a.Clients,
-			Message: watchText(a.Message), Scan: watchText(a.Scan),
+			Message: watchText(a.Message), Scan: watchText(watchScanCells(a.Scan)),
 		}
 		if a.PValue > 0 {
 			v.PValue = watchPValue(a.PValue)
@@ -288,7 +288,7 @@ func watchBuildPage(r *watch.Report) *watchPage {
 			Operation: watchText(o.Operation), Requests: o.Requests,
 			C2xx: o.Counts["2xx"], C401: o.Counts["401"], C403: o.Counts["403"], C404: o.Counts["404"], C429: o.Counts["429"], C5xx: o.Counts["5xx"],
 			Share: watchShare(watchRefused(o), o.Requests), Refused: watchRefused(o) > 0,
-			Clients: o.Clients, Users: o.Users, Scan: watchText(o.Scan),
+			Clients: o.Clients, Users: o.Users, Scan: watchText(watchScanCells(o.Scan)),
 		}
 		row.Other = max(0, o.Requests-row.C2xx-row.C401-row.C403-row.C404-row.C429-row.C5xx)
 		p.Ops = append(p.Ops, row)

@@ -23,7 +23,7 @@ const (
 	// WatchTermList caps the object ids and operations listed per alert.
 	WatchTermList = 12
 	// WatchTermText caps one string from the log, in bytes.
-	WatchTermText = 200
+	WatchTermText = 512
 )
 
 // WriteWatchTerminal writes the summary of a watch for a terminal: what
@@ -120,7 +120,7 @@ func (p *painter) watchOperations(b *strings.Builder, r *watch.Report) {
 	for _, o := range ranked {
 		name := watchTerm(o.Operation)
 		if o.Scan != "" {
-			name += " " + p.paint("(scan: "+watchTerm(o.Scan)+")", text.FgHiMagenta)
+			name += " " + p.paint("(scan: "+watchScanCells(watchTerm(o.Scan))+")", text.FgHiMagenta)
 		}
 		share := watchShare(watchRefused(o), o.Requests)
 		if watchRefused(o) > 0 {
