@@ -22,6 +22,9 @@ const (
 	WatchTermSamples = 5
 	// WatchTermList caps the object ids and operations listed per alert.
 	WatchTermList = 12
+	// WatchTermOpWidth is the widest the operation column gets, in
+	// columns; a longer operation wraps.
+	WatchTermOpWidth = 72
 	// WatchTermText caps one string from the log, in bytes.
 	WatchTermText = 512
 )
@@ -112,7 +115,9 @@ func (p *painter) watchOperations(b *strings.Builder, r *watch.Report) {
 	style.Format.Header = text.FormatDefault
 	t.SetStyle(style)
 	t.AppendHeader(table.Row{"operation", "requests", "401", "403", "404", "refused", "clients"})
-	right := []table.ColumnConfig{}
+	// A long operation (a spec is input too) wraps rather than widening
+	// the table past the terminal.
+	right := []table.ColumnConfig{{Number: 1, WidthMax: WatchTermOpWidth, WidthMaxEnforcer: text.WrapSoft}}
 	for i := 2; i <= 7; i++ {
 		right = append(right, table.ColumnConfig{Number: i, Align: text.AlignRight})
 	}
