@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"strings"
@@ -78,6 +79,30 @@ func TestWatchJSONShape(t *testing.T) {
 	}
 	if bytes.ContainsAny(out, "<>") {
 		t.Errorf("HTML-significant characters are not escaped")
+	}
+	// The same JSON as a plain indented encoding, but for the series
+	// points, each compact on a line of its own.
+	r := watchFixture()
+	plain, err := json.MarshalIndent(watchJSONDoc{Schema: WatchSchema, Report: r}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("the report is not JSON: %v", err)
+	}
+	if err := json.Unmarshal(plain, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the report does not hold what a plain encoding of it holds")
+	}
+	points := 0
+	for _, o := range r.Operations {
+		points += len(o.Series)
+	}
+	if n := bytes.Count(out, []byte("\n        {\"start\":")); n != points || points < 200 {
+		t.Errorf("%d series points on lines of their own; want all %d", n, points)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(out, &doc); err != nil {
@@ -269,5 +294,59 @@ func TestWatchRanking(t *testing.T) {
 	}
 	if strings.Contains(out, "GET /op00") || strings.Contains(out, "GET /op01") || strings.Index(out, "GET /op11") > strings.Index(out, "GET /op10") {
 		t.Errorf("the table is not the top %d in order:\n%s", WatchTermTopOps, out)
+	}
+}
+
+// watchBig is a large watch report: 200 operations with 500-point series
+// (the pipeline's cap), 40 alerts on 20 of them, one an outage.
+func watchBig() *watch.Report {
+	r := watchFixture()
+	r.Operations = nil
+	r.Alerts = nil
+	for i := range 200 {
+		o := watch.OperationSummary{Operation: fmt.Sprintf("GET /resource%d/{id}", i), Counts: map[string]int64{}, Clients: 1000}
+		for m := range 500 {
+			var c [detect.NumClasses]int
+			c[detect.Class2xx], c[detect.Class403], c[detect.Class404] = 100+m%7, m%5, m%3
+			o.Series = append(o.Series, watch.SeriesPoint{Start: watchAt(m), Seconds: 60, Requests: 100 + m%7 + m%5 + m%3, Refused: m % 5, Counts: c})
+			o.Requests += int64(100 + m%7 + m%5 + m%3)
+			o.Counts["2xx"] += int64(100 + m%7)
+			o.Counts["403"] += int64(m % 5)
+			o.Counts["404"] += int64(m % 3)
+		}
+		r.Operations = append(r.Operations, o)
+	}
+	for i := range 40 {
+		a := detect.Alert{Kind: detect.KindLockoutSurge, Operation: r.Operations[i%20].Operation, Start: watchAt(10 * i), End: watchAt(10*i + 5), Count: 100, Baseline: 0.01, Message: "surge"}
+		if i == 39 {
+			a = detect.Alert{Kind: detect.KindAuthOutage, Start: watchAt(400), End: watchAt(405), Count: 1000, Baseline: 0.01, Message: "outage"}
+		}
+		r.Alerts = append(r.Alerts, a)
+	}
+	return r
+}
+
+// BenchmarkWatchWriters: the three writers on watchBig.
+func BenchmarkWatchWriters(b *testing.B) {
+	r := watchBig()
+	for _, w := range []struct {
+		name  string
+		write WatchWriter
+	}{
+		{"json", WriteWatchJSON},
+		{"terminal", func(w io.Writer, r *watch.Report) error { return WriteWatchTerminal(w, r, false) }},
+		{"html", WriteWatchHTML},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			var n int64
+			for b.Loop() {
+				var buf bytes.Buffer
+				if err := w.write(&buf, r); err != nil {
+					b.Fatal(err)
+				}
+				n = int64(buf.Len())
+			}
+			b.ReportMetric(float64(n), "bytes/report")
+		})
 	}
 }
