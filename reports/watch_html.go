@@ -23,6 +23,12 @@ var _ WatchWriter = WriteWatchHTML
 // hostile input: these keep one crafted line or one enumerating client
 // from making the page unusable.
 const (
+	// WatchHTMLAlerts caps the alerts listed (a crowd of probing clients
+	// can fire thousands).
+	WatchHTMLAlerts = 500
+	// WatchHTMLCharts caps the charts of alerted operations (each is some
+	// 30 KB at 500 windows); the chart of all operations comes on top.
+	WatchHTMLCharts = 50
 	// WatchHTMLOps caps the rows of the operations table.
 	WatchHTMLOps = 500
 	// WatchHTMLSamples caps the unparsed and the unmapped samples shown.
@@ -102,8 +108,10 @@ type watchPage struct {
 	OpsTotal   int
 	AlertCount int
 
-	Alerts []watchAlertView
-	Charts []watchChartView
+	Alerts     []watchAlertView
+	AlertsMore int
+	Charts     []watchChartView
+	ChartsMore int
 
 	Ops     []watchOpRow
 	OpsMore int
@@ -237,7 +245,9 @@ func watchBuildPage(r *watch.Report) *watchPage {
 	// The charts: one per operation an alert names, then one of all
 	// operations together when an outage fired.
 	charts := map[string]string{} // operation → chart id
-	for i, op := range watchDistinctOps(r.Alerts) {
+	alertOps, chartsMore := watchFirst(watchDistinctOps(r.Alerts), WatchHTMLCharts)
+	p.ChartsMore = chartsMore
+	for i, op := range alertOps {
 		id := "chart-" + strconv.Itoa(i+1)
 		charts[op] = id
 		p.Charts = append(p.Charts, watchChart(r, id, op))
@@ -251,7 +261,9 @@ func watchBuildPage(r *watch.Report) *watchPage {
 		}
 	}
 
-	for i := range r.Alerts {
+	shown, more := watchFirst(r.Alerts, WatchHTMLAlerts)
+	p.AlertsMore = more
+	for i := range shown {
 		a := &r.Alerts[i]
 		client, what := watchSubject(a)
 		v := watchAlertView{

@@ -114,6 +114,9 @@ func TestWatchHTMLCaps(t *testing.T) {
 		ids = append(ids, fmt.Sprint(i))
 	}
 	r.Alerts = []detect.Alert{{Kind: detect.KindProbing, Operation: "GET /op1", Client: "10.0.0.1", Objects: ids, Message: huge}}
+	for i := range 1999 { // a crowd of probing clients, each on its operation
+		r.Alerts = append(r.Alerts, detect.Alert{Kind: detect.KindProbing, Operation: fmt.Sprintf("GET /op%d", i+2), Client: fmt.Sprintf("10.1.%d.%d", i/256, i%256)})
+	}
 	page := renderWatchHTML(t, r)
 	if len(page) > 3<<20 {
 		t.Errorf("the page is %d bytes", len(page))
@@ -122,10 +125,18 @@ func TestWatchHTMLCaps(t *testing.T) {
 		fmt.Sprintf("and %d more", len(ids)-WatchHTMLList),
 		fmt.Sprintf("The first %d are shown; the JSON report has all 5000.", WatchHTMLOps),
 		fmt.Sprintf("%d more in the JSON report", 5000-WatchHTMLSamples),
+		fmt.Sprintf("The first %d are listed; the JSON report has all 2000.", WatchHTMLAlerts),
+		fmt.Sprintf("%d more have none here.", 2000-WatchHTMLCharts),
 	} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("the page does not say %q", want)
 		}
+	}
+	if n := bytes.Count(page, []byte(`<li class="alert `)); n != WatchHTMLAlerts {
+		t.Errorf("%d alerts listed; want %d", n, WatchHTMLAlerts)
+	}
+	if n := bytes.Count(page, []byte(`<figure class="chart"`)); n != WatchHTMLCharts {
+		t.Errorf("%d charts; want %d", n, WatchHTMLCharts)
 	}
 	if n := bytes.Count(page, []byte(`<code class="sample">`)); n != WatchHTMLSamples {
 		t.Errorf("%d unparsed samples shown; want %d", n, WatchHTMLSamples)

@@ -20,6 +20,9 @@ const (
 	WatchTermTopOps = 10
 	// WatchTermSamples caps the unparsed and the unmapped samples shown.
 	WatchTermSamples = 5
+	// WatchTermAlerts caps the alerts listed (a crowd of probing clients
+	// can fire thousands; --format jsonl has them all).
+	WatchTermAlerts = 50
 	// WatchTermList caps the object ids and operations listed per alert.
 	WatchTermList = 12
 	// WatchTermOpWidth is the widest the operation column gets, in
@@ -156,9 +159,14 @@ func (p *painter) watchAlerts(b *strings.Builder, r *watch.Report) {
 		b.WriteString("\nNo alerts.\n")
 		return
 	}
-	fmt.Fprintf(b, "\nAlerts (%d):\n", len(r.Alerts))
-	for i := range r.Alerts {
-		a := &r.Alerts[i]
+	shown, more := watchFirst(r.Alerts, WatchTermAlerts)
+	if more > 0 {
+		fmt.Fprintf(b, "\nAlerts (%d; the first %d):\n", len(r.Alerts), len(shown))
+	} else {
+		fmt.Fprintf(b, "\nAlerts (%d):\n", len(r.Alerts))
+	}
+	for i := range shown {
+		a := &shown[i]
 		client, what := watchSubject(a)
 		head := watchTerm(what)
 		if client != "" {
@@ -190,6 +198,9 @@ func (p *painter) watchAlerts(b *strings.Builder, r *watch.Report) {
 		if a.Scan != "" {
 			fmt.Fprintf(b, "      %s\n", p.paint(watchScanSaw(watchTerm(a.Scan)), text.FgHiMagenta))
 		}
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "  and %d more (the JSON report and --format jsonl have them all)\n", more)
 	}
 }
 

@@ -249,8 +249,17 @@ func TestWatchTerminalCounts(t *testing.T) {
 	if !strings.HasSuffix(full, "\n4 alerts fired: 1 lockout-surge, 2 probing, 1 auth-outage.\n") {
 		t.Errorf("the summary does not end with the alerts fired")
 	}
+	var many []detect.Alert
+	for i := range WatchTermAlerts + 10 {
+		many = append(many, detect.Alert{Kind: detect.KindProbing, Client: fmt.Sprintf("10.0.0.%d", i), Operations: []string{"GET /a", "GET /b"}})
+	}
+	out := string(renderWatchTerminal(t, &watch.Report{Alerts: many}, false))
+	if strings.Count(out, "PROBING") != WatchTermAlerts || !strings.Contains(out, fmt.Sprintf("Alerts (%d; the first %d):", WatchTermAlerts+10, WatchTermAlerts)) ||
+		!strings.Contains(out, "and 10 more (the JSON report and --format jsonl have them all)") || !strings.HasSuffix(out, fmt.Sprintf("\n%d alerts fired: %d probing.\n", WatchTermAlerts+10, WatchTermAlerts+10)) {
+		t.Errorf("%d alerts read:\n%s", WatchTermAlerts+10, out)
+	}
 	r := &watch.Report{Incomplete: "interrupted by SIGINT", Alerts: []detect.Alert{{Kind: detect.KindProbing, Client: "10.0.0.1", Operation: "GET /a"}}}
-	out := string(renderWatchTerminal(t, r, false))
+	out = string(renderWatchTerminal(t, r, false))
 	if !strings.Contains(out, "INCOMPLETE: interrupted by SIGINT") || !strings.HasSuffix(out, "\n1 alert fired: 1 probing.\n") {
 		t.Errorf("an interrupted run with one alert reads:\n%s", out)
 	}
