@@ -61,9 +61,7 @@ func watchMustRead(name string) string {
 var (
 	watchCSS  = htmlMustRead("templates/report.css") + watchMustRead("templates/watch.css")
 	watchCSP  = "default-src 'none'; style-src '" + htmlCspHash(watchCSS) + "'; img-src data:; base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'; trusted-types 'none'"
-	watchTmpl = template.Must(template.New("watch.html.tmpl").Funcs(template.FuncMap{
-		"plural": htmlPlural,
-	}).ParseFS(watchFiles, "templates/watch.html.tmpl"))
+	watchTmpl = template.Must(template.New("watch.html.tmpl").ParseFS(watchFiles, "templates/watch.html.tmpl"))
 )
 
 // WriteWatchHTML writes the watch report as one self-contained page in the
