@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -103,21 +104,12 @@ func (nt *netTab) onlyItself(t *testing.T, ws *watchServer) {
 			other = append(other, u)
 		}
 	}
-	if len(other) > 0 || !containsString(urls, ws.URL) {
+	if len(other) > 0 || !slices.Contains(urls, ws.URL) {
 		t.Errorf("the browser requested %q; want the page %s only", urls, ws.URL)
 	}
 	if hits := ws.requests(); len(hits) != 1 || hits[0] != "/watch.html" {
 		t.Errorf("the server was asked for %q; want /watch.html once", hits)
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jsInjected counts what hostile log text would have added to the page

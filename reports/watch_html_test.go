@@ -63,15 +63,15 @@ func TestWatchHTMLEscapes(t *testing.T) {
 		t.Errorf("%d svg elements; want %d charts", n, want)
 	}
 	for _, p := range []string{wxScript, wxImg, wxBreakout, wxSVG, wxAttr, wxComment, wxOp} {
-		if !bytes.Contains(page, []byte(html.EscapeString(p))) && !bytes.Contains(page, []byte(template_escape(p))) {
+		if !bytes.Contains(page, []byte(html.EscapeString(p))) && !bytes.Contains(page, []byte(templateEscaped(p))) {
 			t.Errorf("the page does not show %q escaped", p)
 		}
 	}
 }
 
-// template_escape is how html/template writes text: &#34; and &#39; for
+// templateEscaped is how html/template writes text: &#34; and &#39; for
 // the quotes.
-func template_escape(s string) string {
+func templateEscaped(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }
 
