@@ -20,7 +20,8 @@ const maxQuotedLine = 120
 // parse more than half of the lines read; on a tie the format listed first
 // by Formats wins (common before combined: a common log parses as combined
 // too). fields is the --fields value: when given, only the JSON formats are
-// tried (json with the mapping, and the presets with it as an override).
+// tried, json with the mapping first, then the presets with it as an
+// override (a partial mapping, json refuses).
 // When no format parses a majority the error quotes the first line.
 func Detect(sample [][]byte, fields string) (Parser, error) {
 	if _, err := parseFields(fields); err != nil {
@@ -49,10 +50,13 @@ func Detect(sample [][]byte, fields string) (Parser, error) {
 		scratch   Entry
 		candidate []Parser
 	)
-	for _, f := range formats {
-		if withFields && !isJSONFormat(f) {
-			continue
-		}
+	order := formats
+	if withFields {
+		// The mapping the user wrote is what they meant: json first, then
+		// the presets it overrides.
+		order = []string{FormatJSON, FormatCaddy, FormatNginxJSON}
+	}
+	for _, f := range order {
 		p, err := New(f, fields)
 		if err != nil {
 			if f == FormatJSON && withFields {
@@ -86,7 +90,12 @@ func Detect(sample [][]byte, fields string) (Parser, error) {
 	if best == nil {
 		fmt.Fprintf(&msg, "no format parses any of the first %d lines", len(lines))
 	} else {
-		fmt.Fprintf(&msg, "no format parses most of the first %d lines (best: %s, %d of them; %v)", len(lines), best.Format(), bestN, bestWhy)
+		why := bestWhy.Error()
+		var pe *ParseError
+		if errors.As(bestWhy, &pe) {
+			why = pe.Reason
+		}
+		fmt.Fprintf(&msg, "no format parses most of the first %d lines (best: %s, %d of them; first failure: %s)", len(lines), best.Format(), bestN, why)
 	}
 	if jsonErr != nil {
 		fmt.Fprintf(&msg, " (json: %v)", jsonErr)
