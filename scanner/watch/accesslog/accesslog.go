@@ -55,7 +55,7 @@
 // read as UTC), and numbers: epoch seconds with an optional fraction, or
 // epoch milliseconds, microseconds or nanoseconds told apart by magnitude
 // (below 1e11 is seconds, below 1e14 milliseconds, below 1e17 microseconds).
-// Epoch times are in UTC.
+// Epoch times are in UTC. A year before 1970 is refused.
 //
 // # Deploy markers
 //

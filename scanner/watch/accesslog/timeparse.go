@@ -94,9 +94,14 @@ func num(b []byte, i, n int) (int, bool) {
 	return v, true
 }
 
+// minYear is the earliest year a log time may have: nothing was logged
+// before the Unix epoch, so an earlier year is a broken clock or junk (and
+// year 1 would be Go's zero time, which callers read as "no time").
+const minYear = 1970
+
 // validClock reports whether the fields make a real date and time.
 func validClock(y, mo, d, h, mi, s int) bool {
-	return mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(mo, y) && h < 24 && mi < 60 && s < 60 && y >= 1
+	return y >= minYear && mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(mo, y) && h < 24 && mi < 60 && s < 60
 }
 
 // month reads a three-letter English month name as nginx and Apache log it
