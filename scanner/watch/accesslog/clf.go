@@ -40,14 +40,14 @@ func (p clfParser) Parse(line []byte, e *Entry) error {
 	if line[0] == '#' {
 		return parseHashLine(line, e)
 	}
-	sp := bytes.IndexByte(line, ' ')
+	sp := indexSpace(line)
 	if sp <= 0 {
 		return errCLFNoAddr
 	}
 	addr := line[:sp]
 	rest := line[sp+1:]
 	// ident (RFC 1413), always "-" in practice
-	sp = bytes.IndexByte(rest, ' ')
+	sp = indexSpace(rest)
 	if sp < 0 {
 		return errCLFNoIdent
 	}
@@ -84,7 +84,7 @@ func (p clfParser) Parse(line []byte, e *Entry) error {
 		return errCLFNoStatus
 	}
 	rest = rest[1:]
-	sp = bytes.IndexByte(rest, ' ')
+	sp = indexSpace(rest)
 	if sp < 0 {
 		return errCLFNoBytes
 	}
@@ -93,7 +93,7 @@ func (p clfParser) Parse(line []byte, e *Entry) error {
 		return err
 	}
 	rest = rest[sp+1:]
-	n := bytes.IndexByte(rest, ' ')
+	n := indexSpace(rest)
 	size := rest
 	if n >= 0 {
 		size = rest[:n]
