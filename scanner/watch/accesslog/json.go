@@ -44,8 +44,13 @@ type jsonLeaf struct {
 }
 
 func (lv *jsonLevel) find(name []byte) *jsonKey {
+	if len(name) == 0 {
+		return nil
+	}
 	for i := range lv.keys {
-		if bytes.Equal(lv.keys[i].name, name) {
+		k := lv.keys[i].name
+		// Length and first byte first: most keys of a line are not wanted.
+		if len(k) == len(name) && k[0] == name[0] && string(k) == string(name) {
 			return &lv.keys[i]
 		}
 	}
