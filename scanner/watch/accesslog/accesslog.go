@@ -21,9 +21,12 @@
 //   - "json": one JSON object a line, read through a field mapping (see
 //     New).
 //   - "nginx-json": a JSON log_format of nginx (escape=json) with nginx's
-//     variable names: time_iso8601 or time_local (or msec), remote_addr,
-//     remote_user, request_method and request_uri (or uri), or request,
-//     status (a number or a string).
+//     variable names, each role read from the first of its keys the line
+//     has: time from time_iso8601, time_local, msec, @timestamp, timestamp
+//     or time; method and path from request_method (or method) with
+//     request_uri, uri or path, else from the request line in request;
+//     status from status (a number or a string); client from remote_addr,
+//     client_ip or client; user from remote_user or user.
 //   - "envoy": Envoy's default text access log, `[%START_TIME%]
 //     "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%"
 //     %RESPONSE_CODE% %RESPONSE_FLAGS% … "%REQ(X-FORWARDED-FOR)%" …
@@ -46,9 +49,11 @@
 // and not percent-decoded; an absolute-form target
 // ("GET http://host/x?y HTTP/1.1", as ALB logs it) gives its path "/x".
 // Path always starts with "/" or is "*". Method is as logged and must be an
-// HTTP token. Status is 100–599. Client is the address without a port
-// ("[::1]:443" gives "::1", "10.0.0.7:5123" gives "10.0.0.7"). User is
-// empty for "-".
+// HTTP token (servers log it upper-case; a lower-case one is kept as
+// logged). Status is 100–599. Client is the address without a port
+// ("[::1]:443" gives "::1", "10.0.0.7:5123" gives "10.0.0.7"); a JSON
+// client field holding an X-Forwarded-For list gives its first address.
+// User is empty for "-".
 //
 // Times: "[10/Oct/2000:13:55:36 -0700]" (the zone kept as a fixed offset),
 // RFC 3339 / ISO 8601 with or without fractions (a time without a zone is
@@ -67,6 +72,9 @@
 // (the format's time field, or "time" or "ts") is a marker too, with its
 // "note" as Note. Any other line starting with "#" is a parse error (a
 // comment), as is a line that does not parse: *ParseError says why.
+//
+// New builds the parser for a named format; Detect picks one from the
+// first lines of a log.
 package accesslog
 
 import (
