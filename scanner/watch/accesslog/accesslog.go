@@ -143,17 +143,22 @@ func Formats() []string {
 
 // ParseError is why one line did not parse. Reason is short, lowercase and
 // safe to show: any log content in it is quoted with %q and capped, so a
-// report can count errors by Reason and sample them.
+// report can sample it. Field names the part of the line at fault, from a
+// small fixed set, so a report can count errors by it without one bucket
+// per hostile value: "line" (the line is not of the format's shape),
+// "json" (not a well-formed JSON object), "time", "request", "method",
+// "path", "status", "client", "user", or "deploy" (a deploy marker).
 type ParseError struct {
+	Field  string
 	Reason string
 }
 
 func (e *ParseError) Error() string { return "accesslog: " + e.Reason }
 
-// perr makes a ParseError whose reason is built from log content; q values
-// are capped and quoted by the caller with quote.
-func perr(format string, args ...any) error {
-	return &ParseError{Reason: fmt.Sprintf(format, args...)}
+// perr makes a ParseError whose reason is built from log content, which
+// the caller caps and quotes with quote.
+func perr(field, format string, args ...any) error {
+	return &ParseError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
 // maxQuoted caps how many bytes of log content a reason or an error quotes.

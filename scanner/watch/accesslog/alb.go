@@ -18,10 +18,10 @@ type albParser struct{}
 const albBareFields = 12
 
 var (
-	errALBShort     = &ParseError{Reason: "fewer than 12 fields before the request"}
-	errALBType      = &ParseError{Reason: "first field is not a connection type (http, https, h2, grpcs, ws, wss)"}
-	errALBNoRequest = &ParseError{Reason: "no quoted request after sent_bytes"}
-	errALBNoQuote   = &ParseError{Reason: "no closing quote after the request"}
+	errALBShort     = &ParseError{Field: "line", Reason: "fewer than 12 fields before the request"}
+	errALBType      = &ParseError{Field: "line", Reason: "first field is not a connection type (http, https, h2, grpcs, ws, wss)"}
+	errALBNoRequest = &ParseError{Field: "line", Reason: "no quoted request after sent_bytes"}
+	errALBNoQuote   = &ParseError{Field: "request", Reason: "no closing quote after the request"}
 )
 
 func (albParser) Format() string { return FormatALB }
@@ -49,7 +49,7 @@ func (albParser) Parse(line []byte, e *Entry) error {
 	}
 	t, ok := parseRFC3339(f[1])
 	if !ok {
-		return perr("time %s is not RFC 3339", quote(f[1], maxQuoted))
+		return perr("time", "time %s is not RFC 3339", quote(f[1], maxQuoted))
 	}
 	if len(rest) == 0 || rest[0] != '"' {
 		return errALBNoRequest

@@ -13,15 +13,15 @@ import "bytes"
 type clfParser struct{ combined bool }
 
 var (
-	errCLFNoAddr    = &ParseError{Reason: "no space after the client address"}
-	errCLFNoIdent   = &ParseError{Reason: "line ends after the client address"}
-	errCLFNoTime    = &ParseError{Reason: "no [time] after the user"}
-	errCLFNoTimeEnd = &ParseError{Reason: "no closing ] after the time"}
-	errCLFNoRequest = &ParseError{Reason: "no quoted request after the time"}
-	errCLFNoQuote   = &ParseError{Reason: "no closing quote after the request"}
-	errCLFNoStatus  = &ParseError{Reason: "no status after the request"}
-	errCLFNoBytes   = &ParseError{Reason: "no byte count after the status"}
-	errCLFTrailing  = &ParseError{Reason: "text after the byte count (a combined log? use --format combined)"}
+	errCLFNoAddr    = &ParseError{Field: "line", Reason: "no space after the client address"}
+	errCLFNoIdent   = &ParseError{Field: "line", Reason: "line ends after the client address"}
+	errCLFNoTime    = &ParseError{Field: "line", Reason: "no [time] after the user"}
+	errCLFNoTimeEnd = &ParseError{Field: "time", Reason: "no closing ] after the time"}
+	errCLFNoRequest = &ParseError{Field: "line", Reason: "no quoted request after the time"}
+	errCLFNoQuote   = &ParseError{Field: "request", Reason: "no closing quote after the request"}
+	errCLFNoStatus  = &ParseError{Field: "line", Reason: "no status after the request"}
+	errCLFNoBytes   = &ParseError{Field: "line", Reason: "no byte count after the status"}
+	errCLFTrailing  = &ParseError{Field: "line", Reason: "text after the byte count (a combined log? use --format combined)"}
 )
 
 func (p clfParser) Format() string {
@@ -64,7 +64,7 @@ func (p clfParser) Parse(line []byte, e *Entry) error {
 	}
 	t, ok := parseCLFTime(rest[:rb])
 	if !ok {
-		return perr("time %s is not like [10/Oct/2000:13:55:36 -0700]", quote(rest[:rb], maxQuoted))
+		return perr("time", "time %s is not like [10/Oct/2000:13:55:36 -0700]", quote(rest[:rb], maxQuoted))
 	}
 	rest = rest[rb+1:]
 	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {
@@ -102,7 +102,7 @@ func (p clfParser) Parse(line []byte, e *Entry) error {
 		if len(size) == 0 {
 			return errCLFNoBytes
 		}
-		return perr("byte count %s is not a number", quote(size, 16))
+		return perr("line", "byte count %s is not a number", quote(size, 16))
 	}
 	if n >= 0 && !p.combined {
 		return errCLFTrailing

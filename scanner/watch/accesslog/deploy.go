@@ -39,7 +39,7 @@ func parseHashLine(line []byte, e *Entry) error {
 	}
 	t, ok := parseRFC3339(tok)
 	if !ok {
-		return perr("deploy marker time %s is not RFC 3339 (write 2024-05-01T10:00:00Z)", quote(tok, maxQuoted))
+		return perr("deploy", "deploy marker time %s is not RFC 3339 (write 2024-05-01T10:00:00Z)", quote(tok, maxQuoted))
 	}
 	*e = Entry{Deploy: true, Time: t, Note: rest}
 	return nil

@@ -21,11 +21,11 @@ import "bytes"
 type envoyParser struct{}
 
 var (
-	errEnvoyNoTime    = &ParseError{Reason: "no [time] at the start of the line"}
-	errEnvoyNoTimeEnd = &ParseError{Reason: "no closing ] after the time"}
-	errEnvoyNoRequest = &ParseError{Reason: "no quoted request after the time"}
-	errEnvoyNoQuote   = &ParseError{Reason: "no closing quote after the request"}
-	errEnvoyNoStatus  = &ParseError{Reason: "no status after the request"}
+	errEnvoyNoTime    = &ParseError{Field: "line", Reason: "no [time] at the start of the line"}
+	errEnvoyNoTimeEnd = &ParseError{Field: "time", Reason: "no closing ] after the time"}
+	errEnvoyNoRequest = &ParseError{Field: "line", Reason: "no quoted request after the time"}
+	errEnvoyNoQuote   = &ParseError{Field: "request", Reason: "no closing quote after the request"}
+	errEnvoyNoStatus  = &ParseError{Field: "line", Reason: "no status after the request"}
 )
 
 // maxEnvoyFields caps how many fields after the status the parser looks at
@@ -52,7 +52,7 @@ func (envoyParser) Parse(line []byte, e *Entry) error {
 	}
 	t, ok := parseRFC3339(line[1:rb])
 	if !ok {
-		return perr("time %s is not RFC 3339", quote(line[1:rb], maxQuoted))
+		return perr("time", "time %s is not RFC 3339", quote(line[1:rb], maxQuoted))
 	}
 	rest := line[rb+1:]
 	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 	"testing"
 	"unsafe"
@@ -87,8 +88,15 @@ func FuzzParse(f *testing.F) {
 		var e Entry
 		err := p.Parse(b, &e)
 		if err != nil {
-			if !IsParseError(err) {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
 				t.Fatalf("%s: %q: error %v is not a *ParseError", p.Format(), line, err)
+			}
+			if !errorFields[pe.Field] {
+				t.Fatalf("%s: %q: error field %q is not documented", p.Format(), line, pe.Field)
+			}
+			if len(pe.Reason) > 400 {
+				t.Fatalf("%s: reason of %d bytes: log content is not capped", p.Format(), len(pe.Reason))
 			}
 			return
 		}

@@ -94,14 +94,14 @@ func newJSONParser(format string, over mapping) (*jsonParser, error) {
 		if role(r) < numUserRoles {
 			name = roleNames[r]
 		}
-		p.errMissing[r] = &ParseError{Reason: fmt.Sprintf("no %s field (looked for %s)", name, quoteList(keys))}
-		p.errType[r] = &ParseError{Reason: fmt.Sprintf("%s field (%s) is not a %s", name, quoteList(keys), wantType(role(r)))}
+		p.errMissing[r] = &ParseError{Field: name, Reason: fmt.Sprintf("no %s field (looked for %s)", name, quoteList(keys))}
+		p.errType[r] = &ParseError{Field: name, Reason: fmt.Sprintf("%s field (%s) is not a %s", name, quoteList(keys), wantType(role(r)))}
 	}
 	path := quoteList(m[rolePath]) + " with " + quoteList(m[roleMethod])
 	if len(m[roleRequest]) > 0 {
 		path += ", or " + quoteList(m[roleRequest])
 	}
-	p.errNoPath = &ParseError{Reason: "no path field (looked for " + path + ")"}
+	p.errNoPath = &ParseError{Field: "path", Reason: "no path field (looked for " + path + ")"}
 	return p, nil
 }
 
@@ -130,12 +130,12 @@ func (p *jsonParser) Format() string { return p.format }
 
 // JSON errors that do not depend on the line.
 var (
-	errNotJSON       = &ParseError{Reason: "not a JSON object (the line does not start with {)"}
-	errJSONTruncated = &ParseError{Reason: "truncated JSON object"}
-	errJSONString    = &ParseError{Reason: "unterminated JSON string"}
-	errJSONTrailing  = &ParseError{Reason: "text after the JSON object"}
-	errJSONEscape    = &ParseError{Reason: "invalid escape in a JSON string"}
-	errJSONDepth     = &ParseError{Reason: "JSON nested too deeply"}
+	errNotJSON       = &ParseError{Field: "json", Reason: "not a JSON object (the line does not start with {)"}
+	errJSONTruncated = &ParseError{Field: "json", Reason: "truncated JSON object"}
+	errJSONString    = &ParseError{Field: "json", Reason: "unterminated JSON string"}
+	errJSONTrailing  = &ParseError{Field: "json", Reason: "text after the JSON object"}
+	errJSONEscape    = &ParseError{Field: "json", Reason: "invalid escape in a JSON string"}
+	errJSONDepth     = &ParseError{Field: "json", Reason: "JSON nested too deeply"}
 )
 
 // maxJSONDepth caps how deep the scanner follows nested objects and arrays
@@ -255,7 +255,7 @@ func (p *jsonParser) time(s *jsonScan, r role) (t time.Time, err error) {
 		return t, p.errType[r]
 	}
 	if !ok {
-		return t, perr("time %s is not RFC 3339, [10/Oct/2000:13:55:36 -0700] or epoch seconds", quote(s.raw(v), maxQuoted))
+		return t, perr("time", "time %s is not RFC 3339, [10/Oct/2000:13:55:36 -0700] or epoch seconds", quote(s.raw(v), maxQuoted))
 	}
 	return t, nil
 }
@@ -350,7 +350,7 @@ func (s *jsonScan) object(lv *jsonLevel, i int) (int, error) {
 			return i + 1, nil
 		}
 		if line[i] != '"' {
-			return 0, perr("invalid JSON at byte %d: want a key", i+1)
+			return 0, perr("json", "invalid JSON at byte %d: want a key", i+1)
 		}
 		ke := s.strEnd(i)
 		if ke < 0 {
@@ -362,7 +362,7 @@ func (s *jsonScan) object(lv *jsonLevel, i int) (int, error) {
 			return 0, errJSONTruncated
 		}
 		if line[i] != ':' {
-			return 0, perr("invalid JSON at byte %d: want ':' after a key", i+1)
+			return 0, perr("json", "invalid JSON at byte %d: want ':' after a key", i+1)
 		}
 		i = s.ws(i + 1)
 		if i >= len(line) {
@@ -406,7 +406,7 @@ func (s *jsonScan) object(lv *jsonLevel, i int) (int, error) {
 		case '}':
 			return i + 1, nil
 		default:
-			return 0, perr("invalid JSON at byte %d: want ',' or '}'", i+1)
+			return 0, perr("json", "invalid JSON at byte %d: want ',' or '}'", i+1)
 		}
 	}
 }
@@ -460,7 +460,7 @@ func (s *jsonScan) skipValue(i int) (int, byte, error) {
 	case c == 'n':
 		return s.literal(i, "null", 0)
 	}
-	return 0, 0, perr("invalid JSON at byte %d: want a value", i+1)
+	return 0, 0, perr("json", "invalid JSON at byte %d: want a value", i+1)
 }
 
 var isNumByte = func() (t [256]bool) {
@@ -472,7 +472,7 @@ var isNumByte = func() (t [256]bool) {
 
 func (s *jsonScan) literal(i int, lit string, kind byte) (int, byte, error) {
 	if !bytes.HasPrefix(s.line[i:], []byte(lit)) {
-		return 0, 0, perr("invalid JSON at byte %d: want a value", i+1)
+		return 0, 0, perr("json", "invalid JSON at byte %d: want a value", i+1)
 	}
 	return i + len(lit), kind, nil
 }

@@ -54,6 +54,9 @@ func runParseCases(t *testing.T, format, fields string, cases []parseCase) {
 				if !IsParseError(err) {
 					t.Errorf("IsParseError(%v) = false", err)
 				}
+				if !errorFields[pe.Field] {
+					t.Errorf("Parse(%q) Field = %q, not one of the documented fields", tc.line, pe.Field)
+				}
 				return
 			}
 			if err != nil {
@@ -89,6 +92,42 @@ func checkEntry(t *testing.T, e Entry, w want) {
 	}
 	if string(e.Note) != w.note {
 		t.Errorf("Note = %q, want %q", e.Note, w.note)
+	}
+}
+
+// errorFields is the documented set of ParseError.Field values.
+var errorFields = map[string]bool{"line": true, "json": true, "time": true, "request": true, "method": true,
+	"path": true, "status": true, "client": true, "user": true, "deploy": true}
+
+// Field says which part of a line is at fault, whatever the format.
+func TestParseErrorField(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ format, line, field string }{
+		{FormatCombined, `1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" abc 0 "-" "-"`, "status"},
+		{FormatCombined, `1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "G@T / HTTP/1.1" 200 0 "-" "-"`, "method"},
+		{FormatCombined, `1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "GET x HTTP/1.1" 200 0 "-" "-"`, "path"},
+		{FormatCombined, `1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] "-" 400 0 "-" "-"`, "request"},
+		{FormatCombined, `1.2.3.4 - - [10/Oct/2023:25:55:36 +0000] "GET / HTTP/1.1" 200 0 "-" "-"`, "time"},
+		{FormatCombined, `hello world`, "line"},
+		{FormatEnvoy, `# deploy soon`, "deploy"},
+		{FormatALB, `http 2024-05-01 x`, "line"},
+		{FormatCaddy, `{"ts":1,`, "json"},
+		{FormatCaddy, `{"ts":1,"status":200}`, "path"},
+		{FormatCaddy, `{"ts":1,"request":{"method":"GET","uri":"/"}}`, "status"},
+		{FormatNginxJSON, `{"time":"x","request":"GET / HTTP/1.1","status":200}`, "time"},
+		{FormatNginxJSON, `{"time":"2024-05-01T10:00:00Z","request":{"a":1},"status":200}`, "request"},
+	}
+	for _, tc := range cases {
+		p, err := New(tc.format, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e Entry
+		err = p.Parse([]byte(tc.line), &e)
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Field != tc.field {
+			t.Errorf("%s %q: error %#v, want Field %q", tc.format, tc.line, err, tc.field)
+		}
 	}
 }
 

@@ -29,16 +29,16 @@ const maxMethod = 32
 // Static reasons, allocated once: the hot path returns them without
 // building a string.
 var (
-	errEmptyRequest  = &ParseError{Reason: "empty request"}
-	errDashRequest   = &ParseError{Reason: `no request (logged as "-")`}
-	errNoTarget      = &ParseError{Reason: "request has no target"}
-	errEmptyMethod   = &ParseError{Reason: "empty method"}
-	errEmptyPath     = &ParseError{Reason: "empty path"}
-	errNoStatus      = &ParseError{Reason: "no status"}
-	errEmptyLine     = &ParseError{Reason: "empty line"}
-	errComment       = &ParseError{Reason: "comment line (only \"# deploy TIME [note]\" lines are markers)"}
-	errDeployNoTime  = &ParseError{Reason: "deploy marker has no time (write \"# deploy 2024-05-01T10:00:00Z v1.2\")"}
-	errMethodTooLong = &ParseError{Reason: "method is longer than 32 bytes"}
+	errEmptyRequest  = &ParseError{Field: "request", Reason: "empty request"}
+	errDashRequest   = &ParseError{Field: "request", Reason: `no request (logged as "-")`}
+	errNoTarget      = &ParseError{Field: "request", Reason: "request has no target"}
+	errEmptyMethod   = &ParseError{Field: "method", Reason: "empty method"}
+	errEmptyPath     = &ParseError{Field: "path", Reason: "empty path"}
+	errNoStatus      = &ParseError{Field: "status", Reason: "no status"}
+	errEmptyLine     = &ParseError{Field: "line", Reason: "empty line"}
+	errComment       = &ParseError{Field: "line", Reason: "comment line (only \"# deploy TIME [note]\" lines are markers)"}
+	errDeployNoTime  = &ParseError{Field: "deploy", Reason: "deploy marker has no time (write \"# deploy 2024-05-01T10:00:00Z v1.2\")"}
+	errMethodTooLong = &ParseError{Field: "method", Reason: "method is longer than 32 bytes"}
 )
 
 // indexSpace is bytes.IndexByte(b, ' ') for the short fields of a line
@@ -66,7 +66,7 @@ func checkMethod(m []byte) error {
 	}
 	for _, c := range m {
 		if !isTchar[c] {
-			return perr("method %s is not a token", quote(m, maxQuoted))
+			return perr("method", "method %s is not a token", quote(m, maxQuoted))
 		}
 	}
 	return nil
@@ -133,7 +133,7 @@ func requestPath(target []byte) ([]byte, error) {
 			return target[s-1 : s], nil
 		}
 	}
-	return nil, perr("request target %s is not a path", quote(target, maxQuoted))
+	return nil, perr("path", "request target %s is not a path", quote(target, maxQuoted))
 }
 
 // schemeEnd returns the index just past "scheme://" at the start of b, or
@@ -173,12 +173,12 @@ func parseStatus(b []byte) (int, error) {
 	v, ok := num(b, 0, len(b))
 	if !ok || len(b) > 3 {
 		if ok {
-			return 0, perr("status %s is out of range 100–599", quote(b, 16))
+			return 0, perr("status", "status %s is out of range 100–599", quote(b, 16))
 		}
-		return 0, perr("status %s is not a number", quote(b, 16))
+		return 0, perr("status", "status %s is not a number", quote(b, 16))
 	}
 	if v < 100 || v > 599 {
-		return 0, perr("status %d is out of range 100–599", v)
+		return 0, perr("status", "status %d is out of range 100–599", v)
 	}
 	return v, nil
 }
