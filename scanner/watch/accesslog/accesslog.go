@@ -89,7 +89,7 @@ type Entry struct {
 	// Time is when the request was logged, in the log's own clock (its
 	// zone kept when it gives one).
 	Time time.Time
-	// Method is the upper-case HTTP method as logged ("GET").
+	// Method is the HTTP method exactly as logged ("GET"), a valid token.
 	Method []byte
 	// Path is the request path as logged, without query string or
 	// fragment, not percent-decoded ("/orders/42").
