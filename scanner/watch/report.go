@@ -58,7 +58,15 @@ type Report struct {
 	// counts (for example most requests lacking the base path), one
 	// sentence each.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// learned is the detector's baseline at the end of the run.
+	learned *detect.Baseline
 }
+
+// Learned is what the run's detector learned of normal traffic, to be
+// saved (--save-baseline) and given to a later run (Options.Baseline);
+// nil for a report not made by Run.
+func (r *Report) Learned() *detect.Baseline { return r.learned }
 
 // LineSample is one line that did not parse.
 type LineSample struct {

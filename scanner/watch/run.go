@@ -84,6 +84,9 @@ type Options struct {
 	Metrics *Metrics
 	// Version is the program's version, for the report.
 	Version string
+
+	// detector replaces the detector, for tests.
+	detector detector
 }
 
 // Run reads the logs, maps every request to its operation, counts and
@@ -213,6 +216,19 @@ func blank(line []byte) bool {
 	return true
 }
 
+// detector is what the pipeline needs of *detect.Detector; tests put a
+// counter-free one in its place to measure the pipeline alone.
+type detector interface {
+	Observe(detect.Event)
+	Deploy(at time.Time, note string)
+	Poll() []detect.Alert
+	Close() []detect.Alert
+	Series() []detect.OpSeries
+	Baseline() *detect.Baseline
+}
+
+var _ detector = (*detect.Detector)(nil)
+
 // pipeline is the step after reading: parse, map, count, detect. It runs
 // on one goroutine.
 type pipeline struct {
@@ -221,7 +237,7 @@ type pipeline struct {
 	ops     []string // "METHOD /path/template", by operation index
 	router  *route.Router
 	parser  accesslog.Parser
-	det     *detect.Detector
+	det     detector
 	marks   map[string]string
 	metrics *Metrics
 	window  time.Duration
@@ -306,13 +322,15 @@ func newPipeline(opts Options) (*pipeline, error) {
 		p.ops[i] = op.Key()
 	}
 	p.router = route.New(rops, base)
-	det, err := detect.New(p.ops, cfg, opts.Baseline)
-	if err != nil {
-		return nil, fmt.Errorf("detector: %w", err)
+	if p.det = opts.detector; p.det == nil {
+		det, err := detect.New(p.ops, cfg, opts.Baseline)
+		if err != nil {
+			return nil, fmt.Errorf("detector: %w", err)
+		}
+		p.det = det
 	}
-	p.det = det
 	if !opts.DeployAt.IsZero() {
-		det.Deploy(opts.DeployAt, "--deploy-at")
+		p.det.Deploy(opts.DeployAt, "--deploy-at")
 	}
 	p.marks = scanMarks(opts.ScanReport)
 	p.counts = make([][detect.NumClasses]int64, len(p.ops))
@@ -497,6 +515,7 @@ func (p *pipeline) finish() *Report {
 	if r.Alerts == nil {
 		r.Alerts = []detect.Alert{}
 	}
+	r.learned = p.det.Baseline()
 	r.UnparsedSamples = p.samples.kept
 	r.UnmappedSamples = p.shapes.top(UnmappedSamplesShown)
 	r.Operations = summaries(p.ops, p.counts, p.det.Series(), p.marks, p.window)
