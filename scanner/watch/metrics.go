@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,9 +102,11 @@ func (m *Metrics) alert(kind string) { m.alerts.WithLabelValues(kind).Inc() }
 
 // MetricsServer serves /metrics over HTTP.
 type MetricsServer struct {
-	ln  net.Listener
-	srv *http.Server
-	err chan error
+	ln    net.Listener
+	srv   *http.Server
+	err   chan error
+	once  sync.Once
+	close error
 }
 
 // ServeMetrics listens on addr ("127.0.0.1:9464", ":9464") at once, so a
@@ -126,13 +129,16 @@ func ServeMetrics(addr string, m *Metrics) (*MetricsServer, error) {
 func (s *MetricsServer) Addr() net.Addr { return s.ln.Addr() }
 
 // Close stops the server, letting a scrape in progress finish for up to
-// five seconds.
+// five seconds. Closing again returns the first Close's error.
 func (s *MetricsServer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if serr := <-s.err; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	return err
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := s.srv.Shutdown(ctx)
+		if serr := <-s.err; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+		s.close = err
+	})
+	return s.close
 }
