@@ -377,6 +377,9 @@ func (p *pipeline) detectFormat(chunks []chunk) error {
 		where = fmt.Sprintf("%q", sourceName(p.names[chunks[0].src]))
 	}
 	parser, err := accesslog.Detect(sample, p.opts.Fields)
+	if err != nil && p.opts.Fields != "" {
+		return fmt.Errorf("cannot read %s with --fields %q: %w; check the field names against a line of the log, or give --log-format (one of %s)", where, p.opts.Fields, err, strings.Join(accesslog.Formats(), ", "))
+	}
 	if err != nil {
 		return fmt.Errorf("cannot tell the log format of %s from its first %d lines: %w; give --log-format (one of %s)", where, len(sample), err, strings.Join(accesslog.Formats(), ", "))
 	}
