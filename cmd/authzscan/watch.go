@@ -277,6 +277,9 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 		if err != nil {
 			return usageError(fmt.Errorf("--report: %w", err))
 		}
+		if res.Schema != scanner.ReportSchema {
+			return usageError(fmt.Errorf("--report %q is not a scan's report (no schema %q); give the report.json that authzscan scan wrote", f.report, scanner.ReportSchema))
+		}
 		opts.ScanReport = res
 	}
 	doc, err := spec.Load(ctx, f.spec, spec.Options{})
