@@ -47,7 +47,9 @@ type Options struct {
 	// told apart by their first bytes) and "-" for Stdin. Rotated logs go
 	// oldest first.
 	Sources []string
-	// Stdin is read for the source "-".
+	// Stdin is read for the source "-". It is read on a goroutine of its
+	// own; when the run is cancelled while a Read blocks, that goroutine
+	// ends only when the Read returns.
 	Stdin io.Reader
 	// Follow is a file read to its end and then followed across rotation
 	// until ctx is done; it cannot be combined with Sources. The stop is
@@ -177,15 +179,24 @@ loop:
 			p.poll()
 		}
 	}
-	if p.parser == nil && len(pending) > 0 && p.rep.Incomplete == "" {
-		if err := decide(); err != nil {
-			return nil, err
+	if p.parser == nil && p.rep.Incomplete == "" {
+		if nonBlankLines(pending, 1) > 0 {
+			if err := decide(); err != nil {
+				return nil, err
+			}
+		} else {
+			// Nothing to detect a format from: blank lines and lines too
+			// long to read, counted as such.
+			for _, c := range pending {
+				p.chunk(c)
+			}
 		}
 	}
 	return p.finish(), nil
 }
 
-// nonBlankLines counts the non-blank lines of chunks, up to max.
+// nonBlankLines counts the non-blank lines of chunks that are not too
+// long to read, up to max: the lines a format can be detected from.
 func nonBlankLines(chunks []chunk, max int) int {
 	n := 0
 	for _, c := range chunks {
@@ -199,7 +210,7 @@ func nonBlankLines(chunks []chunk, max int) int {
 			} else {
 				data = nil
 			}
-			if !blank(line) {
+			if !blank(line) && len(line) <= MaxLineBytes+1 {
 				n++
 			}
 		}
@@ -427,6 +438,11 @@ func (p *pipeline) line(line []byte) {
 	p.rep.Lines++
 	if len(line) > MaxLineBytes {
 		p.unparsed(line, fmt.Sprintf("line longer than %d KiB", MaxLineBytes>>10))
+		return
+	}
+	if p.parser == nil {
+		// Only when no line could tell the format (see Run).
+		p.unparsed(line, "the log format is unknown")
 		return
 	}
 	if err := p.parser.Parse(line, &p.e); err != nil {

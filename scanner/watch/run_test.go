@@ -583,3 +583,27 @@ func TestRunWindowOverridesTheConfig(t *testing.T) {
 		t.Errorf("window %v: the option does not override the config's", rep.Window)
 	}
 }
+
+// TestRunNothingToRead: empty input, blank lines only, or lines too long
+// to read give a report, not an error about the format.
+func TestRunNothingToRead(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		text     string
+		unparsed int64
+	}{
+		{"empty", "", 0},
+		{"blank lines", "\n  \n\t\r\n", 0},
+		{"too long only", strings.Repeat("z", MaxLineBytes+10) + "\n\n", 1},
+	} {
+		rep, err := Run(context.Background(), Options{Spec: shopSpec(), Sources: []string{"-"}, Stdin: strings.NewReader(tc.text)})
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if rep.Lines != tc.unparsed || rep.Unparsed != tc.unparsed || rep.Parsed != 0 || rep.Format != "" {
+			t.Errorf("%s: lines %d unparsed %d parsed %d format %q", tc.name, rep.Lines, rep.Unparsed, rep.Parsed, rep.Format)
+		}
+	}
+}
