@@ -120,7 +120,7 @@ func TestVersionAndUsageErrors(t *testing.T) {
 
 // TestHelpGolden pins every command's help, which carries an example.
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"", "init", "scan", "plan", "demo", "report", "diff", "merge", "version"} {
+	for _, cmd := range []string{"", "init", "scan", "plan", "demo", "report", "diff", "merge", "watch", "version"} {
 		args := []string{"--help"}
 		if cmd != "" {
 			args = []string{cmd, "--help"}

@@ -123,7 +123,7 @@ or spec, 3 the scan could not complete (target unreachable, interrupted).`,
 		return usageError(fmt.Errorf("%w (see 'authzscan %s --help')", err, c.Name()))
 	})
 	root.SetVersionTemplate("authzscan {{.Version}}\n")
-	root.AddCommand(a.initCommand(), a.scanCommand(), a.planCommand(), a.demoCommand(), a.reportCommand(), a.diffCommand(), a.mergeCommand(), a.versionCommand())
+	root.AddCommand(a.initCommand(), a.scanCommand(), a.planCommand(), a.demoCommand(), a.reportCommand(), a.diffCommand(), a.mergeCommand(), a.watchCommand(), a.versionCommand())
 	// cobra's completion command is shown: bash, zsh, fish and powershell.
 	root.CompletionOptions.HiddenDefaultCmd = false
 	return root

@@ -7,6 +7,8 @@
 package watch
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/authzscan/authzscan/scanner/watch/detect"
@@ -52,7 +54,19 @@ type Report struct {
 	// Incomplete is set when the run stopped before its input ended
 	// (interrupted), with the reason.
 	Incomplete string `json:"incomplete,omitempty"`
+	// Warnings are problems that did not stop the run but may explain its
+	// counts (for example most requests lacking the base path), one
+	// sentence each.
+	Warnings []string `json:"warnings,omitempty"`
+
+	// learned is the detector's baseline at the end of the run.
+	learned *detect.Baseline
 }
+
+// Learned is what the run's detector learned of normal traffic, to be
+// saved (--save-baseline) and given to a later run (Options.Baseline);
+// nil for a report not made by Run.
+func (r *Report) Learned() *detect.Baseline { return r.learned }
 
 // LineSample is one line that did not parse.
 type LineSample struct {
@@ -104,3 +118,25 @@ type SeriesPoint struct {
 // Duration is a time.Duration that reads and writes as a Go duration
 // string ("1m0s") in JSON.
 type Duration time.Duration
+
+// String is the Go duration string ("1m0s").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes d as a Go duration string ("1m0s").
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON reads a Go duration string ("1m", "90s", "1m30s").
+func (d *Duration) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("%s is not a duration string such as \"1m0s\"", data)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"1m0s\": %w", s, err)
+	}
+	*d = Duration(v)
+	return nil
+}
