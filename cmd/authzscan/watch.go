@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/authzscan/authzscan/reports"
 	"github.com/authzscan/authzscan/scanner"
 	"github.com/authzscan/authzscan/scanner/spec"
 	"github.com/authzscan/authzscan/scanner/watch"
@@ -31,21 +32,6 @@ const DefaultWatchFormats = "terminal,json,html"
 
 // watchFormats are the --format values of watch.
 var watchFormats = []string{"terminal", "json", "html", "jsonl"}
-
-// watchWriterTable holds the watch report writers of package reports.
-// The table is filled in one place (see watchWriters) so the command does
-// not care where they come from.
-type watchWriterTable struct {
-	json     func(io.Writer, *watch.Report) error
-	terminal func(io.Writer, *watch.Report, bool) error
-	html     func(io.Writer, *watch.Report) error
-}
-
-// watchWriters is, once the report writers are merged:
-//
-//	var watchWriters = watchWriterTable{json: reports.WriteWatchJSON, terminal: reports.WriteWatchTerminal, html: reports.WriteWatchHTML}
-//
-// (until then it is defined in zz_temp_watchwriters.go).
 
 // watchCmdFlags are watch's flags.
 type watchCmdFlags struct {
@@ -352,7 +338,7 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 func (a *app) writeWatchReports(rep *watch.Report, outs watchOutputs, f *watchCmdFlags) error {
 	if outs.terminal {
 		color := !f.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(a.stdout)
-		if err := watchWriters.terminal(a.stdout, rep, color); err != nil {
+		if err := reports.WriteWatchTerminal(a.stdout, rep, color); err != nil {
 			return fmt.Errorf("writing the terminal summary: %w", err)
 		}
 	}
@@ -362,8 +348,8 @@ func (a *app) writeWatchReports(rep *watch.Report, outs watchOutputs, f *watchCm
 		name  string
 		write func(io.Writer, *watch.Report) error
 	}{
-		{outs.json, watchJSONFile, watchWriters.json},
-		{outs.html, watchHTMLFile, watchWriters.html},
+		{outs.json, watchJSONFile, reports.WriteWatchJSON},
+		{outs.html, watchHTMLFile, reports.WriteWatchHTML},
 	} {
 		if !file.on {
 			continue

@@ -7,8 +7,6 @@
 package watch
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/authzscan/authzscan/scanner/watch/detect"
@@ -121,22 +119,3 @@ type Duration time.Duration
 
 // String is the Go duration string ("1m0s").
 func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalJSON writes d as a Go duration string ("1m0s").
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
-
-// UnmarshalJSON reads a Go duration string ("1m", "90s", "1m30s").
-func (d *Duration) UnmarshalJSON(data []byte) error {
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("%s is not a duration string such as \"1m0s\"", data)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration such as \"1m0s\": %w", s, err)
-	}
-	*d = Duration(v)
-	return nil
-}

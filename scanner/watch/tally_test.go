@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -236,22 +235,5 @@ func TestSummariesOrder(t *testing.T) {
 	}
 	if got[1].Scan != ScanLockout || got[0].Requests != 14 || got[0].Counts["401"] != 3 || got[0].Counts["403"] != 2 || len(got[2].Counts) != 1 {
 		t.Errorf("summaries %+v", got)
-	}
-}
-
-func TestDurationJSON(t *testing.T) {
-	t.Parallel()
-	data, err := json.Marshal(struct{ W Duration }{Duration(90 * time.Second)})
-	if err != nil || string(data) != `{"W":"1m30s"}` {
-		t.Fatalf("marshal: %s %v", data, err)
-	}
-	var back struct{ W Duration }
-	if err := json.Unmarshal(data, &back); err != nil || back.W != Duration(90*time.Second) {
-		t.Fatalf("unmarshal: %v %v", back.W, err)
-	}
-	for _, bad := range []string{`{"W":60}`, `{"W":"soon"}`} {
-		if err := json.Unmarshal([]byte(bad), &back); err == nil {
-			t.Errorf("%s read without error", bad)
-		}
 	}
 }
