@@ -243,13 +243,22 @@ func (g *gen) setupOps() {
 	r := g.r
 	w := popularity(g.ops, g.cfg.Seed)
 	g.opPick = newAlias(w)
+	// One id parameter in three (rounded up) is a UUID, the others
+	// numbers: which ones, the seed decides.
+	var ids []*part
 	for _, o := range g.ops {
 		for j := range o.parts {
-			// One id in three is a UUID, decided per operation parameter.
-			if o.parts[j].kind == numericID && r.float() < 1.0/3 {
-				o.parts[j].kind = uuidID
+			if o.parts[j].kind == numericID {
+				ids = append(ids, &o.parts[j])
 			}
 		}
+	}
+	for k, i := range r.perm(len(ids)) {
+		if k < (len(ids)+2)/3 {
+			ids[i].kind = uuidID
+		}
+	}
+	for _, o := range g.ops {
 		write := o.method == "POST" || o.method == "PUT" || o.method == "PATCH" || o.method == "DELETE"
 		success := 200
 		switch {
@@ -420,9 +429,12 @@ func (g *gen) setupClients() {
 	if len(polled) == 0 {
 		polled = []int{0}
 	}
+	// Polls every 1, 2 or 5 minutes, or rarer so that the polls are at
+	// most about 0.5% of the lines.
 	every := []int64{60, 120, 300}
+	floor := int64(float64(g.secs) * float64(max(n, 0)) / (0.005 * float64(g.lines)))
 	for range max(n, 0) {
-		s := stale{op: polled[r.intn(len(polled))], ua: uaGo + r.intn(3), every: every[r.intn(len(every))]}
+		s := stale{op: polled[r.intn(len(polled))], ua: uaGo + r.intn(3), every: max(every[r.intn(len(every))], floor)}
 		s.addr = g.addrs[newAddr()]
 		g.addrs = g.addrs[:len(g.addrs)-1] // not an ordinary client
 		s.phase = int64(r.intn(int(s.every)))
