@@ -1,6 +1,7 @@
 package loggen_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,28 @@ func TestScoresMerge(t *testing.T) {
 	}
 	if a := all.Kind("all"); a.Incidents != 2 || a.Recall != 0.5 || len(all.Matches) != 2 || len(all.FalseAlerts) != 1 || all.Window != time.Minute {
 		t.Errorf("merged all: %+v, %d matches", a, len(all.Matches))
+	}
+}
+
+func TestReadAlerts(t *testing.T) {
+	in := `{"kind":"probing","operation":"GET /orders/{orderId}","client":"45.1.2.3","start":"2026-03-02T08:00:00Z","end":"2026-03-02T08:05:00Z","count":80,"baseline":2,"message":"m","objects":["1","2"]}
+
+{"kind":"auth-outage","operation":"","start":"2026-03-02T09:00:00+01:00","end":"2026-03-02T09:10:00+01:00","count":900,"baseline":0.01,"message":"m"}
+`
+	alerts, err := loggen.ReadAlerts(strings.NewReader(in), "alerts.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 2 || alerts[0].Client != "45.1.2.3" || len(alerts[0].Objects) != 2 || !alerts[1].Start.Equal(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("read %+v", alerts)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"{\"kind\":\"probing\",\"start\":\"2026-03-02T08:00:00Z\"}\n{\"kind\":", "alerts.jsonl:2: not an alert"},
+		{"{\"start\":\"2026-03-02T08:00:00Z\"}", "alerts.jsonl:1: an alert needs a kind and a start"},
+		{"{\"kind\":\"probing\"}", "alerts.jsonl:1: an alert needs a kind and a start"},
+	} {
+		if _, err := loggen.ReadAlerts(strings.NewReader(tc.in), "alerts.jsonl"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
+		}
 	}
 }
