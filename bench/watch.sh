@@ -24,6 +24,8 @@
 #   bench/watch.sh eval                          # RUNS=5 CLEAN=3 LINES=1000000 WINDOW=1m
 #   ARGS="--min-clients 8" bench/watch.sh eval   # try a threshold (flags of authzscan watch)
 #
+# AUTHZSCAN=/path/to/authzscan uses that binary instead of building ./cmd/authzscan.
+#
 # GoAccess is the Debian package goaccess: `apt-get install -y goaccess`
 # (as root; else with sudo). The logs are written to WORK (default: a
 # temporary folder, removed at the end): a 5M-line log is about 0.95 GB.
@@ -73,7 +75,11 @@ if [ "$only" != authzscan ] && [ "$mode" = bench ] && ! command -v goaccess >/de
   exit 1
 fi
 
-go build -o "$work/authzscan" ./cmd/authzscan
+if [ -n "${AUTHZSCAN:-}" ]; then
+  cp "$AUTHZSCAN" "$work/authzscan"
+else
+  go build -o "$work/authzscan" ./cmd/authzscan
+fi
 go build -o "$work/watchlog" ./bench/watchlog
 if [ "$only" != goaccess ] && ! "$work/authzscan" watch --help >/dev/null 2>&1; then
   echo "bench/watch.sh: this authzscan has no watch command (issue 17: cmd/authzscan/watch.go);" >&2
@@ -136,29 +142,29 @@ PY
   fi
 done
 
-printf '%-9s %8s %8s %8s %12s %12s %7s %9s %9s %8s %8s\n' lines watch_s ga_s watch_cpu watch_lines/s ga_lines/s ratio ga_cpu_l/s watch_MB ga_MB ''
+printf '%-9s %8s %8s %9s %8s %13s %13s %6s %8s %8s\n' lines watch_s ga_s watch_cpu ga_cpu watch_lines/s ga_lines/s ratio watch_MB ga_MB
 for n in $sizes; do
   awk -v n="${lines[$n]}" -v ws="${ws[$n]:-0}" -v wk="${wk[$n]:-0}" -v wc="${wc[$n]:-0}" -v gs="${gs[$n]:-0}" -v gk="${gk[$n]:-0}" -v gc="${gc[$n]:-0}" \
     'function rate(l, s) { return s > 0 ? l / s : 0 }
      BEGIN {
       w = rate(n, ws); g = rate(n, gs)
-      printf "%-9d %8.2f %8.2f %8.2f %12.0f %12.0f %7s %9.0f %9.0f %8.0f %8.0f\n", n, ws, gs, wc, w, g,
-        (w > 0 && g > 0) ? sprintf("%.1f", w / g) : "-", rate(n, gc), wk / 1024, gk / 1024
+      printf "%-9d %8.2f %8.2f %9.2f %8.2f %13.0f %13.0f %6s %8.0f %8.0f\n", n, ws, gs, wc, gc, w, g,
+        (w > 0 && g > 0) ? sprintf("%.1f", w / g) : "-", wk / 1024, gk / 1024
     }'
 done
 # shellcheck disable=SC2086 # the sizes are words
 set -- $sizes
 small=$1; big=${!#}
 if [ "$only" != goaccess ]; then
-  awk -v n="${lines[$big]}" -v ws="${ws[$big]}" -v gs="${gs[$big]:-0}" -v k1="${wk[$small]}" -v k2="${wk[$big]}" -v s="$small" -v b="$big" \
+  awk -v n="${lines[$big]}" -v ws="${ws[$big]}" -v gs="${gs[$big]:-0}" -v k1="${wk[$small]}" -v k2="${wk[$big]}" -v s="${lines[$small]}" -v b="${lines[$big]}" \
     'BEGIN {
-      if (gs > 0) {
-        r = (n / ws) / (n / gs)
-        printf "speed: %.1f x GoAccess lines/s on %d lines: %s (target >= 5)\n", r, b, r >= 5 ? "met" : "NOT met"
+      if (gs > 0 && ws > 0) {
+        r = gs / ws
+        printf "speed: %.1f x GoAccess lines/s on %d lines: %s (target >= 5)\n", r, n, (r >= 5 ? "met" : "NOT met")
       }
-      if (s != b) {
+      if (s != b && k1 > 0) {
         m = k2 / k1
-        printf "memory: %d lines %.0f MB, %d lines %.0f MB: %.2f x: %s (target <= 1.5)\n", b, k2 / 1024, s, k1 / 1024, m, m <= 1.5 ? "met" : "NOT met"
+        printf "memory: %d lines %.0f MB, %d lines %.0f MB: %.2f x: %s (target <= 1.5)\n", b, k2 / 1024, s, k1 / 1024, m, (m <= 1.5 ? "met" : "NOT met")
       }
     }'
 fi
