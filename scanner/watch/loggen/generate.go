@@ -76,25 +76,26 @@ type incState struct {
 	share      uint64
 	refused    []uint64 // bitset over gen.addrs: addresses refused
 	// probing
-	client   []byte
-	user     []byte
-	userID   int
-	ua       int
-	next     int   // index of the next request
-	span     int64 // end - start, seconds
-	uuid     bool  // the walked parameter is a UUID
-	refusal  int   // 401 or 403
-	deployAt int64 // lockout-surge: marker's unix second, math.MinInt64 none
+	client  []byte
+	user    []byte
+	userID  int
+	ua      int
+	next    int   // index of the next request
+	span    int64 // end - start, seconds
+	uuid    bool  // the walked parameter is a UUID
+	refusal int   // 401 or 403
 }
 
 // stale is a client with an expired credential polling one operation.
 type stale struct {
-	addr     []byte
-	op       int
-	ua       int
-	every    int64 // seconds between polls
-	phase    int64
-	scratchA agent
+	addr  []byte
+	op    int
+	ua    int
+	every int64 // seconds between polls
+	phase int64
+	// as is the client as an agent: only its user id is read (to fill
+	// a "{userId}" in the polled path).
+	as agent
 }
 
 type gen struct {
@@ -438,7 +439,7 @@ func (g *gen) setupClients() {
 		s.addr = g.addrs[newAddr()]
 		g.addrs = g.addrs[:len(g.addrs)-1] // not an ordinary client
 		s.phase = int64(r.intn(int(s.every)))
-		s.scratchA = agent{userID: 1000 + r.intn(len(g.agents)), ua: int16(s.ua)}
+		s.as = agent{userID: 1000 + r.intn(len(g.agents)), ua: int16(s.ua)}
 		g.stale = append(g.stale, s)
 	}
 	for _, s := range g.incs {
@@ -685,7 +686,7 @@ func (g *gen) ordinary() {
 // poll writes one request of an expired-credential client.
 func (g *gen) poll(s *stale) {
 	o := g.ops[s.op]
-	g.request(s.addr, nil, o, &s.scratchA, -1, false, 401, int16(s.ua), 0, false)
+	g.request(s.addr, nil, o, &s.as, -1, false, 401, int16(s.ua), 0, false)
 }
 
 // probe writes the next request of a probing incident.

@@ -174,9 +174,10 @@ func safeText(s string) bool {
 // in turn, one anonymous and refused with 401, one logged in), and two
 // auth outages. They are spread over the span from 30% to 90% of it (the
 // first 30% is the detectors' baseline) without overlapping, each starting
-// at an odd second, lasting (for a day's span) 40 minutes, 5, 10 and 8
-// minutes by kind — shorter for spans under 12 hours, never under 3
-// minutes.
+// off the minute. For a span of 12 hours or more a surge lasts 40 minutes,
+// an outage 10, a walk of ids 5 (120 requests) and a walk across
+// operations 8 (three requests an operation, 30 to 60); shorter spans
+// shorten them in proportion, never under 3 minutes.
 func DefaultIncidents(cfg Config) ([]Incident, error) {
 	keys := cfg.Ops
 	if len(keys) == 0 {
