@@ -15,6 +15,7 @@ import (
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, f := range loggen.Formats() {
 		t.Run(f, func(t *testing.T) {
 			cfg := withDefaults(t, loggen.Config{Seed: 7, Lines: 20_000, Format: f, Duration: 6 * time.Hour})
@@ -38,6 +39,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 // TestLinesAreWellFormed reads every line back: each is a request of the
 // format, a deploy marker or garbage, and the counts are the truth's.
 func TestLinesAreWellFormed(t *testing.T) {
+	t.Parallel()
 	for _, f := range loggen.Formats() {
 		t.Run(f, func(t *testing.T) {
 			// A high garbage rate so every kind of garbage line shows.
@@ -116,6 +118,7 @@ func TestLinesAreWellFormed(t *testing.T) {
 // anonymous requests, ids of both shapes, query strings, every noise
 // status, a few hot operations.
 func TestTrafficIsRealistic(t *testing.T) {
+	t.Parallel()
 	data, tr := generate(t, loggen.Config{Seed: 11, Lines: 50_000})
 	lines := readAll(t, loggen.FormatCombined, data)
 	ts := templates(tr.Ops, "")
@@ -184,6 +187,7 @@ func TestTrafficIsRealistic(t *testing.T) {
 // TestDiurnalShape: the busiest hour is in the afternoon, the quietest at
 // night, several times quieter.
 func TestDiurnalShape(t *testing.T) {
+	t.Parallel()
 	data, tr := generate(t, loggen.Config{Seed: 5, Lines: 50_000, Format: loggen.FormatJSON})
 	var perHour [24]int
 	for _, l := range readAll(t, loggen.FormatJSON, data) {
@@ -223,6 +227,7 @@ func TestDiurnalShape(t *testing.T) {
 // TestTruthMatchesTheLog counts in the written lines what each incident
 // did, before and during it.
 func TestTruthMatchesTheLog(t *testing.T) {
+	t.Parallel()
 	for _, f := range []string{loggen.FormatCombined, loggen.FormatJSON} {
 		t.Run(f, func(t *testing.T) {
 			cfg := withDefaults(t, loggen.Config{Seed: 1, Lines: 120_000, Format: f, Duration: 6 * time.Hour, Start: loggen.DefaultStart.Add(9 * time.Hour)})
