@@ -8,6 +8,7 @@
 package detect
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -29,6 +30,43 @@ const (
 	Class1xx // informational and anything else out of 200–599
 	NumClasses
 )
+
+// classNames are the classes' names, in Class order.
+var classNames = [NumClasses]string{"2xx", "3xx", "401", "403", "404", "429", "4xx", "5xx", "1xx"}
+
+// String is the class's name as reports and metrics label it: "2xx",
+// "3xx", "401", "403", "404", "429", "4xx", "5xx" or "1xx".
+func (c Class) String() string {
+	if c < NumClasses {
+		return classNames[c]
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ClassOf returns the class of an HTTP status code. Codes outside 200–599
+// (1xx, and anything a broken log may hold) are Class1xx, so that every
+// request is counted in exactly one class.
+func ClassOf(status int) Class {
+	switch {
+	case status >= 200 && status < 300:
+		return Class2xx
+	case status >= 300 && status < 400:
+		return Class3xx
+	case status == 401:
+		return Class401
+	case status == 403:
+		return Class403
+	case status == 404:
+		return Class404
+	case status == 429:
+		return Class429
+	case status >= 400 && status < 500:
+		return Class4xx
+	case status >= 500 && status < 600:
+		return Class5xx
+	}
+	return Class1xx
+}
 
 // Alert kinds.
 const (
@@ -84,7 +122,13 @@ type Alert struct {
 	// the operations an outage covers.
 	Operations []string `json:"operations,omitempty"`
 	// Objects are the object ids a probing client tried on Operation.
+	// Operations and Objects list at most Config.MaxListed entries each,
+	// in the order first tried; Distinct says how many there were.
 	Objects []string `json:"objects,omitempty"`
+	// Distinct is the number of distinct object ids (when Objects is set)
+	// or operations a probing client was refused on, or the operations an
+	// outage covers; a lower bound past Config.MaxDistinct.
+	Distinct int `json:"distinct,omitempty"`
 	// PValue is the probability of at least Count refusals under the
 	// baseline (surge, outage); 0 when not computed.
 	PValue float64 `json:"p_value,omitempty"`

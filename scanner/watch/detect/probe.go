@@ -1,0 +1,386 @@
+package detect
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"time"
+)
+
+// The probing detector, per client.
+//
+// A client is remembered from its first refusal (401, 403 or 404 on a
+// mapped operation) until it has gone ProbeSpan without one. For each
+// remembered client it keeps the distinct operations and the distinct
+// object ids (per operation) it was refused on, each with the time of its
+// first and last refusal, forgetting those whose last refusal is more than
+// ProbeSpan old — a sliding window of distinct keys in the manner of
+// CrowdSec's http-probing leaky bucket. It also keeps the client's
+// requests and refusals as counts decaying with time constant ProbeSpan.
+//
+// The client is probing when, within ProbeSpan, it was refused on
+// ProbeMinObjects distinct ids of one operation (an enumeration of
+// /orders/{orderId}) or on ProbeMinOps distinct operations, while at least
+// ProbeMinShare of its recent requests were refused. The alert's Start is
+// the first refusal among the keys that made it; one alert covers the
+// client's burst, its End, Count, Distinct and lists growing until the
+// client goes ProbeSpan without a refusal.
+//
+// Memory: at most MaxClients clients are remembered, in a list ordered by
+// last refusal. A client quiet for ProbeSpan is forgotten when a window
+// closes; when the list is full the least recently refused client is
+// forgotten to make room (under a flood of refused clients, the evidence
+// of the oldest goes first). Each client keeps at most 2·ProbeMinOps
+// operations and 2·ProbeMinObjects ids (the oldest replaced first; an id
+// is kept to its first 64 bytes for the alert), so the probing state is
+// bounded by MaxClients whatever the number of lines. Known clients cost
+// no allocation per request.
+
+// tracker is the probing detector's state.
+type tracker struct {
+	idx        map[string]int32
+	cl         []pclient
+	head, tail int32 // most and least recently refused client; -1 when none
+	free       []int32
+
+	limit           int
+	span            int64
+	minOps, minObjs int
+	opCap, objCap   int
+	sessions        float64 // clients forgotten that were not probing
+	sessionRefusals float64 // and their refusals
+}
+
+// pclient is one remembered client.
+type pclient struct {
+	key        string
+	prev, next int32
+	lastRef    int64   // its last refusal, unix ns
+	at         int64   // when req and ref were last decayed
+	req, ref   float64 // requests and refusals, decaying with time constant span
+	refusals   int     // refusals since it was remembered
+	ops        []opHit
+	objs       []objHit
+	burst      int   // its probing alert's index + 1; 0 when not probing
+	burstOp    int32 // the operation enumerated; -1 when probing across operations
+	burstKeys  map[uint64]struct{}
+}
+
+type opHit struct {
+	op          int32
+	n           int32
+	first, last int64
+}
+
+type objHit struct {
+	op          int32
+	n           int32
+	h           uint64
+	first, last int64
+	id          []byte // the id's first 64 bytes
+}
+
+// maxIDBytes is how much of an object id the probing alert shows.
+const maxIDBytes = 64
+
+func (tr *tracker) init(cfg Config) {
+	tr.idx = map[string]int32{}
+	tr.head, tr.tail = -1, -1
+	tr.limit = cfg.MaxClients
+	tr.span = int64(cfg.ProbeSpan)
+	tr.minOps, tr.minObjs = cfg.ProbeMinOps, cfg.ProbeMinObjects
+	tr.opCap, tr.objCap = 2*cfg.ProbeMinOps, 2*cfg.ProbeMinObjects
+}
+
+// observe follows one request of a client.
+func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
+	refused := class == Class401 || class == Class403 || class == Class404
+	i, ok := tr.idx[string(ev.Client)]
+	if !ok {
+		if !refused {
+			return
+		}
+		i = tr.insert(ev.Client, t)
+	}
+	c := &tr.cl[i]
+	if t > c.at {
+		f := math.Exp(-float64(t-c.at) / float64(tr.span))
+		c.req *= f
+		c.ref *= f
+		c.at = t
+	}
+	c.req++
+	if !refused {
+		return
+	}
+	c.ref++
+	c.refusals++
+	c.lastRef = max(c.lastRef, t)
+	tr.touch(i)
+	c.expire(t - tr.span)
+
+	op := int32(ev.Op)
+	c.hitOp(op, t, tr.opCap)
+	var h uint64
+	hasObj := len(ev.Object) > 0
+	if hasObj {
+		h = maphash.Bytes(d.seed, ev.Object) ^ (uint64(op)+1)*0x9e3779b97f4a7c15
+		c.hitObj(op, h, ev.Object, t, tr.objCap)
+	}
+	if c.burst != 0 {
+		tr.extend(d, c, op, h, hasObj, ev.Object, t)
+		return
+	}
+	if c.ref < d.cfg.ProbeMinShare*c.req {
+		return
+	}
+	if hasObj {
+		n := 0
+		for _, e := range c.objs {
+			if e.op == op {
+				n++
+			}
+		}
+		if n >= tr.minObjs {
+			tr.fire(d, c, op, t)
+			return
+		}
+	}
+	if len(c.ops) >= tr.minOps {
+		tr.fire(d, c, -1, t)
+	}
+}
+
+// expire forgets the keys last refused before cut.
+func (c *pclient) expire(cut int64) {
+	for j := 0; j < len(c.ops); {
+		if c.ops[j].last < cut {
+			last := len(c.ops) - 1
+			c.ops[j] = c.ops[last]
+			c.ops = c.ops[:last]
+			continue
+		}
+		j++
+	}
+	for j := 0; j < len(c.objs); {
+		if c.objs[j].last < cut {
+			last := len(c.objs) - 1
+			c.objs[j], c.objs[last] = c.objs[last], c.objs[j] // keep both id buffers
+			c.objs = c.objs[:last]
+			continue
+		}
+		j++
+	}
+}
+
+func (c *pclient) hitOp(op int32, t int64, limit int) {
+	for j := range c.ops {
+		if e := &c.ops[j]; e.op == op {
+			e.n++
+			e.last = max(e.last, t)
+			return
+		}
+	}
+	e := opHit{op: op, n: 1, first: t, last: t}
+	if len(c.ops) < limit {
+		c.ops = append(c.ops, e)
+		return
+	}
+	c.ops[oldest(len(c.ops), func(j int) int64 { return c.ops[j].last })] = e
+}
+
+func (c *pclient) hitObj(op int32, h uint64, id []byte, t int64, limit int) {
+	for j := range c.objs {
+		if e := &c.objs[j]; e.h == h && e.op == op {
+			e.n++
+			e.last = max(e.last, t)
+			return
+		}
+	}
+	var e *objHit
+	if n := len(c.objs); n < limit {
+		// Reuse the entry (and its id buffer) past the end when there is one.
+		if n < cap(c.objs) {
+			c.objs = c.objs[:n+1]
+		} else {
+			c.objs = append(c.objs, objHit{})
+		}
+		e = &c.objs[n]
+	} else {
+		e = &c.objs[oldest(len(c.objs), func(j int) int64 { return c.objs[j].last })]
+	}
+	e.op, e.n, e.h, e.first, e.last = op, 1, h, t, t
+	e.id = append(e.id[:0], id[:min(len(id), maxIDBytes)]...)
+}
+
+// oldest returns the index of the smallest of n times.
+func oldest(n int, at func(int) int64) int {
+	o := 0
+	for j := 1; j < n; j++ {
+		if at(j) < at(o) {
+			o = j
+		}
+	}
+	return o
+}
+
+// fire opens a probing alert for c: an enumeration of op, or probing
+// across operations when op is -1.
+func (tr *tracker) fire(d *Detector, c *pclient, op int32, t int64) {
+	a := Alert{Kind: KindProbing, Client: clean(c.key, 200), End: d.clock(t)}
+	if tr.sessions > 0 {
+		a.Baseline = tr.sessionRefusals / tr.sessions
+	}
+	c.burstKeys = make(map[uint64]struct{}, 2*tr.objCap)
+	c.burstOp = op
+	ops := slices.Clone(c.ops)
+	slices.SortFunc(ops, func(x, y opHit) int { return int(x.first - y.first) })
+	for _, e := range ops {
+		if len(a.Operations) < d.cfg.MaxListed {
+			a.Operations = append(a.Operations, d.ops[e.op])
+		}
+	}
+	start := t
+	if op >= 0 {
+		var objs []objHit
+		for _, e := range c.objs {
+			if e.op == op {
+				objs = append(objs, e)
+			}
+		}
+		slices.SortFunc(objs, func(x, y objHit) int { return int(x.first - y.first) })
+		for _, e := range objs {
+			start = min(start, e.first)
+			a.Count += int(e.n)
+			c.burstKeys[e.h] = struct{}{}
+			if len(a.Objects) < d.cfg.MaxListed {
+				a.Objects = append(a.Objects, clean(string(e.id), maxIDBytes+3))
+			}
+		}
+		a.Operation = d.ops[op]
+		a.Distinct = len(objs)
+		a.Start = d.clock(start)
+		a.Message = fmt.Sprintf("client %s was refused on %d object ids of %s within %s from %s",
+			a.Client, a.Distinct, a.Operation, humanDuration(time.Duration(t-start)), clockString(a.Start))
+	} else {
+		for _, e := range ops {
+			start = min(start, e.first)
+			a.Count += int(e.n)
+			c.burstKeys[uint64(e.op)] = struct{}{}
+		}
+		a.Distinct = len(ops)
+		a.Start = d.clock(start)
+		a.Message = fmt.Sprintf("client %s was refused on %d operations within %s from %s",
+			a.Client, a.Distinct, humanDuration(time.Duration(t-start)), clockString(a.Start))
+	}
+	c.burst = d.fire(a) + 1
+}
+
+// extend adds a refusal of a probing client to its alert.
+func (tr *tracker) extend(d *Detector, c *pclient, op int32, h uint64, hasObj bool, id []byte, t int64) {
+	a := &d.alerts[c.burst-1]
+	if t > a.End.UnixNano() {
+		a.End = d.clock(t)
+	}
+	if !slices.Contains(a.Operations, d.ops[op]) && len(a.Operations) < d.cfg.MaxListed {
+		a.Operations = append(a.Operations, d.ops[op])
+	}
+	if c.burstOp >= 0 {
+		if op != c.burstOp {
+			return
+		}
+		a.Count++
+		if !hasObj {
+			return
+		}
+		if _, seen := c.burstKeys[h]; !seen && addCapped(c.burstKeys, h, d.cfg.MaxDistinct) {
+			a.Distinct++
+			if len(a.Objects) < d.cfg.MaxListed {
+				a.Objects = append(a.Objects, clean(string(id[:min(len(id), maxIDBytes)]), maxIDBytes+3))
+			}
+		}
+		return
+	}
+	a.Count++
+	if _, seen := c.burstKeys[uint64(op)]; !seen && addCapped(c.burstKeys, uint64(op), d.cfg.MaxDistinct) {
+		a.Distinct++
+	}
+}
+
+// insert remembers a new client, forgetting the least recently refused
+// one when the list is full, and returns its slot.
+func (tr *tracker) insert(client []byte, t int64) int32 {
+	if len(tr.idx) >= tr.limit {
+		tr.remove(tr.tail)
+	}
+	var i int32
+	if n := len(tr.free); n > 0 {
+		i, tr.free = tr.free[n-1], tr.free[:n-1]
+	} else {
+		tr.cl = append(tr.cl, pclient{})
+		i = int32(len(tr.cl) - 1)
+	}
+	c := &tr.cl[i]
+	c.key = string(client)
+	c.prev, c.next = -1, -1
+	c.at, c.lastRef = t, t
+	tr.idx[c.key] = i
+	tr.pushFront(i)
+	return i
+}
+
+// remove forgets a client; its slot and buffers are reused.
+func (tr *tracker) remove(i int32) {
+	c := &tr.cl[i]
+	if c.burst == 0 {
+		tr.sessions++
+		tr.sessionRefusals += float64(c.refusals)
+	}
+	tr.unlink(i)
+	delete(tr.idx, c.key)
+	*c = pclient{ops: c.ops[:0], objs: c.objs[:0]}
+	tr.free = append(tr.free, i)
+}
+
+// sweep forgets the clients without a refusal since now−span.
+func (tr *tracker) sweep(now int64) {
+	for tr.tail >= 0 && tr.cl[tr.tail].lastRef < now-tr.span {
+		tr.remove(tr.tail)
+	}
+}
+
+func (tr *tracker) touch(i int32) {
+	if tr.head == i {
+		return
+	}
+	tr.unlink(i)
+	tr.pushFront(i)
+}
+
+func (tr *tracker) pushFront(i int32) {
+	c := &tr.cl[i]
+	c.prev, c.next = -1, tr.head
+	if tr.head >= 0 {
+		tr.cl[tr.head].prev = i
+	}
+	tr.head = i
+	if tr.tail < 0 {
+		tr.tail = i
+	}
+}
+
+func (tr *tracker) unlink(i int32) {
+	c := &tr.cl[i]
+	if c.prev >= 0 {
+		tr.cl[c.prev].next = c.next
+	} else if tr.head == i {
+		tr.head = c.next
+	}
+	if c.next >= 0 {
+		tr.cl[c.next].prev = c.prev
+	} else if tr.tail == i {
+		tr.tail = c.prev
+	}
+	c.prev, c.next = -1, -1
+}

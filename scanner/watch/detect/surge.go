@@ -1,0 +1,274 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+)
+
+// The lockout-surge detector, per operation.
+//
+// Each closed window with traffic is scored by the log-likelihood ratio
+// of its refusals (401+403) under the alternative share p1 against the
+// baseline share p0, where p0 is the baseline's Jeffreys estimate
+// (r+½)/(m+1) and p1 the smallest rise worth a page: MinFactor times the
+// odds and MinLift points above p0. A CUSUM of the scores (Page's test)
+// holds the windows of a possible rise in a segment, out of the baseline,
+// until the CUSUM returns to zero (they were normal after all: they go
+// into the baseline then) or the segment fires. At each window the
+// segment is judged afresh:
+//
+//   - its change point is the start maximising the sum of the windows'
+//     scores under the segment's own share (the maximum-likelihood start
+//     of a step from p0), so an alarm that needs a few windows of a slow
+//     endpoint still dates the rise to the window it began in;
+//   - from there on, the busiest refused client's refusals are set aside
+//     (one client hammering is probing, not a lockout) and what remains
+//     must have at least MinRefused refusals, a share at least MinLift
+//     points and MinFactor times the odds above p0, at least MinClients
+//     distinct refused clients, and a beta-binomial tail P(X ≥ k) below
+//     Alpha / (operations × windows per day).
+//
+// A surge is one alert: while windows still score positive it extends the
+// alert's End, Count and Clients; it ends once the windows since the last
+// positive one hold EndEvidence nats for the baseline, and only then can
+// the operation fire again. Windows of a surge never enter the baseline.
+
+// surgeState is one operation's surge detector.
+type surgeState struct {
+	cusum   float64
+	seg     []segWin             // the windows of a possible rise, oldest first
+	clients map[uint64]segClient // their refused clients; those of the surge while active
+	active  bool
+	alert   int     // index of the active surge's alert
+	p0, p1  float64 // the shares the active surge was judged with
+	down    float64 // evidence for the baseline since the last elevated window
+	pendK   int     // refusals of the windows since the last elevated one
+}
+
+// segWin is one window of a segment.
+type segWin struct {
+	idx          int64
+	n, k, k401   int // k and k401 as judged (an outage's 401s replaced by the baseline's)
+	rawK, raw401 int // as counted, for the baseline
+	base         bool
+}
+
+// segClient is a refused client of a segment: the last window it was
+// refused in and its refusals since the segment began.
+type segClient struct {
+	last int64
+	n    int32
+}
+
+// learn adds a normal window to the operation's baseline.
+func (s *opState) learn(w segWin, lambda float64) {
+	if !w.base {
+		return
+	}
+	s.bn = lambda*s.bn + float64(w.n)
+	s.br = lambda*s.br + float64(w.rawK)
+	s.bu = lambda*s.bu + float64(w.raw401)
+	s.bwin++
+}
+
+func (ss *surgeState) reset() {
+	ss.cusum = 0
+	ss.seg = ss.seg[:0]
+	clear(ss.clients)
+	ss.down, ss.pendK = 0, 0
+}
+
+// alternative is the smallest share a surge must reach above p0: MinFactor
+// times its odds and MinLift points above it.
+func (d *Detector) alternative(p0 float64) float64 {
+	byOdds := 1 / (1 + math.Exp(-(logit(p0) + math.Log(d.cfg.MinFactor))))
+	return math.Min(math.Max(byOdds, p0+d.cfg.MinLift), 0.9999)
+}
+
+// surgeStep judges one operation's closed window. outageOn says the window
+// is part of an auth outage (its 401s are then the outage's, replaced by
+// the baseline's expectation); suspect that it may be the start of one
+// (surges made of 401s wait a window for the outage to show).
+func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
+	st := &d.st[s.op]
+	ss := &st.surge
+	if ss.clients == nil {
+		ss.clients = map[uint64]segClient{}
+	}
+	k401 := s.k401
+	if outageOn {
+		expect := int(math.Ceil((st.bu + 0.5) / (st.bn + 1) * float64(s.n)))
+		k401 = min(k401, expect)
+	}
+	sw := segWin{
+		idx: w.idx, n: s.n, k: k401 + s.k403, k401: k401,
+		rawK: s.k401 + s.k403, raw401: s.k401, base: !outageOn,
+	}
+	refused := w.ops[s.op].refused
+	if ss.active {
+		d.surgeGoesOn(ss, sw, refused, outageOn)
+		return
+	}
+	if st.bn < d.cfg.MinBaseline {
+		st.learn(sw, d.lambda)
+		return
+	}
+	p0 := (st.br + 0.5) / (st.bn + 1)
+	p1 := d.alternative(p0)
+	ss.cusum = math.Max(0, ss.cusum+llr(sw.k, sw.n, p0, p1))
+	if ss.cusum == 0 {
+		for _, x := range ss.seg {
+			st.learn(x, d.lambda)
+		}
+		st.learn(sw, d.lambda)
+		ss.reset()
+		return
+	}
+	ss.seg = append(ss.seg, sw)
+	mergeClients(ss.clients, refused, w.idx, outageOn, d.cfg.MaxDistinct)
+	if len(ss.seg) > d.cfg.MaxSegment {
+		st.learn(ss.seg[0], d.lambda)
+		ss.seg = append(ss.seg[:0], ss.seg[1:]...)
+	}
+	if suspect && !outageOn {
+		var k, k401 int
+		for _, x := range ss.seg {
+			k += x.k
+			k401 += x.k401
+		}
+		if 2*k401 >= k {
+			return
+		}
+	}
+	d.trySurge(int(s.op), p0, p1)
+}
+
+// mergeClients adds a window's refused clients to a segment's or surge's
+// (only those refused with 403 when the window is an outage's).
+func mergeClients(dst map[uint64]segClient, src map[uint64]refusals, idx int64, only403 bool, limit int) {
+	for h, r := range src {
+		n := r.r401 + r.r403
+		if only403 {
+			n = r.r403
+		}
+		if n == 0 {
+			continue
+		}
+		c, ok := dst[h]
+		if !ok && len(dst) >= limit {
+			continue
+		}
+		c.last = idx
+		c.n += n
+		dst[h] = c
+	}
+}
+
+// trySurge judges an operation's segment and fires when it passes.
+func (d *Detector) trySurge(op int, p0, p1 float64) {
+	st := &d.st[op]
+	ss := &st.surge
+	var N, K int
+	for _, x := range ss.seg {
+		N += x.n
+		K += x.k
+	}
+	if N == 0 || float64(K) <= p0*float64(N) {
+		return
+	}
+	pc := math.Min(math.Max(float64(K)/float64(N), p1), 0.9999)
+	best, from, sum := math.Inf(-1), 0, 0.0
+	for j := len(ss.seg) - 1; j >= 0; j-- {
+		sum += llr(ss.seg[j].k, ss.seg[j].n, p0, pc)
+		if sum > best {
+			best, from = sum, j
+		}
+	}
+	first := ss.seg[from].idx
+	var n, k, k401 int
+	for _, x := range ss.seg[from:] {
+		n += x.n
+		k += x.k
+		k401 += x.k401
+	}
+	distinct, top := 0, 0
+	for _, c := range ss.clients {
+		if c.last >= first {
+			distinct++
+			top = max(top, int(c.n))
+		}
+	}
+	top = min(top, k)
+	kk, nn := k-top, n-top
+	cfg := &d.cfg
+	if kk < cfg.MinRefused || distinct < cfg.MinClients || nn <= 0 {
+		return
+	}
+	share := float64(kk) / float64(nn)
+	if share < p0+cfg.MinLift || logit(share) < logit(p0)+math.Log(cfg.MinFactor) {
+		return
+	}
+	lt := logBetaBinomTail(kk, nn, st.br+0.5, st.bn-st.br+0.5)
+	if lt >= d.logThreshold {
+		return
+	}
+
+	last := ss.seg[len(ss.seg)-1].idx
+	start := d.start(first)
+	a := Alert{
+		Kind:      KindLockoutSurge,
+		Operation: d.ops[op],
+		Start:     d.clock(start),
+		End:       d.clock(d.end(last)),
+		Count:     k,
+		Baseline:  st.br / st.bn,
+		Clients:   distinct,
+		PValue:    pValue(lt),
+	}
+	what := "401s and 403s"
+	switch {
+	case 5*k401 >= 4*k:
+		what = "401s"
+	case 5*(k-k401) >= 4*k:
+		what = "403s"
+	}
+	a.Message = fmt.Sprintf("%s on %s rose from %s to %s across %d clients from %s",
+		what, a.Operation, percent(a.Baseline), percent(float64(k)/float64(n)), distinct, clockString(a.Start))
+	d.nameDeploy(&a, start)
+
+	for _, x := range ss.seg[:from] {
+		st.learn(x, d.lambda)
+	}
+	for h, c := range ss.clients {
+		if c.last < first {
+			delete(ss.clients, h)
+		}
+	}
+	ss.seg = ss.seg[:0]
+	ss.cusum, ss.down, ss.pendK = 0, 0, 0
+	ss.active, ss.p0, ss.p1 = true, p0, p1
+	ss.alert = d.fire(a)
+}
+
+// surgeGoesOn judges a window of an operation in a surge: elevated, it
+// extends the alert; otherwise it adds to the evidence that the surge is
+// over.
+func (d *Detector) surgeGoesOn(ss *surgeState, sw segWin, refused map[uint64]refusals, outageOn bool) {
+	l := llr(sw.k, sw.n, ss.p0, ss.p1)
+	if l <= 0 {
+		ss.down -= l
+		ss.pendK += sw.k
+		if ss.down >= d.cfg.EndEvidence {
+			ss.active = false
+			ss.alert = -1
+			ss.reset()
+		}
+		return
+	}
+	a := &d.alerts[ss.alert]
+	a.End = d.clock(d.end(sw.idx))
+	a.Count += ss.pendK + sw.k
+	ss.pendK, ss.down = 0, 0
+	mergeClients(ss.clients, refused, sw.idx, outageOn, d.cfg.MaxDistinct)
+	a.Clients = len(ss.clients)
+}
