@@ -455,6 +455,7 @@ func (d *Detector) closeOldest() {
 	for _, s := range d.stats {
 		d.surgeStep(w, s, outageOn, suspect)
 	}
+	d.probe.confirm(d, d.end(w.idx), suspect)
 	d.probe.sweep(d.end(w.idx))
 
 	for _, op := range w.touched {

@@ -149,6 +149,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 	d.nameDeploy(&a, start)
 	o.active = true
 	o.alert = d.fire(a)
+	d.probe.purge(-1)
 
 	// The surge segments from the outage's start on were made of its 401s.
 	for i := range d.st {

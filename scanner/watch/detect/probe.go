@@ -48,8 +48,9 @@ type tracker struct {
 	span            int64
 	minOps, minObjs int
 	opCap, objCap   int
-	sessions        float64 // clients forgotten that were not probing
-	sessionRefusals float64 // and their refusals
+	cands           []candidate // clients that met the criterion in the open windows
+	sessions        float64     // clients forgotten that were not probing
+	sessionRefusals float64     // and their refusals
 }
 
 // pclient is one remembered client.
@@ -65,12 +66,14 @@ type pclient struct {
 	burst      int   // its probing alert's index + 1; 0 when not probing
 	burstOp    int32 // the operation enumerated; -1 when probing across operations
 	burstKeys  map[uint64]struct{}
+	candidate  bool // in tracker.cands
 }
 
 type opHit struct {
 	op          int32
 	n           int32
 	first, last int64
+	only401     bool // every refusal was a 401
 }
 
 type objHit struct {
@@ -78,6 +81,7 @@ type objHit struct {
 	n           int32
 	h           uint64
 	first, last int64
+	only401     bool   // every refusal was a 401
 	id          []byte // the id's first 64 bytes
 }
 
@@ -104,6 +108,9 @@ func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
 		i = tr.insert(ev.Client, t)
 	}
 	c := &tr.cl[i]
+	if refused && c.burst == 0 && d.excluded(int32(ev.Op), class == Class401) {
+		refused = false // explained by an incident every client sees
+	}
 	if t > c.at {
 		f := math.Exp(-float64(t-c.at) / float64(tr.span))
 		c.req *= f
@@ -121,35 +128,134 @@ func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
 	c.expire(t - tr.span)
 
 	op := int32(ev.Op)
-	c.hitOp(op, t, tr.opCap)
+	is401 := class == Class401
+	c.hitOp(op, t, is401, tr.opCap)
 	var h uint64
 	hasObj := len(ev.Object) > 0
 	if hasObj {
 		h = maphash.Bytes(d.seed, ev.Object) ^ (uint64(op)+1)*0x9e3779b97f4a7c15
-		c.hitObj(op, h, ev.Object, t, tr.objCap)
+		c.hitObj(op, h, ev.Object, t, is401, tr.objCap)
 	}
 	if c.burst != 0 {
 		tr.extend(d, c, op, h, hasObj, ev.Object, t)
 		return
 	}
-	if c.ref < d.cfg.ProbeMinShare*c.req {
-		return
+	if !c.candidate && c.ref >= d.cfg.ProbeMinShare*c.req && (hasObj && c.countObjs(d, op) >= tr.minObjs || c.countOps(d) >= tr.minOps) {
+		c.candidate = true
+		tr.cands = append(tr.cands, candidate{key: c.key})
 	}
-	if hasObj {
-		n := 0
-		for _, e := range c.objs {
-			if e.op == op {
-				n++
+}
+
+// countObjs is the number of ids of op c was refused on that count for
+// probing now; countOps the number of operations.
+func (c *pclient) countObjs(d *Detector, op int32) int {
+	if d.st[op].surge.active {
+		return 0
+	}
+	n := 0
+	for _, e := range c.objs {
+		if e.op == op && !(e.only401 && d.out.active) {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *pclient) countOps(d *Detector) int {
+	n := 0
+	for _, e := range c.ops {
+		if d.excluded(e.op, e.only401) {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// excluded says refusals on op (all of them 401s when only401) are not
+// evidence of probing now: the operation is in a lockout surge, or
+// authentication is out; then every client is refused, the prober too.
+func (d *Detector) excluded(op int32, only401 bool) bool {
+	return d.st[op].surge.active || only401 && d.out.active
+}
+
+// purge forgets, for every client not probing yet, the refusals an
+// incident explains: those on op (>= 0) when its surge fires, the 401s
+// when an outage fires.
+func (tr *tracker) purge(op int32) {
+	match := func(o int32, only401 bool) bool { return o == op || op < 0 && only401 }
+	for _, i := range tr.idx {
+		c := &tr.cl[i]
+		if c.burst != 0 {
+			continue
+		}
+		ops := c.ops[:0]
+		for _, e := range c.ops {
+			if !match(e.op, e.only401) {
+				ops = append(ops, e)
 			}
 		}
-		if n >= tr.minObjs {
-			tr.fire(d, c, op, t)
-			return
+		c.ops = ops
+		for j := 0; j < len(c.objs); {
+			if match(c.objs[j].op, c.objs[j].only401) {
+				last := len(c.objs) - 1
+				c.objs[j], c.objs[last] = c.objs[last], c.objs[j]
+				c.objs = c.objs[:last]
+				continue
+			}
+			j++
 		}
 	}
-	if len(c.ops) >= tr.minOps {
-		tr.fire(d, c, -1, t)
+}
+
+// candidate is a client that met the probing criterion in the window
+// being counted: it fires when the window closes, unless the surge and
+// outage detectors explain its refusals by then.
+type candidate struct {
+	key string
+	age int // windows it has waited
+}
+
+// confirm fires the candidates that still meet the probing criterion now
+// that the window has been judged (a candidate waits one more window when
+// the window looks like the start of an outage).
+func (tr *tracker) confirm(d *Detector, now int64, suspect bool) {
+	keep := tr.cands[:0]
+	for _, cd := range tr.cands {
+		i, ok := tr.idx[cd.key]
+		if !ok {
+			continue
+		}
+		c := &tr.cl[i]
+		if c.burst != 0 {
+			c.candidate = false
+			continue
+		}
+		c.expire(now - tr.span)
+		op, best := int32(-1), 0
+		if c.ref >= d.cfg.ProbeMinShare*c.req {
+			for _, e := range c.objs {
+				if n := c.countObjs(d, e.op); n > best {
+					op, best = e.op, n
+				}
+			}
+			if best < tr.minObjs {
+				op, best = -1, c.countOps(d)
+			}
+		}
+		switch {
+		case op >= 0 || best >= tr.minOps:
+			tr.fire(d, c, op)
+			c.candidate = false
+		case suspect && cd.age < 1:
+			cd.age++
+			keep = append(keep, cd)
+		default:
+			c.candidate = false
+		}
 	}
+	clear(tr.cands[len(keep):])
+	tr.cands = keep
 }
 
 // expire forgets the keys last refused before cut.
@@ -174,15 +280,16 @@ func (c *pclient) expire(cut int64) {
 	}
 }
 
-func (c *pclient) hitOp(op int32, t int64, limit int) {
+func (c *pclient) hitOp(op int32, t int64, is401 bool, limit int) {
 	for j := range c.ops {
 		if e := &c.ops[j]; e.op == op {
 			e.n++
 			e.last = max(e.last, t)
+			e.only401 = e.only401 && is401
 			return
 		}
 	}
-	e := opHit{op: op, n: 1, first: t, last: t}
+	e := opHit{op: op, n: 1, first: t, last: t, only401: is401}
 	if len(c.ops) < limit {
 		c.ops = append(c.ops, e)
 		return
@@ -190,11 +297,12 @@ func (c *pclient) hitOp(op int32, t int64, limit int) {
 	c.ops[oldest(len(c.ops), func(j int) int64 { return c.ops[j].last })] = e
 }
 
-func (c *pclient) hitObj(op int32, h uint64, id []byte, t int64, limit int) {
+func (c *pclient) hitObj(op int32, h uint64, id []byte, t int64, is401 bool, limit int) {
 	for j := range c.objs {
 		if e := &c.objs[j]; e.h == h && e.op == op {
 			e.n++
 			e.last = max(e.last, t)
+			e.only401 = e.only401 && is401
 			return
 		}
 	}
@@ -210,7 +318,7 @@ func (c *pclient) hitObj(op int32, h uint64, id []byte, t int64, limit int) {
 	} else {
 		e = &c.objs[oldest(len(c.objs), func(j int) int64 { return c.objs[j].last })]
 	}
-	e.op, e.n, e.h, e.first, e.last = op, 1, h, t, t
+	e.op, e.n, e.h, e.first, e.last, e.only401 = op, 1, h, t, t, is401
 	e.id = append(e.id[:0], id[:min(len(id), maxIDBytes)]...)
 }
 
@@ -227,14 +335,20 @@ func oldest(n int, at func(int) int64) int {
 
 // fire opens a probing alert for c: an enumeration of op, or probing
 // across operations when op is -1.
-func (tr *tracker) fire(d *Detector, c *pclient, op int32, t int64) {
+func (tr *tracker) fire(d *Detector, c *pclient, op int32) {
+	t := c.lastRef
 	a := Alert{Kind: KindProbing, Client: clean(c.key, 200), End: d.clock(t)}
 	if tr.sessions > 0 {
 		a.Baseline = tr.sessionRefusals / tr.sessions
 	}
 	c.burstKeys = make(map[uint64]struct{}, 2*tr.objCap)
 	c.burstOp = op
-	ops := slices.Clone(c.ops)
+	var ops []opHit
+	for _, e := range c.ops {
+		if !d.excluded(e.op, e.only401) {
+			ops = append(ops, e)
+		}
+	}
 	slices.SortFunc(ops, func(x, y opHit) int { return int(x.first - y.first) })
 	for _, e := range ops {
 		if len(a.Operations) < d.cfg.MaxListed {
@@ -245,7 +359,7 @@ func (tr *tracker) fire(d *Detector, c *pclient, op int32, t int64) {
 	if op >= 0 {
 		var objs []objHit
 		for _, e := range c.objs {
-			if e.op == op {
+			if e.op == op && !d.excluded(e.op, e.only401) {
 				objs = append(objs, e)
 			}
 		}

@@ -248,6 +248,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	ss.cusum, ss.down, ss.pendK = 0, 0, 0
 	ss.active, ss.p0, ss.p1 = true, p0, p1
 	ss.alert = d.fire(a)
+	d.probe.purge(int32(op))
 }
 
 // surgeGoesOn judges a window of an operation in a surge: elevated, it
