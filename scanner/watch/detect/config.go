@@ -46,13 +46,13 @@ type Config struct {
 	// 0.01). It is Bonferroni-corrected: each test of one operation in one
 	// window runs at Alpha / (operations × windows per day), 1.4e−7 for
 	// 50 operations and 1-minute windows. Real traffic is burstier than
-	// binomial, which the gates below (MinRefused, MinFactor, MinLift,
-	// MinClients) answer for.
+	// binomial, which MaxPerClient and the gates below (MinRefused,
+	// MinFactor, MinLift, MinClients) answer for.
 	Alpha float64
-	// MinRefused is the fewest 401/403s (after the busiest refused
-	// client's are set aside) a surge must have (default 10), so that "2
-	// of 3 refused" on a quiet endpoint never pages anyone, however
-	// unlikely it is under the baseline.
+	// MinRefused is the fewest 401/403s a surge must have, counting at
+	// most MaxPerClient per client (default 10, so at least four clients'
+	// worth), so that "2 of 3 refused" on a quiet endpoint never pages
+	// anyone, however unlikely it is under the baseline.
 	MinRefused int
 	// MinFactor is how many times the baseline odds of a refusal the
 	// surge's share must reach (default 3: from 2 % to at least 5.8 %;
@@ -63,10 +63,19 @@ type Config struct {
 	// the surge's share must be (default 0.20: from 2 % to at least 22 %),
 	// so a busy operation's small but significant wobble is not a lockout.
 	MinLift float64
+	// MaxPerClient is the most refusals one client counts for in a
+	// surge's significance test and in MinRefused (default 3); its
+	// refusals beyond that are set aside, as if not made. Refusals of one
+	// client are not independent draws — a client whose token expired
+	// retries and gets 401 after 401, one client hammers an operation —
+	// so without it a few clients' bursts of retries on a quiet operation
+	// look significant to a binomial test, and one client hammering looks
+	// like a lockout. The shares of MinFactor and MinLift are the
+	// operation's own, every refusal counted.
+	MaxPerClient int
 	// MinClients is the fewest distinct clients refused during a surge
-	// (default 5). Together with setting the busiest refused client aside
-	// in MinRefused, MinFactor and MinLift, it makes one client hammering
-	// an operation probing, not a lockout.
+	// (default 5). With MaxPerClient, it makes one client hammering an
+	// operation probing, not a lockout.
 	MinClients int
 	// BaselineHalfLife is how fast an operation's baseline forgets
 	// (default 6 hours, at least one window): the baseline share is an
@@ -154,6 +163,7 @@ const (
 	DefaultMinFactor        = 3.0
 	DefaultMinLift          = 0.20
 	DefaultMinClients       = 5
+	DefaultMaxPerClient     = 3
 	DefaultBaselineHalfLife = 6 * time.Hour
 	DefaultMinBaseline      = 100
 	DefaultMaxSegment       = 30
@@ -186,6 +196,7 @@ func DefaultConfig() Config {
 		MinFactor:         DefaultMinFactor,
 		MinLift:           DefaultMinLift,
 		MinClients:        DefaultMinClients,
+		MaxPerClient:      DefaultMaxPerClient,
 		BaselineHalfLife:  DefaultBaselineHalfLife,
 		MinBaseline:       DefaultMinBaseline,
 		MaxSegment:        DefaultMaxSegment,
@@ -241,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinClients < 1 {
 		bad("MinClients", c.MinClients, "at least 1")
+	}
+	if c.MaxPerClient < 1 {
+		bad("MaxPerClient", c.MaxPerClient, "at least 1")
 	}
 	if c.BaselineHalfLife < c.Window {
 		bad("BaselineHalfLife", c.BaselineHalfLife, "at least one window")

@@ -60,13 +60,14 @@ type window struct {
 
 type opWin struct {
 	counts  [NumClasses]int32
-	clients map[uint64]struct{}
+	clients map[uint64]clientWin // by client hash
 	users   map[uint64]struct{}
-	refused map[uint64]refusals // clients answered 401 or 403
 	used    bool
 }
 
-type refusals struct{ r401, r403 int32 }
+// clientWin is one client's requests, 401s and 403s on one operation in
+// one window.
+type clientWin struct{ n, r401, r403 int32 }
 
 // opState is everything kept per operation across windows.
 type opState struct {
@@ -83,9 +84,8 @@ type opState struct {
 
 // winStat is one operation's totals in a window being closed.
 type winStat struct {
-	op         int32
-	n          int
-	k401, k403 int
+	op            int32
+	n, k401, k403 int
 }
 
 // deploy is a deploy marker.
@@ -184,9 +184,8 @@ func (d *Detector) Observe(ev Event) {
 		ow.used = true
 		w.touched = append(w.touched, int32(op))
 		if ow.clients == nil {
-			ow.clients = map[uint64]struct{}{}
+			ow.clients = map[uint64]clientWin{}
 			ow.users = map[uint64]struct{}{}
-			ow.refused = map[uint64]refusals{}
 		}
 	}
 	ow.counts[class]++
@@ -194,7 +193,16 @@ func (d *Detector) Observe(ev Event) {
 	s.total[class]++
 	limit := d.cfg.MaxDistinct
 	hc := maphash.Bytes(d.seed, ev.Client)
-	addCapped(ow.clients, hc, limit)
+	if cw, ok := ow.clients[hc]; ok || len(ow.clients) < limit {
+		cw.n++
+		switch class {
+		case Class401:
+			cw.r401++
+		case Class403:
+			cw.r403++
+		}
+		ow.clients[hc] = cw
+	}
 	if !addCapped(s.clients, hc, limit) {
 		s.capped = true
 	}
@@ -203,17 +211,6 @@ func (d *Detector) Observe(ev Event) {
 		addCapped(ow.users, hu, limit)
 		if !addCapped(s.users, hu, limit) {
 			s.capped = true
-		}
-	}
-	if class == Class401 || class == Class403 {
-		r, ok := ow.refused[hc]
-		if ok || len(ow.refused) < limit {
-			if class == Class401 {
-				r.r401++
-			} else {
-				r.r403++
-			}
-			ow.refused[hc] = r
 		}
 	}
 	if len(ev.Client) > 0 {
@@ -463,7 +460,6 @@ func (d *Detector) closeOldest() {
 		ow.counts = [NumClasses]int32{}
 		clear(ow.clients)
 		clear(ow.users)
-		clear(ow.refused)
 		ow.used = false
 	}
 	w.touched = w.touched[:0]

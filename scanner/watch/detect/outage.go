@@ -56,7 +56,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		o.listed = make([]bool, len(d.ops))
 	}
 	o.rising, o.strict = o.rising[:0], o.strict[:0]
-	eligible, k401 := 0, 0
+	eligible, k401 := 0, 0 // k401: the 401s (requests) of the rising operations
 	var n, k int
 	var expect float64
 	logAlpha := math.Log(cfg.OutageAlpha)
@@ -106,8 +106,8 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 	}
 	clear(d.scratch)
 	for _, op := range o.strict {
-		for h, r := range w.ops[op].refused {
-			if r.r401 > 0 {
+		for h, c := range w.ops[op].clients {
+			if c.r401 > 0 {
 				addCapped(d.scratch, h, cfg.MaxDistinct)
 			}
 		}
@@ -173,8 +173,8 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 func (d *Detector) outageOps(a *Alert, w *window, ops []int32) {
 	o := &d.out
 	for _, op := range ops {
-		for h, r := range w.ops[op].refused {
-			if r.r401 > 0 {
+		for h, c := range w.ops[op].clients {
+			if c.r401 > 0 {
 				addCapped(o.clients, h, d.cfg.MaxDistinct)
 			}
 		}

@@ -21,12 +21,13 @@ import (
 //     scores under the segment's own share (the maximum-likelihood start
 //     of a step from p0), so an alarm that needs a few windows of a slow
 //     endpoint still dates the rise to the window it began in;
-//   - from there on, the busiest refused client's refusals are set aside
-//     (one client hammering is probing, not a lockout) and what remains
-//     must have at least MinRefused refusals, a share at least MinLift
-//     points and MinFactor times the odds above p0, at least MinClients
-//     distinct refused clients, and a beta-binomial tail P(X ≥ k) below
-//     Alpha / (operations × windows per day).
+//   - from there on, the share of refusals must be at least MinLift
+//     points and MinFactor times the odds above p0, from at least
+//     MinClients distinct refused clients; and with each client counting
+//     for at most MaxPerClient refusals (one client's retries are not
+//     independent; one client hammering is probing, not a lockout), there
+//     must be at least MinRefused refusals with a beta-binomial tail
+//     P(X ≥ k) below Alpha / (operations × windows per day).
 //
 // A surge is one alert: while windows still score positive it extends the
 // alert's End, Count and Clients; it ends once the windows since the last
@@ -40,7 +41,7 @@ type surgeState struct {
 	clients map[uint64]segClient // their refused clients; those of the surge while active
 	active  bool
 	alert   int     // index of the active surge's alert
-	p0, p1  float64 // the shares the active surge was judged with
+	p0, p1  float64 // the baseline share and the share that continues the active surge
 	down    float64 // evidence for the baseline since the last elevated window
 	pendK   int     // refusals of the windows since the last elevated one
 }
@@ -104,9 +105,9 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		idx: w.idx, n: s.n, k: k401 + s.k403, k401: k401,
 		rawK: s.k401 + s.k403, raw401: s.k401, base: !outageOn,
 	}
-	refused := w.ops[s.op].refused
+	clients := w.ops[s.op].clients
 	if ss.active {
-		d.surgeGoesOn(ss, sw, refused, outageOn)
+		d.surgeGoesOn(ss, sw, clients, outageOn)
 		return
 	}
 	if st.bn < d.cfg.MinBaseline {
@@ -125,7 +126,7 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		return
 	}
 	ss.seg = append(ss.seg, sw)
-	mergeClients(ss.clients, refused, w.idx, outageOn, d.cfg.MaxDistinct)
+	d.mergeClients(ss.clients, clients, w.idx, outageOn)
 	if len(ss.seg) > d.cfg.MaxSegment {
 		st.learn(ss.seg[0], d.lambda)
 		ss.seg = append(ss.seg[:0], ss.seg[1:]...)
@@ -145,21 +146,21 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 
 // mergeClients adds a window's refused clients to a segment's or surge's
 // (only those refused with 403 when the window is an outage's).
-func mergeClients(dst map[uint64]segClient, src map[uint64]refusals, idx int64, only403 bool, limit int) {
-	for h, r := range src {
-		n := r.r401 + r.r403
+func (d *Detector) mergeClients(dst map[uint64]segClient, src map[uint64]clientWin, idx int64, only403 bool) {
+	for h, cw := range src {
+		r := cw.r401 + cw.r403
 		if only403 {
-			n = r.r403
+			r = cw.r403
 		}
-		if n == 0 {
+		if r == 0 {
 			continue
 		}
 		c, ok := dst[h]
-		if !ok && len(dst) >= limit {
+		if !ok && len(dst) >= d.cfg.MaxDistinct {
 			continue
 		}
 		c.last = idx
-		c.n += n
+		c.n += r
 		dst[h] = c
 	}
 }
@@ -191,20 +192,25 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 		k += x.k
 		k401 += x.k401
 	}
-	distinct, top := 0, 0
+	// Each client counts for at most MaxPerClient refusals; the rest are
+	// set aside, requests and refusals both. (A client's refusals are
+	// counted from the segment's first window, so a few before the change
+	// point may be set aside too: that only makes the test stricter.)
+	cfg := &d.cfg
+	distinct, capped, mapped := 0, 0, 0
 	for _, c := range ss.clients {
 		if c.last >= first {
 			distinct++
-			top = max(top, int(c.n))
+			capped += min(int(c.n), cfg.MaxPerClient)
+			mapped += int(c.n)
 		}
 	}
-	top = min(top, k)
-	kk, nn := k-top, n-top
-	cfg := &d.cfg
+	kk := min(k, capped+max(0, k-mapped)) // clients past MaxDistinct count each refusal
+	nn := n - (k - kk)
 	if kk < cfg.MinRefused || distinct < cfg.MinClients || nn <= 0 {
 		return
 	}
-	share := float64(kk) / float64(nn)
+	share := float64(k) / float64(n)
 	if share < p0+cfg.MinLift || logit(share) < logit(p0)+math.Log(cfg.MinFactor) {
 		return
 	}
@@ -246,7 +252,10 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	}
 	ss.seg = ss.seg[:0]
 	ss.cusum, ss.down, ss.pendK = 0, 0, 0
-	ss.active, ss.p0, ss.p1 = true, p0, p1
+	// Later windows continue the surge when closer to its own share than to
+	// the baseline (the share capped at 50 %, so that a surge at 100 % that
+	// eases to 60 % still goes on).
+	ss.active, ss.p0, ss.p1 = true, p0, math.Max(p1, math.Min(float64(k)/float64(n), 0.5))
 	ss.alert = d.fire(a)
 	d.probe.purge(int32(op))
 }
@@ -254,7 +263,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 // surgeGoesOn judges a window of an operation in a surge: elevated, it
 // extends the alert; otherwise it adds to the evidence that the surge is
 // over.
-func (d *Detector) surgeGoesOn(ss *surgeState, sw segWin, refused map[uint64]refusals, outageOn bool) {
+func (d *Detector) surgeGoesOn(ss *surgeState, sw segWin, clients map[uint64]clientWin, outageOn bool) {
 	l := llr(sw.k, sw.n, ss.p0, ss.p1)
 	if l <= 0 {
 		ss.down -= l
@@ -270,6 +279,6 @@ func (d *Detector) surgeGoesOn(ss *surgeState, sw segWin, refused map[uint64]ref
 	a.End = d.clock(d.end(sw.idx))
 	a.Count += ss.pendK + sw.k
 	ss.pendK, ss.down = 0, 0
-	mergeClients(ss.clients, refused, sw.idx, outageOn, d.cfg.MaxDistinct)
+	d.mergeClients(ss.clients, clients, sw.idx, outageOn)
 	a.Clients = len(ss.clients)
 }

@@ -47,7 +47,8 @@ type stream struct {
 	dayMinutes int
 	// expiries is the chance per minute that some client's token expires:
 	// its next 3–15 requests over a few minutes, on 1–4 operations, are
-	// 401s (bursty noise).
+	// 401s (bursty noise). It swings with the traffic: tokens expire for
+	// the users there are.
 	expiries float64
 }
 
@@ -137,7 +138,7 @@ func (s stream) generate(seed uint64) []Event {
 				evs = append(evs, e)
 			}
 		}
-		if r.Float64() < s.expiries {
+		if r.Float64() < s.expiries*rate {
 			c := clientNames[zipf.Uint64()]
 			ops := 1 + r.IntN(4)
 			first := r.IntN(len(s.ops))
