@@ -8,25 +8,27 @@ import (
 // The auth-outage detector, across operations.
 //
 // In each closed window, the operations with at least OutageMinRequests
-// requests and a baseline take part. One of them is rising when its 401
-// share is OutageMinLift points above its baseline 401 share ("loosely"),
-// and significantly so when moreover the beta-binomial tail of its 401s is
-// below OutageAlpha. An outage fires when at least OutageMinOps and at
-// least OutageMinShare of the taking-part operations rise significantly
-// at once, with at least OutageMinClients distinct clients answered 401
-// on them. Its Start walks back over the directly preceding windows that
-// rose loosely (an outage that began late in a window shows there only
-// partly). It goes on, extending one alert, while the windows with
-// taking-part operations rise loosely, and ends at the first that does
-// not.
+// requests and a baseline take part; each client counts for at most
+// MaxPerClient of an operation's 401s, as in the surge test. One of them
+// is rising when its 401 share is OutageMinLift points above its baseline
+// 401 share ("loosely"), and significantly so when moreover the
+// beta-binomial tail of its 401s is below OutageAlpha. An outage fires
+// when at least OutageMinOps and at least OutageMinShare of the
+// taking-part operations rise significantly at once, with at least
+// OutageMinClients distinct clients answered 401 on them. Its Start walks
+// back over the directly preceding suspect windows: those where as many
+// operations rose loosely, or significantly without the lift (an outage
+// that began late in a window shows there only partly). It goes on,
+// extending one alert, while the windows with taking-part operations rise
+// loosely, and ends at the first that does not.
 //
 // While an outage goes on, each operation's surge detector sees the
 // window's 401s replaced by the number its baseline expects, so that the
 // outage does not also page once per operation while a 403 surge still
 // shows; those windows stay out of the baselines. A window that rises
-// loosely without firing is suspect: surges made mostly of 401s wait for
-// the next window, and when the outage fires, the surge segments from its
-// Start on are dropped.
+// suspect without firing holds back surges made mostly of 401s for a
+// window, and when the outage fires, the surge segments from its Start on
+// are dropped.
 
 // outage is the auth-outage detector's state.
 type outage struct {
@@ -41,13 +43,13 @@ type outage struct {
 
 // outWin is a past window as the outage start walks back over it.
 type outWin struct {
-	idx   int64
-	loose bool
-	k401  int
+	idx     int64
+	suspect bool
+	k401    int
 }
 
 // outageStep judges a closed window: on says it is part of an outage (one
-// going on or fired now), suspect that it rose loosely without firing.
+// going on or fired now), suspect that it may be the start of one.
 func (d *Detector) outageStep(w *window) (on, suspect bool) {
 	o := &d.out
 	cfg := &d.cfg
@@ -56,32 +58,48 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		o.listed = make([]bool, len(d.ops))
 	}
 	o.rising, o.strict = o.rising[:0], o.strict[:0]
-	eligible, k401 := 0, 0 // k401: the 401s (requests) of the rising operations
+	eligible, signif, k401 := 0, 0, 0 // k401: the 401s (requests) of the rising operations
 	var n, k int
 	var expect float64
 	logAlpha := math.Log(cfg.OutageAlpha)
+	limit := int32(cfg.MaxPerClient)
 	for _, s := range d.stats {
 		st := &d.st[s.op]
 		if s.n < cfg.OutageMinRequests || st.bn < cfg.MinBaseline {
 			continue
 		}
 		eligible++
+		// Each client counts for at most MaxPerClient 401s (see there).
+		kc, mapped := 0, 0
+		for _, c := range w.ops[s.op].clients {
+			kc += int(min(c.r401, limit))
+			mapped += int(c.r401)
+		}
+		kc += max(0, s.k401-mapped)
+		nc := s.n - (s.k401 - kc)
 		pu0 := (st.bu + 0.5) / (st.bn + 1)
-		if float64(s.k401) < (pu0+cfg.OutageMinLift)*float64(s.n) {
+		sig := logBetaBinomTail(kc, nc, st.bu+0.5, st.bn-st.bu+0.5) < logAlpha
+		if sig {
+			signif++
+		}
+		if float64(kc) < (pu0+cfg.OutageMinLift)*float64(nc) {
 			continue
 		}
 		o.rising = append(o.rising, s.op)
 		k401 += s.k401
-		if logBetaBinomTail(s.k401, s.n, st.bu+0.5, st.bn-st.bu+0.5) < logAlpha {
+		if sig {
 			o.strict = append(o.strict, s.op)
-			n += s.n
-			k += s.k401
-			expect += pu0 * float64(s.n)
+			n += nc
+			k += kc
+			expect += pu0 * float64(nc)
 		}
 	}
 	need := max(cfg.OutageMinOps, int(math.Ceil(cfg.OutageMinShare*float64(eligible))))
 	loose := eligible > 0 && len(o.rising) >= need
-	o.recent = append(o.recent, outWin{idx: w.idx, loose: loose, k401: k401})
+	// Suspect: rising loosely, or significantly if not yet by much (an
+	// outage that began late in the window).
+	suspect = loose || eligible > 0 && signif >= need
+	o.recent = append(o.recent, outWin{idx: w.idx, suspect: suspect, k401: k401})
 	if len(o.recent) > cfg.MaxSegment+1 {
 		o.recent = append(o.recent[:0], o.recent[1:]...)
 	}
@@ -102,7 +120,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		return true, false
 	}
 	if len(o.strict) < need {
-		return false, loose
+		return false, suspect
 	}
 	clear(d.scratch)
 	for _, op := range o.strict {
@@ -113,14 +131,14 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		}
 	}
 	if len(d.scratch) < cfg.OutageMinClients {
-		return false, loose
+		return false, suspect
 	}
 
-	// Fire: walk back over the directly preceding loosely rising windows.
+	// Fire: walk back over the directly preceding suspect windows.
 	first, count := w.idx, k401
 	for j := len(o.recent) - 2; j >= 0; j-- {
 		r := o.recent[j]
-		if r.idx != first-1 || !r.loose {
+		if r.idx != first-1 || !r.suspect {
 			break
 		}
 		first = r.idx
