@@ -125,11 +125,20 @@ type Config struct {
 	// not an outage.
 	OutageMinClients int
 
-	// ProbeSpan is the sliding span in which a client's refusals
-	// (401/403/404) are counted for probing (default 10 minutes), and how
-	// long a client stays remembered after its last refusal; a probing
-	// burst ends after a ProbeSpan without refusals.
+	// ProbeSpan is the sliding span in which a client's refusals (403
+	// and 404; 401 too with Probe401) are counted for probing (default 10
+	// minutes), and how long a client stays remembered after its last
+	// refusal; a probing burst ends after a ProbeSpan without refusals.
 	ProbeSpan time.Duration
+	// Probe401 counts 401s as probing refusals too (default false). A 401
+	// says the client is not authenticated, not that it reached for
+	// something it may not have: a client whose token expired collects
+	// 401s on every operation and id it goes on calling (a sync job
+	// walking /orders/{orderId}), the commonest false alarm in the
+	// randomized tests. An attacker hunting for broken authorization is
+	// authenticated and collects 403s and 404s; CrowdSec's http-probing
+	// likewise counts 403/404, not 401.
+	Probe401 bool
 	// ProbeMinOps is the number of distinct operations on which a client
 	// must be refused within ProbeSpan to be probing across operations
 	// (default 10).
@@ -163,7 +172,7 @@ const (
 	DefaultMinFactor        = 3.0
 	DefaultMinLift          = 0.20
 	DefaultMinClients       = 5
-	DefaultMaxPerClient     = 3
+	DefaultMaxPerClient     = 1
 	DefaultBaselineHalfLife = 6 * time.Hour
 	DefaultMinBaseline      = 100
 	DefaultMaxSegment       = 30

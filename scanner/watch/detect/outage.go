@@ -22,8 +22,9 @@ import (
 // extending one alert, while the windows with taking-part operations rise
 // loosely, and ends at the first that does not.
 //
-// While an outage goes on, each operation's surge detector sees the
-// window's 401s replaced by the number its baseline expects, so that the
+// While an outage goes on (and in the window it ends in), each
+// operation's surge detector sees the window's 401s replaced by the number
+// its baseline expects, so that the
 // outage does not also page once per operation while a 403 surge still
 // shows; those windows stay out of the baselines. A window that rises
 // suspect without firing holds back surges made mostly of 401s for a
@@ -109,9 +110,11 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 			return true, false
 		}
 		if !loose {
+			// The window it ends in still holds some of its 401s: it is
+			// cleaned like the outage's own.
 			o.active = false
 			o.alert = -1
-			return false, false
+			return true, false
 		}
 		a := &d.alerts[o.alert]
 		a.End = d.clock(d.end(w.idx))

@@ -10,8 +10,9 @@ import (
 
 // The probing detector, per client.
 //
-// A client is remembered from its first refusal (401, 403 or 404 on a
-// mapped operation) until it has gone ProbeSpan without one. For each
+// A client is remembered from its first refusal (403 or 404 on a mapped
+// operation, and 401 with Config.Probe401) until it has gone ProbeSpan
+// without one. For each
 // remembered client it keeps the distinct operations and the distinct
 // object ids (per operation) it was refused on, each with the time of its
 // first and last refusal, forgetting those whose last refusal is more than
@@ -99,7 +100,7 @@ func (tr *tracker) init(cfg Config) {
 
 // observe follows one request of a client.
 func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
-	refused := class == Class401 || class == Class403 || class == Class404
+	refused := class == Class403 || class == Class404 || class == Class401 && d.cfg.Probe401
 	i, ok := tr.idx[string(ev.Client)]
 	if !ok {
 		if !refused {

@@ -8,8 +8,8 @@ import (
 // The lockout-surge detector, per operation.
 //
 // Each closed window with traffic is scored by the log-likelihood ratio
-// of its refusals (401+403) under the alternative share p1 against the
-// baseline share p0, where p0 is the baseline's Jeffreys estimate
+// of its refusals (401+403, each client counting for at most MaxPerClient)
+// under the alternative share p1 against the baseline share p0, where p0 is the baseline's Jeffreys estimate
 // (r+½)/(m+1) and p1 the smallest rise worth a page: MinFactor times the
 // odds and MinLift points above p0. A CUSUM of the scores (Page's test)
 // holds the windows of a possible rise in a segment, out of the baseline,
@@ -19,8 +19,9 @@ import (
 //
 //   - its change point is the start maximising the sum of the windows'
 //     scores under the segment's own share (the maximum-likelihood start
-//     of a step from p0), so an alarm that needs a few windows of a slow
-//     endpoint still dates the rise to the window it began in;
+//     of a step from p0), moved on over leading windows not elevated on
+//     their own, so an alarm that needs a few windows of a slow endpoint
+//     still dates the rise to the window it began in;
 //   - from there on, the share of refusals must be at least MinLift
 //     points and MinFactor times the odds above p0, from at least
 //     MinClients distinct refused clients; and with each client counting
@@ -50,9 +51,14 @@ type surgeState struct {
 type segWin struct {
 	idx          int64
 	n, k, k401   int // k and k401 as judged (an outage's 401s replaced by the baseline's)
+	nc, kc       int // n and k with each client counting for at most MaxPerClient refusals
 	rawK, raw401 int // as counted, for the baseline
 	base         bool
 }
+
+// score is the window's log-likelihood ratio for share p1 against p0, each
+// client counting for at most MaxPerClient refusals.
+func (w *segWin) score(p0, p1 float64) float64 { return llr(w.kc, w.nc, p0, p1) }
 
 // segClient is a refused client of a segment: the last window it was
 // refused in and its refusals since the segment began.
@@ -78,6 +84,11 @@ func (ss *surgeState) reset() {
 	clear(ss.clients)
 	ss.down, ss.pendK = 0, 0
 }
+
+// startAlpha is how unlikely under the baseline a window's refusals must
+// be for the window to begin a surge (see trySurge): loose, as it only
+// dates a surge the segment's test has established.
+const startAlpha = 0.01
 
 // alternative is the smallest share a surge must reach above p0: MinFactor
 // times its odds and MinLift points above it.
@@ -106,6 +117,21 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		rawK: s.k401 + s.k403, raw401: s.k401, base: !outageOn,
 	}
 	clients := w.ops[s.op].clients
+	capped, mapped := 0, 0
+	for _, c := range clients {
+		r := c.r403
+		if !outageOn {
+			r += c.r401
+		}
+		capped += int(min(r, int32(d.cfg.MaxPerClient)))
+		mapped += int(r)
+	}
+	if outageOn {
+		capped += k401 // the baseline's expectation, as if from distinct clients
+		mapped += k401
+	}
+	sw.kc = min(sw.k, capped+max(0, sw.k-mapped))
+	sw.nc = sw.n - (sw.k - sw.kc)
 	if ss.active {
 		d.surgeGoesOn(ss, sw, clients, outageOn)
 		return
@@ -116,7 +142,7 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 	}
 	p0 := (st.br + 0.5) / (st.bn + 1)
 	p1 := d.alternative(p0)
-	ss.cusum = math.Max(0, ss.cusum+llr(sw.k, sw.n, p0, p1))
+	ss.cusum = math.Max(0, ss.cusum+sw.score(p0, p1))
 	if ss.cusum == 0 {
 		for _, x := range ss.seg {
 			st.learn(x, d.lambda)
@@ -180,10 +206,20 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	pc := math.Min(math.Max(float64(K)/float64(N), p1), 0.9999)
 	best, from, sum := math.Inf(-1), 0, 0.0
 	for j := len(ss.seg) - 1; j >= 0; j-- {
-		sum += llr(ss.seg[j].k, ss.seg[j].n, p0, pc)
+		sum += ss.seg[j].score(p0, pc)
 		if sum > best {
 			best, from = sum, j
 		}
+	}
+	// A window of noise just before the rise can win the start: the start
+	// moves on over windows not elevated on their own (binomial tail of
+	// their refusals above startAlpha).
+	for from < len(ss.seg)-1 {
+		x := &ss.seg[from]
+		if x.kc > 0 && logBinomTail(x.kc, x.nc, p0) < math.Log(startAlpha) {
+			break
+		}
+		from++
 	}
 	first := ss.seg[from].idx
 	var n, k, k401 int
@@ -264,7 +300,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 // extends the alert; otherwise it adds to the evidence that the surge is
 // over.
 func (d *Detector) surgeGoesOn(ss *surgeState, sw segWin, clients map[uint64]clientWin, outageOn bool) {
-	l := llr(sw.k, sw.n, ss.p0, ss.p1)
+	l := sw.score(ss.p0, ss.p1)
 	if l <= 0 {
 		ss.down -= l
 		ss.pendK += sw.k
