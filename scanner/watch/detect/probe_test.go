@@ -217,3 +217,51 @@ func TestProbingClientIsCleaned(t *testing.T) {
 		t.Errorf("message %q, want %q", as[0].Message, want)
 	}
 }
+
+func TestProbe401(t *testing.T) {
+	// An enumeration answered 401 only: not authenticated, so not probing
+	// for broken authorization by default; probing with Probe401.
+	evs := defaultStream().generate(45)
+	for i := range 30 {
+		evs = append(evs, Event{Time: at(70 + 0.1*float64(i)), Op: 0, Status: 401, Client: []byte("203.0.113.9"), Object: []byte(strconv.Itoa(90000 + i))})
+	}
+	sortEvents(evs)
+	if _, as := run(t, DefaultConfig(), nil, evs); len(as) != 0 {
+		t.Errorf("by default:%s", describe(as))
+	}
+	cfg := DefaultConfig()
+	cfg.Probe401 = true
+	if _, as := run(t, cfg, nil, evs); len(as) != 1 || as[0].Kind != KindProbing || as[0].Client != "203.0.113.9" || !as[0].Start.Equal(at(70)) {
+		t.Errorf("with Probe401:%s", describe(as))
+	}
+}
+
+func TestProbe401IgnoresAnOutagesRefusals(t *testing.T) {
+	// In an auth outage every client collects 401s on every operation:
+	// with Probe401 that is still one outage, not a crowd of probers.
+	cfg := DefaultConfig()
+	cfg.Probe401 = true
+	for _, seed := range []uint64{3, 46, 47} {
+		evs := defaultStream().generate(seed)
+		outageOn(evs, seed, 90.3, 15, 0.9)
+		if _, as := run(t, cfg, nil, evs); len(as) != 1 || as[0].Kind != KindAuthOutage {
+			t.Errorf("seed %d: want the outage alone:%s", seed, describe(as))
+		}
+	}
+}
+
+func TestVictimsOfALockoutAreNotProbers(t *testing.T) {
+	// A long lockout refuses a client that only reads orders on dozens of
+	// ids: that is the surge's doing, not probing.
+	for _, seed := range []uint64{1, 48, 49} {
+		evs := defaultStream().generate(seed)
+		for i := range 600 {
+			evs = append(evs, Event{Time: at(0.3 * float64(i)), Op: 0, Status: 200, Client: []byte("192.0.2.10"), Object: []byte(strconv.Itoa(i))})
+		}
+		sortEvents(evs)
+		lockout(evs, seed, 0, 62.5, 60, 0.9, 403)
+		if _, as := run(t, DefaultConfig(), nil, evs); len(as) != 1 || as[0].Kind != KindLockoutSurge {
+			t.Errorf("seed %d: want the surge alone:%s", seed, describe(as))
+		}
+	}
+}
