@@ -55,6 +55,16 @@ type OpBaseline struct {
 	UnauthorizedShare float64 `json:"unauthorized_share"`
 	// Windows is the number of windows with traffic it was learnt from.
 	Windows int64 `json:"windows"`
+	// ClientRequests and ClientRefused are Requests and Refused with each
+	// client counting for at most Config.MaxPerClient refusals a window
+	// (its other refusals set aside, requests and refusals both), the
+	// shares the surge test compares with; ClientRequests401 and
+	// ClientUnauthorized the same for 401s, for the outage test. A file
+	// without them uses the plain counts.
+	ClientRequests     float64 `json:"client_requests,omitempty"`
+	ClientRefused      float64 `json:"client_refused,omitempty"`
+	ClientRequests401  float64 `json:"client_requests_401,omitempty"`
+	ClientUnauthorized float64 `json:"client_unauthorized,omitempty"`
 }
 
 // ParseBaseline reads a Baseline from its JSON and checks it: the version,
@@ -89,11 +99,15 @@ func (b *Baseline) Validate() error {
 	for _, name := range names {
 		o := b.Operations[name]
 		ok := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) }
+		over := func(a, b float64) bool { return a > b*(1+1e-9) }
 		switch {
-		case !ok(o.Requests) || !ok(o.Refused) || !ok(o.Unauthorized) || o.Windows < 0:
+		case !ok(o.Requests) || !ok(o.Refused) || !ok(o.Unauthorized) || o.Windows < 0 ||
+			!ok(o.ClientRequests) || !ok(o.ClientRefused) || !ok(o.ClientRequests401) || !ok(o.ClientUnauthorized):
 			errs = append(errs, fmt.Errorf("baseline: operation %q: counts must be finite and not negative", name))
-		case o.Refused > o.Requests*(1+1e-9) || o.Unauthorized > o.Refused*(1+1e-9):
+		case over(o.Refused, o.Requests) || over(o.Unauthorized, o.Refused):
 			errs = append(errs, fmt.Errorf("baseline: operation %q: want unauthorized (%g) ≤ refused (%g) ≤ requests (%g)", name, o.Unauthorized, o.Refused, o.Requests))
+		case over(o.ClientRefused, o.ClientRequests) || over(o.ClientUnauthorized, o.ClientRequests401):
+			errs = append(errs, fmt.Errorf("baseline: operation %q: want client_refused ≤ client_requests and client_unauthorized ≤ client_requests_401", name))
 		}
 	}
 	if !(b.WindowSeconds >= 0) || math.IsInf(b.WindowSeconds, 0) || !(b.Probe >= 0) || math.IsInf(b.Probe, 0) {

@@ -49,10 +49,11 @@ type Config struct {
 	// binomial, which MaxPerClient and the gates below (MinRefused,
 	// MinFactor, MinLift, MinClients) answer for.
 	Alpha float64
-	// MinRefused is the fewest 401/403s a surge must have, counting at
-	// most MaxPerClient per client (default 10, so at least four clients'
-	// worth), so that "2 of 3 refused" on a quiet endpoint never pages
-	// anyone, however unlikely it is under the baseline.
+	// MinRefused is the fewest 401/403s a surge must have, each client
+	// counting for at most MaxPerClient of them (default 10: with the
+	// default MaxPerClient, ten refused clients), so that "2 of 3
+	// refused" on a quiet endpoint never pages anyone, however unlikely
+	// it is under the baseline.
 	MinRefused int
 	// MinFactor is how many times the baseline odds of a refusal the
 	// surge's share must reach (default 3: from 2 % to at least 5.8 %;
@@ -64,18 +65,24 @@ type Config struct {
 	// so a busy operation's small but significant wobble is not a lockout.
 	MinLift float64
 	// MaxPerClient is the most refusals one client counts for in a
-	// surge's significance test and in MinRefused (default 3); its
-	// refusals beyond that are set aside, as if not made. Refusals of one
-	// client are not independent draws — a client whose token expired
-	// retries and gets 401 after 401, one client hammers an operation —
-	// so without it a few clients' bursts of retries on a quiet operation
-	// look significant to a binomial test, and one client hammering looks
-	// like a lockout. The shares of MinFactor and MinLift are the
-	// operation's own, every refusal counted.
+	// window's score and a surge's significance test and MinRefused, and
+	// in an operation's 401s in the outage test (default 1: the tests
+	// count refused clients); its refusals beyond that are set aside, as
+	// if not made. Refusals of one client are not independent draws — a
+	// client whose token expired retries and gets 401 after 401, one
+	// client hammers an operation — so a binomial test counting them all
+	// takes a few clients' bursts of retries on a quiet operation for a
+	// significant rise (at 3 per client the randomized tests still saw
+	// such false alarms; at 1 none), and one client hammering for a
+	// lockout. Counting a client once keeps the test conservative for
+	// independent requests while a lockout, refusing many clients, stays
+	// plain. The shares of MinFactor and MinLift are the operation's own,
+	// every refusal counted.
 	MaxPerClient int
 	// MinClients is the fewest distinct clients refused during a surge
-	// (default 5). With MaxPerClient, it makes one client hammering an
-	// operation probing, not a lockout.
+	// (default 5; implied by MinRefused while MaxPerClient is 1). With
+	// MaxPerClient, it makes one client hammering an operation probing,
+	// not a lockout.
 	MinClients int
 	// BaselineHalfLife is how fast an operation's baseline forgets
 	// (default 6 hours, at least one window): the baseline share is an

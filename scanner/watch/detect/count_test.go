@@ -190,3 +190,24 @@ func TestSeriesCapHoldsOverADay(t *testing.T) {
 		t.Errorf("%d points holding %d requests, want ≤ %d holding %d", len(s.Points), n, DefaultMaxPoints, 36*60)
 	}
 }
+
+func TestEventsOutOfAnyClockAreIgnored(t *testing.T) {
+	d, err := New([]string{"GET /a"}, DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Observe(tev("13:00:05", 0, 200, "c1", ""))
+	for _, bad := range []time.Time{{}, time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2262, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		d.Observe(Event{Time: bad, Op: 0, Status: 403, Client: []byte("c2")})
+		d.Deploy(bad, "v0")
+	}
+	d.Observe(tev("13:00:10", 0, 200, "c1", ""))
+	if as := d.Poll(); as != nil {
+		t.Errorf("Poll() = %v, want nil", as)
+	}
+	d.Close()
+	checkSeries(t, d.Series()[0], []wantPoint{{"13:00:00", 60, map[Class]int{Class2xx: 2}, 1, 0}})
+	if len(d.deploys) != 0 {
+		t.Errorf("deploys %v", d.deploys)
+	}
+}

@@ -76,10 +76,16 @@ type opState struct {
 	capped         bool
 	series         series
 	// The baseline: exponentially weighted requests, 401+403s and 401s of
-	// the operation's normal windows, and how many windows they came from.
+	// the operation's normal windows, and how many windows they came from;
+	// the shares MinFactor and MinLift compare with.
 	bn, br, bu float64
 	bwin       int64
-	surge      surgeState
+	// The same with each client counting for at most MaxPerClient
+	// refusals (and 401s) a window, its other refusals set aside: the
+	// shares the tests compare with. cn and cr are the requests and
+	// refusals; dn and du the requests and 401s.
+	cn, cr, dn, du float64
+	surge          surgeState
 }
 
 // winStat is one operation's totals in a window being closed.
@@ -96,6 +102,10 @@ type deploy struct {
 
 // maxDeploys bounds the deploy markers remembered (the oldest go first).
 const maxDeploys = 1000
+
+// maxUnix is 2200-01-01 in Unix seconds: Observe ignores events from then
+// on (and before 1970), whose nanoseconds would not fit an int64.
+const maxUnix = 7258118400
 
 // New returns a Detector for the operations ops ("METHOD /path/template";
 // an Event's Op indexes this list), with cfg's window and thresholds,
@@ -142,6 +152,10 @@ func New(ops []string, cfg Config, base *Baseline) (*Detector, error) {
 			if b, ok := base.Operations[op]; ok {
 				s := &d.st[i]
 				s.bn, s.br, s.bu, s.bwin = b.Requests, b.Refused, b.Unauthorized, b.Windows
+				s.cn, s.cr, s.dn, s.du = b.ClientRequests, b.ClientRefused, b.ClientRequests401, b.ClientUnauthorized
+				if s.cn == 0 && s.dn == 0 { // a file with the plain counts only
+					s.cn, s.cr, s.dn, s.du = s.bn, s.br, s.bn, s.bu
+				}
 			}
 		}
 		if base.Probe > 0 {
@@ -156,9 +170,13 @@ func New(ops []string, cfg Config, base *Baseline) (*Detector, error) {
 // time closes. Events should come in time order; one older than every
 // open window is counted in the oldest open window. An event whose Op is
 // -1 (or not an index of the operations) is not counted or detected on,
-// but its time still advances the log's clock.
+// but its time still advances the log's clock. An event dated before 1970
+// or after 2200 is ignored: no log's clock is there.
 func (d *Detector) Observe(ev Event) {
 	if d.closed {
+		return
+	}
+	if sec := ev.Time.Unix(); sec < 0 || sec >= maxUnix {
 		return
 	}
 	t := ev.Time.UnixNano()
@@ -234,8 +252,13 @@ func addCapped(set map[uint64]struct{}, h uint64, limit int) bool {
 // Deploy records a deploy at the given time (a marker line of the log, or
 // --deploy-at before the first event): an incident starting within
 // Config.DeployLookback after it names it. note (a version, say) is log
-// text: it is stripped of control characters and capped.
+// text: it is stripped of control characters and capped at 80 bytes. The
+// last 1,000 deploys are remembered; one dated before 1970 or after 2200
+// is ignored.
 func (d *Detector) Deploy(at time.Time, note string) {
+	if sec := at.Unix(); sec < 0 || sec >= maxUnix {
+		return
+	}
 	dep := deploy{at: at.UnixNano(), note: clean(note, 80)}
 	i, _ := slices.BinarySearchFunc(d.deploys, dep.at, func(x deploy, t int64) int {
 		switch {
@@ -257,6 +280,9 @@ func (d *Detector) Deploy(at time.Time, note string) {
 // the final version). Windows close as the log's time advances, so in
 // follow mode alerts come out about one window after their evidence.
 func (d *Detector) Poll() []Alert {
+	if d.pending == len(d.alerts) {
+		return nil
+	}
 	out := make([]Alert, 0, len(d.alerts)-d.pending)
 	for _, a := range d.alerts[d.pending:] {
 		out = append(out, cloneAlert(a))
@@ -314,7 +340,7 @@ func (d *Detector) Series() []OpSeries {
 		if n == 0 {
 			continue
 		}
-		os := OpSeries{
+		ser := OpSeries{
 			Op: i, Operation: d.ops[i], Requests: n, Counts: s.total,
 			Clients: int64(len(s.clients)), Users: int64(len(s.users)), Capped: s.capped,
 		}
@@ -332,16 +358,16 @@ func (d *Detector) Series() []OpSeries {
 				bs = append(bs, b)
 			}
 		}
-		os.Points = make([]Point, len(bs))
+		ser.Points = make([]Point, len(bs))
 		secs := int(d.width << level / int64(time.Second))
 		for j, b := range bs {
 			p := Point{Start: d.clock(d.start(b.idx)), Seconds: secs, Clients: int(b.clients), Users: int(b.users)}
 			for c, v := range b.counts {
 				p.Counts[c] = int(v)
 			}
-			os.Points[j] = p
+			ser.Points[j] = p
 		}
-		out = append(out, os)
+		out = append(out, ser)
 	}
 	return out
 }
@@ -365,7 +391,8 @@ func (d *Detector) Baseline() *Baseline {
 		b.Operations[d.ops[i]] = OpBaseline{
 			Requests: s.bn, Refused: s.br, Unauthorized: s.bu,
 			RefusedShare: s.br / s.bn, UnauthorizedShare: s.bu / s.bn,
-			Windows: s.bwin,
+			Windows:        s.bwin,
+			ClientRequests: s.cn, ClientRefused: s.cr, ClientRequests401: s.dn, ClientUnauthorized: s.du,
 		}
 	}
 	return b

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The auth-outage detector, across operations.
@@ -78,12 +79,12 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		}
 		kc += max(0, s.k401-mapped)
 		nc := s.n - (s.k401 - kc)
-		pu0 := (st.bu + 0.5) / (st.bn + 1)
-		sig := logBetaBinomTail(kc, nc, st.bu+0.5, st.bn-st.bu+0.5) < logAlpha
+		sig := logBetaBinomTail(kc, nc, st.du+0.5, st.dn-st.du+0.5) < logAlpha
 		if sig {
 			signif++
 		}
-		if float64(kc) < (pu0+cfg.OutageMinLift)*float64(nc) {
+		pu0 := (st.bu + 0.5) / (st.bn + 1)
+		if float64(s.k401) < (pu0+cfg.OutageMinLift)*float64(s.n) {
 			continue
 		}
 		o.rising = append(o.rising, s.op)
@@ -92,7 +93,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 			o.strict = append(o.strict, s.op)
 			n += nc
 			k += kc
-			expect += pu0 * float64(nc)
+			expect += (st.du + 0.5) / (st.dn + 1) * float64(nc)
 		}
 	}
 	need := max(cfg.OutageMinOps, int(math.Ceil(cfg.OutageMinShare*float64(eligible))))
@@ -165,8 +166,15 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		PValue:   pValue(lt),
 	}
 	d.outageOps(&a, w, o.strict)
+	var sn, sk int
+	for _, s := range d.stats {
+		if slices.Contains(o.strict, s.op) {
+			sn += s.n
+			sk += s.k401
+		}
+	}
 	a.Message = fmt.Sprintf("401s rose on %d of %d operations with traffic, from %s to %s of their requests across %d clients, from %s: authentication itself is failing",
-		len(o.strict), eligible, percent(a.Baseline), percent(float64(k)/float64(n)), a.Clients, clockString(a.Start))
+		len(o.strict), eligible, percent(a.Baseline), percent(float64(sk)/float64(sn)), a.Clients, clockString(a.Start))
 	d.nameDeploy(&a, start)
 	o.active = true
 	o.alert = d.fire(a)

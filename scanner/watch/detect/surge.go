@@ -42,7 +42,7 @@ type surgeState struct {
 	clients map[uint64]segClient // their refused clients; those of the surge while active
 	active  bool
 	alert   int     // index of the active surge's alert
-	p0, p1  float64 // the baseline share and the share that continues the active surge
+	p0, p1  float64 // the baseline share and the share that continues the active surge (clients counted once)
 	down    float64 // evidence for the baseline since the last elevated window
 	pendK   int     // refusals of the windows since the last elevated one
 }
@@ -53,6 +53,7 @@ type segWin struct {
 	n, k, k401   int // k and k401 as judged (an outage's 401s replaced by the baseline's)
 	nc, kc       int // n and k with each client counting for at most MaxPerClient refusals
 	rawK, raw401 int // as counted, for the baseline
+	n401, c401   int // requests and 401s with each client counting for at most MaxPerClient 401s
 	base         bool
 }
 
@@ -75,6 +76,10 @@ func (s *opState) learn(w segWin, lambda float64) {
 	s.bn = lambda*s.bn + float64(w.n)
 	s.br = lambda*s.br + float64(w.rawK)
 	s.bu = lambda*s.bu + float64(w.raw401)
+	s.cn = lambda*s.cn + float64(w.nc)
+	s.cr = lambda*s.cr + float64(w.kc)
+	s.dn = lambda*s.dn + float64(w.n401)
+	s.du = lambda*s.du + float64(w.c401)
 	s.bwin++
 }
 
@@ -117,21 +122,27 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		rawK: s.k401 + s.k403, raw401: s.k401, base: !outageOn,
 	}
 	clients := w.ops[s.op].clients
-	capped, mapped := 0, 0
+	limit := int32(d.cfg.MaxPerClient)
+	capped, mapped, c401, m401 := 0, 0, 0, 0
 	for _, c := range clients {
 		r := c.r403
 		if !outageOn {
 			r += c.r401
 		}
-		capped += int(min(r, int32(d.cfg.MaxPerClient)))
+		capped += int(min(r, limit))
 		mapped += int(r)
+		c401 += int(min(c.r401, limit))
+		m401 += int(c.r401)
 	}
 	if outageOn {
 		capped += k401 // the baseline's expectation, as if from distinct clients
 		mapped += k401
 	}
+	// Refusals of clients past MaxDistinct count each.
 	sw.kc = min(sw.k, capped+max(0, sw.k-mapped))
 	sw.nc = sw.n - (sw.k - sw.kc)
+	sw.c401 = min(s.k401, c401+max(0, s.k401-m401))
+	sw.n401 = s.n - (s.k401 - sw.c401)
 	if ss.active {
 		d.surgeGoesOn(ss, sw, clients, outageOn)
 		return
@@ -140,9 +151,13 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		st.learn(sw, d.lambda)
 		return
 	}
+	// p0 is the baseline share of refusals; q0 the same with each client
+	// counting once (MaxPerClient), which the windows' scores and the test
+	// use; q1 the rise worth a page from q0.
 	p0 := (st.br + 0.5) / (st.bn + 1)
-	p1 := d.alternative(p0)
-	ss.cusum = math.Max(0, ss.cusum+sw.score(p0, p1))
+	q0 := (st.cr + 0.5) / (st.cn + 1)
+	q1 := d.alternative(q0)
+	ss.cusum = math.Max(0, ss.cusum+sw.score(q0, q1))
 	if ss.cusum == 0 {
 		for _, x := range ss.seg {
 			st.learn(x, d.lambda)
@@ -167,7 +182,7 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 			return
 		}
 	}
-	d.trySurge(int(s.op), p0, p1)
+	d.trySurge(int(s.op), p0, q0, q1)
 }
 
 // mergeClients adds a window's refused clients to a segment's or surge's
@@ -191,22 +206,25 @@ func (d *Detector) mergeClients(dst map[uint64]segClient, src map[uint64]clientW
 	}
 }
 
-// trySurge judges an operation's segment and fires when it passes.
-func (d *Detector) trySurge(op int, p0, p1 float64) {
+// trySurge judges an operation's segment and fires when it passes: p0 is
+// the baseline share of refusals, q0 the same with each client counting
+// once (see Config.MaxPerClient) and q1 the least rise from it worth a
+// page.
+func (d *Detector) trySurge(op int, p0, q0, q1 float64) {
 	st := &d.st[op]
 	ss := &st.surge
 	var N, K int
 	for _, x := range ss.seg {
-		N += x.n
-		K += x.k
+		N += x.nc
+		K += x.kc
 	}
-	if N == 0 || float64(K) <= p0*float64(N) {
+	if N == 0 || float64(K) <= q0*float64(N) {
 		return
 	}
-	pc := math.Min(math.Max(float64(K)/float64(N), p1), 0.9999)
+	pc := math.Min(math.Max(float64(K)/float64(N), q1), 0.9999)
 	best, from, sum := math.Inf(-1), 0, 0.0
 	for j := len(ss.seg) - 1; j >= 0; j-- {
-		sum += ss.seg[j].score(p0, pc)
+		sum += ss.seg[j].score(q0, pc)
 		if sum > best {
 			best, from = sum, j
 		}
@@ -216,7 +234,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	// their refusals above startAlpha).
 	for from < len(ss.seg)-1 {
 		x := &ss.seg[from]
-		if x.kc > 0 && logBinomTail(x.kc, x.nc, p0) < math.Log(startAlpha) {
+		if x.kc > 0 && logBinomTail(x.kc, x.nc, q0) < math.Log(startAlpha) {
 			break
 		}
 		from++
@@ -250,7 +268,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	if share < p0+cfg.MinLift || logit(share) < logit(p0)+math.Log(cfg.MinFactor) {
 		return
 	}
-	lt := logBetaBinomTail(kk, nn, st.br+0.5, st.bn-st.br+0.5)
+	lt := logBetaBinomTail(kk, nn, st.cr+0.5, st.cn-st.cr+0.5)
 	if lt >= d.logThreshold {
 		return
 	}
@@ -291,7 +309,7 @@ func (d *Detector) trySurge(op int, p0, p1 float64) {
 	// Later windows continue the surge when closer to its own share than to
 	// the baseline (the share capped at 50 %, so that a surge at 100 % that
 	// eases to 60 % still goes on).
-	ss.active, ss.p0, ss.p1 = true, p0, math.Max(p1, math.Min(float64(k)/float64(n), 0.5))
+	ss.active, ss.p0, ss.p1 = true, q0, math.Max(q1, math.Min(float64(kk)/float64(nn), 0.5))
 	ss.alert = d.fire(a)
 	d.probe.purge(int32(op))
 }
