@@ -19,9 +19,8 @@ import (
 //
 //   - its change point is the start maximising the sum of the windows'
 //     scores under the segment's own share (the maximum-likelihood start
-//     of a step from p0), moved on over leading windows not elevated on
-//     their own, so an alarm that needs a few windows of a slow endpoint
-//     still dates the rise to the window it began in;
+//     of a step from p0), so an alarm that needs a few windows of a slow
+//     endpoint still dates the rise to the window it began in;
 //   - from there on, the share of refusals must be at least MinLift
 //     points and MinFactor times the odds above p0, from at least
 //     MinClients distinct refused clients; and with each client counting
@@ -89,11 +88,6 @@ func (ss *surgeState) reset() {
 	clear(ss.clients)
 	ss.down, ss.pendK = 0, 0
 }
-
-// startAlpha is how unlikely under the baseline a window's refusals must
-// be for the window to begin a surge (see trySurge): loose, as it only
-// dates a surge the segment's test has established.
-const startAlpha = 0.01
 
 // alternative is the smallest share a surge must reach above p0: MinFactor
 // times its odds and MinLift points above it.
@@ -228,16 +222,6 @@ func (d *Detector) trySurge(op int, p0, q0, q1 float64) {
 		if sum > best {
 			best, from = sum, j
 		}
-	}
-	// A window of noise just before the rise can win the start: the start
-	// moves on over windows not elevated on their own (binomial tail of
-	// their refusals above startAlpha).
-	for from < len(ss.seg)-1 {
-		x := &ss.seg[from]
-		if x.kc > 0 && logBinomTail(x.kc, x.nc, q0) < math.Log(startAlpha) {
-			break
-		}
-		from++
 	}
 	first := ss.seg[from].idx
 	var n, k, k401 int
