@@ -199,7 +199,7 @@ const (
 )
 
 // DefaultEndEvidence is ln 100: see Config.EndEvidence.
-var DefaultEndEvidence = math.Log(100)
+const DefaultEndEvidence = 4.605170185988092
 
 // DefaultConfig returns the default window and thresholds.
 func DefaultConfig() Config {

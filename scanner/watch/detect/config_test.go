@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +66,11 @@ func TestNewRejects(t *testing.T) {
 	_, err = New(testOps, DefaultConfig(), &Baseline{Version: 2})
 	if err == nil || !strings.HasPrefix(err.Error(), "baseline: version 2, want 1") {
 		t.Errorf("baseline of another version: %v", err)
+	}
+}
+
+func TestDefaultEndEvidenceIsLn100(t *testing.T) {
+	if d := DefaultEndEvidence - math.Log(100); d > 1e-15 || d < -1e-15 {
+		t.Errorf("DefaultEndEvidence = %v, want ln 100", DefaultEndEvidence)
 	}
 }

@@ -5,6 +5,27 @@
 // or many object ids of one operation) and an auth outage (401s rise on
 // most operations at once). It is the pure core of `authzscan watch`: no
 // I/O, no clock; the counts and the alerts are functions of the events fed.
+//
+// A Detector (New) takes events in time order (Observe) and deploy markers
+// (Deploy). It counts them per operation, window (Config.Window) and
+// status Class, and judges each window as the log's time leaves it
+// behind: the alerts come out of Poll as they fire, and out of Close at
+// the end; Alerts gives them all as they finally stand. Series gives the
+// counts for the report, Baseline what the run learnt for the next one's
+// --baseline.
+//
+// The statistics, in short (surge.go, outage.go and probe.go say more):
+// a window is compared with the operation's own baseline — an
+// exponentially weighted share of refusals over its normal windows, or a
+// Baseline file — by a CUSUM of log-likelihood ratios and a beta-binomial
+// tail (the binomial averaged over what the baseline says the share may
+// be), Bonferroni-corrected for operations × windows a day, with each
+// client counting once (a client's retries are not independent) and
+// gates on the size of the rise, the number of refusals and of distinct
+// clients. Probing is a per-client sliding window of distinct operations
+// and object ids refused, in a bounded least-recently-refused list.
+// Every threshold is a Config field with its default and the reason for
+// it.
 package detect
 
 import (
