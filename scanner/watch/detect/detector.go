@@ -88,10 +88,15 @@ type opState struct {
 	surge          surgeState
 }
 
-// winStat is one operation's totals in a window being closed.
+// winStat is one operation's totals in a window being closed: as counted,
+// and with each client counting for at most Config.MaxPerClient refusals
+// (the refusals of clients past MaxDistinct counted each).
 type winStat struct {
 	op            int32
 	n, k401, k403 int
+	// c401, c403 and cBoth are the 401s, the 403s and the 401+403s with
+	// each client counting for at most MaxPerClient of them.
+	c401, c403, cBoth int
 }
 
 // deploy is a deploy marker.
@@ -472,7 +477,20 @@ func (d *Detector) closeOldest() {
 		for _, c := range ow.counts {
 			n += int(c)
 		}
-		d.stats = append(d.stats, winStat{op: op, n: n, k401: int(ow.counts[Class401]), k403: int(ow.counts[Class403])})
+		ws := winStat{op: op, n: n, k401: int(ow.counts[Class401]), k403: int(ow.counts[Class403])}
+		limit := int32(d.cfg.MaxPerClient)
+		var m401, m403 int
+		for _, c := range ow.clients {
+			ws.c401 += int(min(c.r401, limit))
+			ws.c403 += int(min(c.r403, limit))
+			ws.cBoth += int(min(c.r401+c.r403, limit))
+			m401 += int(c.r401)
+			m403 += int(c.r403)
+		}
+		ws.c401 += ws.k401 - m401
+		ws.c403 += ws.k403 - m403
+		ws.cBoth += ws.k401 - m401 + ws.k403 - m403
+		d.stats = append(d.stats, ws)
 	}
 	slices.SortFunc(d.stats, func(a, b winStat) int { return int(a.op - b.op) })
 	outageOn, suspect := d.outageStep(w)

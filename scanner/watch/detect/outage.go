@@ -64,7 +64,6 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 	var n, k int
 	var expect float64
 	logAlpha := math.Log(cfg.OutageAlpha)
-	limit := int32(cfg.MaxPerClient)
 	for _, s := range d.stats {
 		st := &d.st[s.op]
 		if s.n < cfg.OutageMinRequests || st.bn < cfg.MinBaseline {
@@ -72,13 +71,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		}
 		eligible++
 		// Each client counts for at most MaxPerClient 401s (see there).
-		kc, mapped := 0, 0
-		for _, c := range w.ops[s.op].clients {
-			kc += int(min(c.r401, limit))
-			mapped += int(c.r401)
-		}
-		kc += max(0, s.k401-mapped)
-		nc := s.n - (s.k401 - kc)
+		kc, nc := s.c401, s.n-(s.k401-s.c401)
 		sig := logBetaBinomTail(kc, nc, st.du+0.5, st.dn-st.du+0.5) < logAlpha
 		if sig {
 			signif++

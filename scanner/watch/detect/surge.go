@@ -116,27 +116,14 @@ func (d *Detector) surgeStep(w *window, s winStat, outageOn, suspect bool) {
 		rawK: s.k401 + s.k403, raw401: s.k401, base: !outageOn,
 	}
 	clients := w.ops[s.op].clients
-	limit := int32(d.cfg.MaxPerClient)
-	capped, mapped, c401, m401 := 0, 0, 0, 0
-	for _, c := range clients {
-		r := c.r403
-		if !outageOn {
-			r += c.r401
-		}
-		capped += int(min(r, limit))
-		mapped += int(r)
-		c401 += int(min(c.r401, limit))
-		m401 += int(c.r401)
-	}
 	if outageOn {
-		capped += k401 // the baseline's expectation, as if from distinct clients
-		mapped += k401
+		sw.kc = min(sw.k, s.c403+k401) // the baseline's expected 401s as if from distinct clients
+	} else {
+		sw.kc = s.cBoth
 	}
-	// Refusals of clients past MaxDistinct count each.
-	sw.kc = min(sw.k, capped+max(0, sw.k-mapped))
 	sw.nc = sw.n - (sw.k - sw.kc)
-	sw.c401 = min(s.k401, c401+max(0, s.k401-m401))
-	sw.n401 = s.n - (s.k401 - sw.c401)
+	sw.c401 = s.c401
+	sw.n401 = s.n - (s.k401 - s.c401)
 	if ss.active {
 		d.surgeGoesOn(ss, sw, clients, outageOn)
 		return
