@@ -276,8 +276,8 @@ func (c Config) Validate() error {
 	if c.BaselineHalfLife < c.Window {
 		bad("BaselineHalfLife", c.BaselineHalfLife, "at least one window")
 	}
-	if !(c.MinBaseline >= 0) || math.IsInf(c.MinBaseline, 0) {
-		bad("MinBaseline", c.MinBaseline, "a finite number of at least 0")
+	if !(c.MinBaseline >= 1) || math.IsInf(c.MinBaseline, 0) {
+		bad("MinBaseline", c.MinBaseline, "a finite number of at least 1")
 	}
 	if c.MaxSegment < 1 {
 		bad("MaxSegment", c.MaxSegment, "at least 1")

@@ -34,6 +34,8 @@ func TestConfigValidate(t *testing.T) {
 			"detect: MinLift is 1, want between 0 and 1"},
 		{"half-life below the window", func(c *Config) { c.BaselineHalfLife = time.Second },
 			"detect: BaselineHalfLife is 1s, want at least one window"},
+		{"judging without a baseline", func(c *Config) { c.MinBaseline = 0 },
+			"detect: MinBaseline is 0, want a finite number of at least 1"},
 		{"no span", func(c *Config) { c.ProbeSpan = 0 },
 			"detect: ProbeSpan is 0s, want at least 1s"},
 		{"one object", func(c *Config) { c.ProbeMinObjects = 1 },

@@ -155,7 +155,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		Start:    d.clock(start),
 		End:      d.clock(d.end(w.idx)),
 		Count:    count,
-		Baseline: bu / bn,
+		Baseline: ratio(bu, bn),
 		PValue:   pValue(lt),
 	}
 	d.outageOps(&a, w, o.strict)
@@ -167,7 +167,7 @@ func (d *Detector) outageStep(w *window) (on, suspect bool) {
 		}
 	}
 	a.Message = fmt.Sprintf("401s rose on %d of %d operations with traffic, from %s to %s of their requests across %d clients, from %s: authentication itself is failing",
-		len(o.strict), eligible, percent(a.Baseline), percent(float64(sk)/float64(sn)), a.Clients, clockString(a.Start))
+		len(o.strict), eligible, percent(a.Baseline), percent(ratio(float64(sk), float64(sn))), a.Clients, clockString(a.Start))
 	d.nameDeploy(&a, start)
 	o.active = true
 	o.alert = d.fire(a)

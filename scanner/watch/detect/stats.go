@@ -106,3 +106,11 @@ func llr(k, n int, p0, p1 float64) float64 {
 func pValue(logTail float64) float64 {
 	return math.Max(math.Exp(logTail), 1e-300)
 }
+
+// ratio is a/b, or 0 when b is 0 (an alert's shares must be JSON numbers).
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}

@@ -9,9 +9,10 @@ import (
 //
 // Each closed window with traffic is scored by the log-likelihood ratio
 // of its refusals (401+403, each client counting for at most MaxPerClient)
-// under the alternative share p1 against the baseline share p0, where p0 is the baseline's Jeffreys estimate
-// (r+½)/(m+1) and p1 the smallest rise worth a page: MinFactor times the
-// odds and MinLift points above p0. A CUSUM of the scores (Page's test)
+// under the alternative share q1 against the baseline share q0, where q0
+// is the Jeffreys estimate (r+½)/(m+1) of the baseline counted the same
+// way and q1 the smallest rise worth a page: MinFactor times the odds and
+// MinLift points above q0. A CUSUM of the scores (Page's test)
 // holds the windows of a possible rise in a segment, out of the baseline,
 // until the CUSUM returns to zero (they were normal after all: they go
 // into the baseline then) or the segment fires. At each window the
@@ -21,8 +22,9 @@ import (
 //     scores under the segment's own share (the maximum-likelihood start
 //     of a step from p0), so an alarm that needs a few windows of a slow
 //     endpoint still dates the rise to the window it began in;
-//   - from there on, the share of refusals must be at least MinLift
-//     points and MinFactor times the odds above p0, from at least
+//   - from there on, the share of refusals (every refusal counted) must be
+//     at least MinLift points and MinFactor times the odds above the
+//     baseline's share p0 (likewise), from at least
 //     MinClients distinct refused clients; and with each client counting
 //     for at most MaxPerClient refusals (one client's retries are not
 //     independent; one client hammering is probing, not a lockout), there
@@ -252,7 +254,7 @@ func (d *Detector) trySurge(op int, p0, q0, q1 float64) {
 		Start:     d.clock(start),
 		End:       d.clock(d.end(last)),
 		Count:     k,
-		Baseline:  st.br / st.bn,
+		Baseline:  ratio(st.br, st.bn),
 		Clients:   distinct,
 		PValue:    pValue(lt),
 	}
