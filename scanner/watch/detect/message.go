@@ -10,11 +10,12 @@ import (
 )
 
 // percent writes a share (0–1) as "61 %", or with one decimal below 10 %
-// ("2.4 %", "0.3 %") where the integer would hide the baseline.
+// ("2.4 %", "0.3 %", but "2 %") where the integer would hide the
+// baseline.
 func percent(p float64) string {
 	v := 100 * p
-	if v < 10 && v != 0 {
-		return strconv.FormatFloat(v, 'f', 1, 64) + " %"
+	if v < 10 {
+		return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " %"
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64) + " %"
 }
