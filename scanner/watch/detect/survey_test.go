@@ -86,9 +86,10 @@ func TestSurvey(t *testing.T) {
 	for k := range tried {
 		keys = append(keys, k)
 	}
+	rank := map[string]int{"under 2": 0, "2 to 8": 1, "8 to 20": 2, "20 or more": 3}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].rate != keys[j].rate {
-			return keys[i].rate < keys[j].rate
+			return rank[keys[i].rate] < rank[keys[j].rate]
 		}
 		return keys[i].share < keys[j].share
 	})
