@@ -5,9 +5,31 @@
 // or many object ids of one operation) and an auth outage (401s rise on
 // most operations at once). It is the pure core of `authzscan watch`: no
 // I/O, no clock; the counts and the alerts are functions of the events fed.
+//
+// A Detector (New) takes events in time order (Observe) and deploy markers
+// (Deploy). It counts them per operation, window (Config.Window) and
+// status Class, and judges each window as the log's time leaves it
+// behind: the alerts come out of Poll as they fire, and out of Close at
+// the end; Alerts gives them all as they finally stand. Series gives the
+// counts for the report, Baseline what the run learnt for the next one's
+// --baseline.
+//
+// The statistics, in short (surge.go, outage.go and probe.go say more):
+// a window is compared with the operation's own baseline — an
+// exponentially weighted share of refusals over its normal windows, or a
+// Baseline file — by a CUSUM of log-likelihood ratios and a beta-binomial
+// tail (the binomial averaged over what the baseline says the share may
+// be), Bonferroni-corrected for operations × windows a day, with each
+// client counting once (a client's retries are not independent) and
+// gates on the size of the rise, the number of refusals and of distinct
+// clients. Probing is a per-client sliding window of distinct operations
+// and object ids refused, in a bounded least-recently-refused list.
+// Every threshold is a Config field with its default and the reason for
+// it.
 package detect
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -29,6 +51,43 @@ const (
 	Class1xx // informational and anything else out of 200–599
 	NumClasses
 )
+
+// classNames are the classes' names, in Class order.
+var classNames = [NumClasses]string{"2xx", "3xx", "401", "403", "404", "429", "4xx", "5xx", "1xx"}
+
+// String is the class's name as reports and metrics label it: "2xx",
+// "3xx", "401", "403", "404", "429", "4xx", "5xx" or "1xx".
+func (c Class) String() string {
+	if c < NumClasses {
+		return classNames[c]
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ClassOf returns the class of an HTTP status code. Codes outside 200–599
+// (1xx, and anything a broken log may hold) are Class1xx, so that every
+// request is counted in exactly one class.
+func ClassOf(status int) Class {
+	switch {
+	case status >= 200 && status < 300:
+		return Class2xx
+	case status >= 300 && status < 400:
+		return Class3xx
+	case status == 401:
+		return Class401
+	case status == 403:
+		return Class403
+	case status == 404:
+		return Class404
+	case status == 429:
+		return Class429
+	case status >= 400 && status < 500:
+		return Class4xx
+	case status >= 500 && status < 600:
+		return Class5xx
+	}
+	return Class1xx
+}
 
 // Alert kinds.
 const (
@@ -84,7 +143,13 @@ type Alert struct {
 	// the operations an outage covers.
 	Operations []string `json:"operations,omitempty"`
 	// Objects are the object ids a probing client tried on Operation.
+	// Operations and Objects list at most Config.MaxListed entries each,
+	// in the order first tried; Distinct says how many there were.
 	Objects []string `json:"objects,omitempty"`
+	// Distinct is the number of distinct object ids (when Objects is set)
+	// or operations a probing client was refused on, or the operations an
+	// outage covers; a lower bound past Config.MaxDistinct.
+	Distinct int `json:"distinct,omitempty"`
 	// PValue is the probability of at least Count refusals under the
 	// baseline (surge, outage); 0 when not computed.
 	PValue float64 `json:"p_value,omitempty"`

@@ -1,0 +1,78 @@
+package detect
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("DefaultConfig().Validate() = %v", err)
+	}
+	if w := DefaultConfig().Window; w != time.Minute {
+		t.Errorf("default window %v, want 1m", w)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*Config)
+		want   string // the exact error
+	}{
+		{"window below a second", func(c *Config) { c.Window = 500 * time.Millisecond },
+			"detect: Window is 500ms, want at least 1s"},
+		{"negative lateness", func(c *Config) { c.Lateness = -time.Second },
+			"detect: Lateness is -1s, want between 0 and 10 windows"},
+		{"alpha of 1", func(c *Config) { c.Alpha = 1 },
+			"detect: Alpha is 1, want between 0 and 1 (exclusive)"},
+		{"factor below 1", func(c *Config) { c.MinFactor = 0.5 },
+			"detect: MinFactor is 0.5, want a finite number of at least 1"},
+		{"lift of 1", func(c *Config) { c.MinLift = 1 },
+			"detect: MinLift is 1, want between 0 and 1"},
+		{"half-life below the window", func(c *Config) { c.BaselineHalfLife = time.Second },
+			"detect: BaselineHalfLife is 1s, want at least one window"},
+		{"judging without a baseline", func(c *Config) { c.MinBaseline = 0 },
+			"detect: MinBaseline is 0, want a finite number of at least 1"},
+		{"no span", func(c *Config) { c.ProbeSpan = 0 },
+			"detect: ProbeSpan is 0s, want at least 1s"},
+		{"one object", func(c *Config) { c.ProbeMinObjects = 1 },
+			"detect: ProbeMinObjects is 1, want at least 2"},
+		{"no clients", func(c *Config) { c.MaxClients = 0 },
+			"detect: MaxClients is 0, want at least 1"},
+		{"every problem at once", func(c *Config) { c.MinRefused = 0; c.OutageMinShare = 0; c.MaxPoints = 1 },
+			"detect: MaxPoints is 1, want at least 2\ndetect: MinRefused is 0, want at least 1\ndetect: OutageMinShare is 0, want above 0 and at most 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			c.change(&cfg)
+			err := cfg.Validate()
+			if err == nil || err.Error() != c.want {
+				t.Errorf("Validate() = %v, want %q", err, c.want)
+			}
+			if _, err := New(testOps, cfg, nil); err == nil || err.Error() != c.want {
+				t.Errorf("New() = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	_, err := New([]string{"GET /a", "GET /b", "GET /a"}, DefaultConfig(), nil)
+	if err == nil || err.Error() != `detect: operation "GET /a" is listed twice` {
+		t.Errorf("duplicate operation: %v", err)
+	}
+	_, err = New(testOps, DefaultConfig(), &Baseline{Version: 2})
+	if err == nil || !strings.HasPrefix(err.Error(), "baseline: version 2, want 1") {
+		t.Errorf("baseline of another version: %v", err)
+	}
+}
+
+func TestDefaultEndEvidenceIsLn100(t *testing.T) {
+	if d := DefaultEndEvidence - math.Log(100); d > 1e-15 || d < -1e-15 {
+		t.Errorf("DefaultEndEvidence = %v, want ln 100", DefaultEndEvidence)
+	}
+}
