@@ -25,6 +25,7 @@ func (nopDetector) Observe(detect.Event)       {}
 func (nopDetector) Deploy(time.Time, string)   {}
 func (nopDetector) Poll() []detect.Alert       { return nil }
 func (nopDetector) Close() []detect.Alert      { return nil }
+func (nopDetector) Alerts() []detect.Alert     { return nil }
 func (nopDetector) Series() []detect.OpSeries  { return nil }
 func (nopDetector) Baseline() *detect.Baseline { return nil }
 

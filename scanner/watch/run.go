@@ -234,6 +234,7 @@ type detector interface {
 	Deploy(at time.Time, note string)
 	Poll() []detect.Alert
 	Close() []detect.Alert
+	Alerts() []detect.Alert
 	Series() []detect.OpSeries
 	Baseline() *detect.Baseline
 }
@@ -520,7 +521,6 @@ func (p *pipeline) alerts(as []detect.Alert) {
 		if p.opts.OnAlert != nil {
 			p.opts.OnAlert(a)
 		}
-		p.rep.Alerts = append(p.rep.Alerts, a)
 	}
 }
 
@@ -530,6 +530,12 @@ func (p *pipeline) finish() *Report {
 		p.alerts(p.det.Close())
 	}
 	r := &p.rep
+	// The report has each alert as it ended (an alert goes out once, when
+	// it fires, and grows while its incident lasts), in order of Start.
+	r.Alerts = p.det.Alerts()
+	for i := range r.Alerts {
+		annotate(&r.Alerts[i], p.marks)
+	}
 	slices.SortStableFunc(r.Alerts, func(a, b detect.Alert) int { return a.Start.Compare(b.Start) })
 	if r.Alerts == nil {
 		r.Alerts = []detect.Alert{}

@@ -471,6 +471,7 @@ type recorder struct {
 	deploys []string
 	fire    map[int][]detect.Alert // after that many events, Poll returns these
 	closing []detect.Alert
+	all     []detect.Alert // every alert Poll and Close returned, for Alerts
 }
 
 func (r *recorder) Observe(e detect.Event) {
@@ -488,9 +489,14 @@ func (r *recorder) Poll() []detect.Alert {
 			delete(r.fire, n)
 		}
 	}
+	r.all = append(r.all, out...)
 	return out
 }
-func (r *recorder) Close() []detect.Alert     { return r.closing }
+func (r *recorder) Close() []detect.Alert {
+	r.all = append(r.all, r.closing...)
+	return r.closing
+}
+func (r *recorder) Alerts() []detect.Alert    { return slices.Clone(r.all) }
 func (r *recorder) Series() []detect.OpSeries { return nil }
 func (r *recorder) Baseline() *detect.Baseline {
 	return &detect.Baseline{}

@@ -132,19 +132,21 @@ type Config struct {
 	// not an outage.
 	OutageMinClients int
 
-	// ProbeSpan is the sliding span in which a client's refusals (403
-	// and 404; 401 too with Probe401) are counted for probing (default 10
-	// minutes), and how long a client stays remembered after its last
-	// refusal; a probing burst ends after a ProbeSpan without refusals.
+	// ProbeSpan is the sliding span in which a client's refusals (401,
+	// 403 and 404) are counted for probing (default 10 minutes), and how
+	// long a client stays remembered after its last refusal; a probing
+	// burst ends after a ProbeSpan without refusals.
 	ProbeSpan time.Duration
-	// Probe401 counts 401s as probing refusals too (default false). A 401
-	// says the client is not authenticated, not that it reached for
-	// something it may not have: a client whose token expired collects
-	// 401s on every operation and id it goes on calling (a sync job
-	// walking /orders/{orderId}), the commonest false alarm in the
-	// randomized tests. An attacker hunting for broken authorization is
-	// authenticated and collects 403s and 404s; CrowdSec's http-probing
-	// likewise counts 403/404, not 401.
+	// Probe401 counts 401s towards the object ids a client is refused on
+	// (default false); they always count towards the operations it is
+	// refused on. An unauthenticated client refused on ProbeMinOps
+	// different operations within ProbeSpan is sweeping the API for one
+	// left open (issue 17 counts 401 with 403 and 404). But a client whose
+	// token expired collects 401s on every id it goes on calling (a sync
+	// job walking /orders/{orderId}): the commonest false alarm in the
+	// randomized tests, so 401s on ids count only when asked. An attacker
+	// hunting for another user's objects is authenticated and collects
+	// 403s and 404s.
 	Probe401 bool
 	// ProbeMinOps is the number of distinct operations on which a client
 	// must be refused within ProbeSpan to be probing across operations
@@ -160,6 +162,13 @@ type Config struct {
 	// client collecting the usual few percent of 404s over thousands of
 	// requests is not taken for a prober.
 	ProbeMinShare float64
+	// ProbeMin401Share is the least share (0–1) of a client's recent
+	// requests that were refused for the operations it was refused on
+	// only with 401s to count towards ProbeMinOps (default 0.5): an
+	// unauthenticated client sweeping the API is refused on nearly
+	// everything it sends, while a busy client (a NAT, a proxy) collects
+	// 401s of expired tokens on many operations among its successes.
+	ProbeMin401Share float64
 	// MaxClients bounds the clients remembered for probing (default
 	// 100,000): only clients refused within the last ProbeSpan are kept,
 	// in a least-recently-refused list; past the bound the least recently
@@ -195,6 +204,7 @@ const (
 	DefaultProbeMinOps      = 10
 	DefaultProbeMinObjects  = 20
 	DefaultProbeMinShare    = 0.2
+	DefaultProbeMin401Share = 0.5
 	DefaultMaxClients       = 100000
 )
 
@@ -229,6 +239,7 @@ func DefaultConfig() Config {
 		ProbeMinOps:       DefaultProbeMinOps,
 		ProbeMinObjects:   DefaultProbeMinObjects,
 		ProbeMinShare:     DefaultProbeMinShare,
+		ProbeMin401Share:  DefaultProbeMin401Share,
 		MaxClients:        DefaultMaxClients,
 	}
 }
@@ -317,6 +328,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.ProbeMinShare >= 0 && c.ProbeMinShare <= 1) {
 		bad("ProbeMinShare", c.ProbeMinShare, "between 0 and 1")
+	}
+	if !(c.ProbeMin401Share >= 0 && c.ProbeMin401Share <= 1) {
+		bad("ProbeMin401Share", c.ProbeMin401Share, "between 0 and 1")
 	}
 	if c.MaxClients < 1 {
 		bad("MaxClients", c.MaxClients, "at least 1")

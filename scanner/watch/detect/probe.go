@@ -110,7 +110,7 @@ func (tr *tracker) init(cfg Config) {
 
 // observe follows one request of a client.
 func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
-	refused := class == Class403 || class == Class404 || class == Class401 && d.cfg.Probe401
+	refused := class == Class403 || class == Class404 || class == Class401
 	i, ok := tr.idx[string(ev.Client)]
 	if refused && !(ok && tr.cl[i].burst != 0) && d.excluded(int32(ev.Op), class == Class401) {
 		refused = false // explained by an incident every client sees
@@ -142,7 +142,9 @@ func (tr *tracker) observe(d *Detector, ev Event, t int64, class Class) {
 	is401 := class == Class401
 	c.hitOp(op, t, is401, tr.opCap)
 	var h uint64
-	hasObj := len(ev.Object) > 0
+	// A 401 counts towards the operations a client sweeps, not towards
+	// the ids it walks unless Probe401 says so: see Config.Probe401.
+	hasObj := len(ev.Object) > 0 && (!is401 || d.cfg.Probe401)
 	if hasObj {
 		h = maphash.Bytes(d.seed, ev.Object) ^ (uint64(op)+1)*0x9e3779b97f4a7c15
 		c.hitObj(op, h, ev.Object, t, is401, tr.objCap)
@@ -174,8 +176,12 @@ func (c *pclient) countObjs(d *Detector, op int32) int {
 
 func (c *pclient) countOps(d *Detector) int {
 	n := 0
+	// An operation refused only with 401s counts when most of what the
+	// client sent was refused (Config.ProbeMin401Share): an unauthenticated
+	// sweep, not a busy client's background of expired tokens.
+	unauth := c.ref >= d.cfg.ProbeMin401Share*c.req
 	for _, e := range c.ops {
-		if d.excluded(e.op, e.only401) {
+		if d.excluded(e.op, e.only401) || e.only401 && !unauth {
 			continue
 		}
 		n++

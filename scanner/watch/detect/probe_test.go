@@ -236,6 +236,43 @@ func TestProbe401(t *testing.T) {
 	}
 }
 
+func TestUnauthenticatedSweepIsProbing(t *testing.T) {
+	// A client without credentials refused 401 on 12 operations in turn
+	// is sweeping the API for one left open: probing across operations,
+	// by default. A busy client whose 401s (expired tokens behind one
+	// address) fall on as many operations among its successes is not.
+	n := len(defaultOps())
+	if n < 12 {
+		t.Fatalf("the test stream has %d operations, want 12 or more", n)
+	}
+	for _, seed := range []uint64{50, 51, 52} {
+		evs := defaultStream().generate(seed)
+		for i := range 12 {
+			evs = append(evs, Event{Time: at(70 + 0.2*float64(i)), Op: i, Status: 401, Client: []byte("198.51.100.7")})
+		}
+		sortEvents(evs)
+		_, as := run(t, DefaultConfig(), nil, evs)
+		if len(as) != 1 || as[0].Kind != KindProbing || as[0].Client != "198.51.100.7" || as[0].Operation != "" || !as[0].Start.Equal(at(70)) {
+			t.Errorf("seed %d: want the sweep alone:%s", seed, describe(as))
+		}
+
+		busy := defaultStream().generate(seed)
+		for i := range 400 {
+			// Every third request is refused 401, on each of the 12
+			// operations in turn; the others succeed.
+			op, st := i%12, 200
+			if i%3 == 0 {
+				op, st = (i/3)%12, 401
+			}
+			busy = append(busy, Event{Time: at(60 + 0.05*float64(i)), Op: op, Status: st, Client: []byte("192.0.2.99")})
+		}
+		sortEvents(busy)
+		if _, as := run(t, DefaultConfig(), nil, busy); len(as) != 0 {
+			t.Errorf("seed %d: a busy client with a third of 401s:%s", seed, describe(as))
+		}
+	}
+}
+
 func TestProbe401IgnoresAnOutagesRefusals(t *testing.T) {
 	// In an auth outage every client collects 401s on every operation:
 	// with Probe401 that is still one outage, not a crowd of probers.
