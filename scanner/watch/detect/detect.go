@@ -155,6 +155,11 @@ type Alert struct {
 	PValue float64 `json:"p_value,omitempty"`
 	// Deploy is the deploy that preceded the rise, when one is known.
 	Deploy *time.Time `json:"deploy,omitempty"`
+	// Fired is when, in the log's clock, the alert was raised: the end of
+	// the window whose close raised it. Fired − Start is how long the
+	// incident went on before anyone was told (a surge needs its rise to
+	// be significant, probing its span of refusals).
+	Fired time.Time `json:"fired,omitzero"`
 	// Scan is set by watch when the last scan's report already saw this:
 	// "lockout" or "broken" cells on Operation.
 	Scan string `json:"scan,omitempty"`

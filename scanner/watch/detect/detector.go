@@ -31,6 +31,7 @@ type Detector struct {
 	// started is set by the first event; closed by Close.
 	started, closed bool
 	maxT            int64 // the latest event time seen, unix ns
+	closing         int64 // the end of the window being closed, unix ns: when its alerts fire
 
 	open  []*window // open windows, oldest first
 	spare []*window // closed windows kept for reuse
@@ -493,6 +494,7 @@ func (d *Detector) closeOldest() {
 		d.stats = append(d.stats, ws)
 	}
 	slices.SortFunc(d.stats, func(a, b winStat) int { return int(a.op - b.op) })
+	d.closing = d.end(w.idx)
 	outageOn, suspect := d.outageStep(w)
 	for _, s := range d.stats {
 		d.surgeStep(w, s, outageOn, suspect)
@@ -513,6 +515,7 @@ func (d *Detector) closeOldest() {
 
 // fire records a new alert and returns its index.
 func (d *Detector) fire(a Alert) int {
+	a.Fired = d.clock(d.closing)
 	d.alerts = append(d.alerts, a)
 	return len(d.alerts) - 1
 }

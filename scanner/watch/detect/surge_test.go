@@ -41,6 +41,11 @@ func TestLockoutSurgeIsFound(t *testing.T) {
 			if !withinWindow(a.Start, at(c.from), time.Minute) {
 				t.Errorf("start %s, want within a window of %s", a.Start.Format("15:04:05"), at(c.from).Format("15:04:05"))
 			}
+			// It fired at the close of a window after the rise began and
+			// before it ended: Fired is on a window boundary, after Start.
+			if !a.Fired.After(a.Start) || a.Fired.After(at(c.from+c.length)) || a.Fired.Second() != 0 || a.Fired.Nanosecond() != 0 {
+				t.Errorf("fired %s, start %s: want a window's end after the start, within the surge", a.Fired.Format("15:04:05.000"), a.Start.Format("15:04:05"))
+			}
 			if a.Clients < DefaultMinClients || a.Count < DefaultMinRefused || a.PValue <= 0 || a.PValue > 1e-6 {
 				t.Errorf("clients %d, count %d, p %g", a.Clients, a.Count, a.PValue)
 			}

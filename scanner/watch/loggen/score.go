@@ -60,6 +60,14 @@ type KindScore struct {
 	Delays      []time.Duration `json:"delays"`
 	MedianDelay time.Duration   `json:"median_delay"`
 	MaxAbsDelay time.Duration   `json:"max_abs_delay"`
+	// Latencies are, for each incident found by an alert that says when
+	// it fired (detect.Alert.Fired), the alert's Fired minus the
+	// incident's true Start: the detection delay, how long the incident
+	// went on before the alert went out. MedianLatency and MaxLatency
+	// summarize them.
+	Latencies     []time.Duration `json:"latencies"`
+	MedianLatency time.Duration   `json:"median_latency"`
+	MaxLatency    time.Duration   `json:"max_latency"`
 	// WithinWindow counts the incidents found with a start at most one
 	// window from the truth: what issue 17's tests ask of every incident.
 	WithinWindow int `json:"within_window"`
@@ -164,6 +172,9 @@ func Score(truth []Incident, alerts []detect.Alert, window time.Duration) Scores
 		if m.Found() {
 			k.TruePositives++
 			k.Delays = append(k.Delays, m.Delay)
+			if !m.Alert.Fired.IsZero() {
+				k.Latencies = append(k.Latencies, m.Alert.Fired.Sub(m.Incident.Start))
+			}
 		} else {
 			k.FalseNegatives++
 		}
@@ -218,6 +229,7 @@ func (s *Scores) finish() {
 		all.FalseNegatives += k.FalseNegatives
 		all.Duplicates += k.Duplicates
 		all.Delays = append(all.Delays, k.Delays...)
+		all.Latencies = append(all.Latencies, k.Latencies...)
 	}
 	s.Kinds = append(s.Kinds, all)
 	for i := range s.Kinds {
@@ -230,15 +242,16 @@ func (s *Scores) finish() {
 			k.Recall = float64(k.TruePositives) / float64(k.Incidents)
 		}
 		k.MedianDelay, k.MaxAbsDelay, k.WithinWindow = 0, 0, 0
+		k.MedianLatency, k.MaxLatency = median(k.Latencies), 0
+		for _, x := range k.Latencies {
+			k.MaxLatency = max(k.MaxLatency, x)
+		}
 		if len(k.Delays) == 0 {
 			continue
 		}
 		d := slices.Clone(k.Delays)
 		slices.Sort(d)
-		k.MedianDelay = d[len(d)/2]
-		if len(d)%2 == 0 {
-			k.MedianDelay = (d[len(d)/2-1] + d[len(d)/2]) / 2
-		}
+		k.MedianDelay = median(d)
 		for _, x := range d {
 			k.MaxAbsDelay = max(k.MaxAbsDelay, absDuration(x))
 			if absDuration(x) <= s.Window {
@@ -246,6 +259,19 @@ func (s *Scores) finish() {
 			}
 		}
 	}
+}
+
+// median is the median of ds (0 for none); ds need not be sorted.
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	d := slices.Clone(ds)
+	slices.Sort(d)
+	if len(d)%2 == 0 {
+		return (d[len(d)/2-1] + d[len(d)/2]) / 2
+	}
+	return d[len(d)/2]
 }
 
 // Kind returns the row of kind ("all" for the sum); a zero row with that
@@ -283,6 +309,7 @@ func (s *Scores) Merge(o Scores) {
 			r.FalseNegatives += k.FalseNegatives
 			r.Duplicates += k.Duplicates
 			r.Delays = append(r.Delays, k.Delays...)
+			r.Latencies = append(r.Latencies, k.Latencies...)
 		}
 	}
 	s.Kinds = rowsInOrder(rows)
@@ -291,14 +318,18 @@ func (s *Scores) Merge(o Scores) {
 	s.finish()
 }
 
-// WriteTable writes the rows as an aligned text table, delays in seconds.
+// WriteTable writes the rows as an aligned text table, times in seconds:
+// start_off is an alert's start minus the true start (median, largest
+// distance), latency its firing time minus the true start (median,
+// largest).
 func (s Scores) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "kind\tincidents\talerts\tTP\tFP\tFN\tdup\tprecision\trecall\tmedian_delay_s\tmax_abs_delay_s\twithin_window\t\n")
+	fmt.Fprintf(tw, "kind\tincidents\talerts\tTP\tFP\tFN\tdup\tprecision\trecall\tstart_off_median_s\tstart_off_max_s\twithin_window\tlatency_median_s\tlatency_max_s\t\n")
 	for _, k := range s.Kinds {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%d/%d\t\n", k.Kind, k.Incidents, k.Alerts,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%d/%d\t%.0f\t%.0f\t\n", k.Kind, k.Incidents, k.Alerts,
 			k.TruePositives, k.FalsePositives, k.FalseNegatives, k.Duplicates, k.Precision, k.Recall,
-			k.MedianDelay.Seconds(), k.MaxAbsDelay.Seconds(), k.WithinWindow, k.TruePositives)
+			k.MedianDelay.Seconds(), k.MaxAbsDelay.Seconds(), k.WithinWindow, k.TruePositives,
+			k.MedianLatency.Seconds(), k.MaxLatency.Seconds())
 	}
 	return tw.Flush()
 }

@@ -177,3 +177,31 @@ func TestReadAlerts(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreLatency: the detection delay of a found incident is its
+// alert's Fired minus the true start; alerts without Fired add none.
+func TestScoreLatency(t *testing.T) {
+	t0 := loggen.DefaultStart
+	min := func(m float64) time.Time { return t0.Add(time.Duration(m * float64(time.Minute))) }
+	truth := []loggen.Incident{
+		{Kind: loggen.KindLockoutSurge, Operation: "GET /a", Start: min(10), End: min(30)},
+		{Kind: loggen.KindLockoutSurge, Operation: "GET /b", Start: min(50), End: min(70)},
+		{Kind: loggen.KindAuthOutage, Start: min(100), End: min(110)},
+	}
+	alerts := []detect.Alert{
+		{Kind: loggen.KindLockoutSurge, Operation: "GET /a", Start: min(10), End: min(30), Fired: min(12)},
+		{Kind: loggen.KindLockoutSurge, Operation: "GET /b", Start: min(50.5), End: min(70), Fired: min(54)},
+		{Kind: loggen.KindAuthOutage, Start: min(100), End: min(110)}, // no Fired
+	}
+	s := loggen.Score(truth, alerts, time.Minute)
+	k := s.Kind(loggen.KindLockoutSurge)
+	if len(k.Latencies) != 2 || k.MedianLatency != 3*time.Minute || k.MaxLatency != 4*time.Minute {
+		t.Errorf("surges: latencies %v, median %v, max %v; want 2m and 4m, median 3m, max 4m", k.Latencies, k.MedianLatency, k.MaxLatency)
+	}
+	if o := s.Kind(loggen.KindAuthOutage); o.TruePositives != 1 || len(o.Latencies) != 0 || o.MedianLatency != 0 {
+		t.Errorf("outage without Fired: %+v", o)
+	}
+	if a := s.Kind("all"); len(a.Latencies) != 2 || a.MaxLatency != 4*time.Minute {
+		t.Errorf("all: %+v", a)
+	}
+}
