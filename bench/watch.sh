@@ -114,11 +114,11 @@ for n in $sizes; do
       rm -rf "$work/out"
       measure "$work/$n.watch" "$work/authzscan" watch --spec "$spec" --format json --out "$work/out" "${file[$n]}"
       # What it read must be the whole log.
-      python3 - "$work/out/report.json" "$work/truth-$n.json" <<'PY'
+      python3 - "$work/out/watch.json" "$work/truth-$n.json" <<'PY'
 import json, sys
 r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 if r.get("lines") != t["lines"]:
-    sys.exit(f"report.json says {r.get('lines')} lines, the log has {t['lines']}")
+    sys.exit(f"watch.json says {r.get('lines')} lines, the log has {t['lines']}")
 print(f"  watch: {r['lines']} lines, {r.get('unparsed')} unparsed (garbage: {t['garbage']}), "
       f"{r.get('unmapped')} unmapped (truth: {t['unmapped']}), {len(r.get('alerts') or [])} alerts "
       f"({len(t['incidents'])} incidents)", file=sys.stderr)

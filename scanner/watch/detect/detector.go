@@ -227,13 +227,20 @@ func (d *Detector) Observe(ev Event) {
 		}
 		ow.clients[hc] = cw
 	}
-	if !addCapped(s.clients, hc, limit) {
+	// Once an operation's set of the run's clients (or users) is full,
+	// its count is a lower bound and the set is not looked at again: a
+	// miss in a full set is what a busy log's line would cost most.
+	if len(s.clients) < limit {
+		addCapped(s.clients, hc, limit)
+	} else {
 		s.capped = true
 	}
 	if len(ev.User) > 0 {
 		hu := maphash.Bytes(d.seed, ev.User)
 		addCapped(ow.users, hu, limit)
-		if !addCapped(s.users, hu, limit) {
+		if len(s.users) < limit {
+			addCapped(s.users, hu, limit)
+		} else {
 			s.capped = true
 		}
 	}
