@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +153,82 @@ func TestWatchThresholdFlagErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
+}
+
+// watchDocPath is the page that documents watch.
+const watchDocPath = "../../docs/watch.md"
+
+// TestWatchDocsListEveryFlag keeps docs/watch.md complete and current:
+// every flag of watch (but the hidden ones) is named in it, every --flag
+// it names exists on watch, and every default its flag tables give in
+// backquotes is the flag's own (so a changed detect constant fails here
+// until the docs follow).
+func TestWatchDocsListEveryFlag(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(watchDocPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	cmd := (&app{stdout: os.Stdout, stderr: os.Stderr}).watchCommand()
+	cmd.InitDefaultHelpFlag()
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("--([a-z][a-z0-9-]*)").FindAllStringSubmatch(doc, -1) {
+		named[m[1]] = true
+		if cmd.Flags().Lookup(m[1]) == nil {
+			t.Errorf("docs/watch.md names --%s, which authzscan watch does not have", m[1])
+		}
+	}
+	// FlagUsages lists the flags --help shows: all but the hidden ones.
+	all := regexp.MustCompile(`(?m)^\s+(?:-[a-z], )?--([a-z0-9-]+)`).FindAllStringSubmatch(cmd.Flags().FlagUsages(), -1)
+	if len(all) < 30 {
+		t.Fatalf("only %d flags found on watch", len(all))
+	}
+	for _, m := range all {
+		if m[1] != "help" && !named[m[1]] {
+			t.Errorf("docs/watch.md does not document --%s; add it to a flag table with its default", m[1])
+		}
+	}
+
+	checked := 0
+	for i, line := range strings.Split(doc, "\n") {
+		m := regexp.MustCompile("^\\| `--([a-z0-9-]+)[^`]*` \\| ([^|]*) \\|").FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		def := strings.TrimSpace(m[2])
+		if !strings.HasPrefix(def, "`") {
+			continue // "(required)", "detected", none
+		}
+		f := cmd.Flags().Lookup(m[1])
+		if f == nil {
+			continue // reported above
+		}
+		if !sameFlagValue(f.Value.Type(), f.DefValue, strings.Trim(def, "`")) {
+			t.Errorf("docs/watch.md:%d: --%s defaults to %s, the docs say %s", i+1, m[1], f.DefValue, def)
+		}
+		checked++
+	}
+	if checked < len(thresholdFlags)+3 {
+		t.Errorf("only %d defaults checked in docs/watch.md's flag tables; were the tables found?", checked)
+	}
+}
+
+// sameFlagValue says whether text, as the docs write a value ("6h",
+// "0.001", "terminal,json,html"), is the default def of a flag of type typ
+// (pflag's names: "duration", "int", "float64", "stringSlice"…).
+func sameFlagValue(typ, def, text string) bool {
+	switch typ {
+	case "duration":
+		a, err1 := time.ParseDuration(text)
+		b, err2 := time.ParseDuration(def)
+		return err1 == nil && err2 == nil && a == b
+	case "int", "float64", "float":
+		a, err1 := strconv.ParseFloat(text, 64)
+		b, err2 := strconv.ParseFloat(def, 64)
+		return err1 == nil && err2 == nil && a == b
+	case "stringSlice":
+		return "["+text+"]" == def
+	}
+	return text == def
 }
