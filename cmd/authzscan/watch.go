@@ -321,8 +321,12 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	// The terminal summary shows the warnings too; on a terminal, once is
+	// enough.
+	if !(outs.terminal && isTerminal(a.stdout)) {
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(a.stderr, "warning: %s\n", w)
+		}
 	}
 	if sink.err != nil {
 		fmt.Fprintf(a.stderr, "warning: writing alerts: %v\n", sink.err)
