@@ -296,6 +296,11 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 		sink.ws = append(sink.ws, a.stdout)
 	}
 	if f.alerts != "" {
+		if dir := filepath.Dir(f.alerts); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return usageError(fmt.Errorf("--alerts %q: %w", f.alerts, err))
+			}
+		}
 		af, err := os.Create(f.alerts)
 		if err != nil {
 			return usageError(fmt.Errorf("--alerts %q: %w", f.alerts, err))
