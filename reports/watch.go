@@ -169,11 +169,11 @@ func watchSubject(a *detect.Alert) (client, what string) {
 	case a.Kind == detect.KindProbing && a.Operation != "":
 		return a.Client, a.Operation
 	case a.Kind == detect.KindProbing:
-		return a.Client, watchCount(len(a.Operations), "operation", "operations")
+		return a.Client, watchCount(watchOperationsTotal(a), "operation", "operations")
 	case a.Operation != "":
 		return a.Client, a.Operation
 	case len(a.Operations) > 0:
-		return a.Client, watchCount(len(a.Operations), "operation", "operations")
+		return a.Client, watchCount(watchOperationsTotal(a), "operation", "operations")
 	}
 	return a.Client, "all operations"
 }
@@ -236,6 +236,31 @@ func watchSpan(start, end time.Time) string {
 		return watchTime(start) + " – " + end.Format(watchClock)
 	}
 	return watchTime(start) + " – " + watchTime(end)
+}
+
+// watchObjectsTotal and watchOperationsTotal are how many object ids and
+// operations an alert stands for: the detector lists at most a capped
+// number (detect.Config.MaxListed) and counts them all in Distinct, which
+// is of the Objects when the alert has any, else of the Operations.
+func watchObjectsTotal(a *detect.Alert) int {
+	if len(a.Objects) == 0 {
+		return 0
+	}
+	return max(len(a.Objects), a.Distinct)
+}
+
+func watchOperationsTotal(a *detect.Alert) int {
+	if len(a.Objects) > 0 {
+		return len(a.Operations)
+	}
+	return max(len(a.Operations), a.Distinct)
+}
+
+// watchListShown returns at most n of list, and how many of total it
+// leaves out (total is at least len(list)).
+func watchListShown(list []string, total, n int) ([]string, int) {
+	shown, _ := watchFirst(list, n)
+	return shown, max(total, len(list)) - len(shown)
 }
 
 // watchFirst returns at most n of list, and how many were left out.

@@ -226,6 +226,15 @@ func testWatchFixtureInBrowser(t *testing.T, browserCtx context.Context) {
 		}
 	})
 
+	t.Run("warnings", func(t *testing.T) {
+		got := eval[[]string](t, nt.tab, `[...document.querySelectorAll('#warnings li')].filter(li => li.offsetHeight > 0).map(li => li.textContent)`)
+		want := strings.ReplaceAll(r.Warnings[0], "\x1b", `\x1b`)
+		want = strings.ReplaceAll(want, "\x07", `\x07`)
+		if len(got) != len(r.Warnings) || got[0] != want {
+			t.Errorf("the warnings shown are %q; want %q, as text", got, want)
+		}
+	})
+
 	t.Run("alerts", func(t *testing.T) {
 		items := eval[[]string](t, nt.tab, `[...document.querySelectorAll('#alerts > li')].map(li => li.textContent)`)
 		if len(items) != len(r.Alerts) {
@@ -241,6 +250,9 @@ func testWatchFixtureInBrowser(t *testing.T, browserCtx context.Context) {
 		}
 		if !strings.Contains(items[1], "1042") || !strings.Contains(items[1], "203.0.113.66") {
 			t.Errorf("the probing alert does not list its client and the object ids tried: %q", items[1])
+		}
+		if more := fmt.Sprintf("and %d more", r.Alerts[1].Distinct-len(r.Alerts[1].Objects)); !strings.Contains(items[1], more) {
+			t.Errorf("the probing alert does not say %q of the ids it does not list: %q", more, items[1])
 		}
 		// Each alert that has a chart links to it, and the chart exists.
 		links := eval[[]string](t, nt.tab, `[...document.querySelectorAll('#alerts a')].map(a => a.getAttribute('href')).filter(h => !document.querySelector(h))`)

@@ -120,7 +120,7 @@ func watchFixture() *watch.Report {
 		return 0, 0, 0, 0, 0
 	})
 	var objects []string
-	for id := 1001; id <= 1042; id++ {
+	for id := 1001; id <= 1049; id++ { // the detector lists 50 ids; Distinct counts all 118
 		objects = append(objects, fmt.Sprint(id))
 	}
 	objects = append(objects, wxScript)
@@ -151,6 +151,9 @@ func watchFixture() *watch.Report {
 			{Request: "POST /" + wxImg, Count: 2},
 		},
 		Operations: []watch.OperationSummary{orders, users, create, products, evil},
+		Warnings: []string{
+			"the scan report has broken or lockout cells on 1 operations this spec does not have (GET /" + wxScript + " " + wxANSI + "); is it a report of this spec?",
+		},
 		Alerts: []detect.Alert{
 			{
 				Kind: detect.KindLockoutSurge, Operation: "GET /orders/{orderId}",
@@ -161,20 +164,22 @@ func watchFixture() *watch.Report {
 			},
 			{
 				Kind: detect.KindProbing, Operation: "GET /users/{userId}", Client: "203.0.113.66",
-				Start: watchAt(40), End: watchAt(46), Count: 43, Baseline: 1.5,
-				Objects: objects,
-				Message: "client 203.0.113.66 was refused on 43 object ids of GET /users/{userId}, among them " + wxScript,
+				Start: watchAt(40), End: watchAt(46), Count: 131, Baseline: 1.5,
+				Objects: objects, Distinct: 118,
+				Message: "client 203.0.113.66 was refused on 118 object ids of GET /users/{userId}, among them " + wxScript,
 			},
 			{
 				Kind: detect.KindProbing, Client: wxImg,
 				Start: watchAt(42), End: watchAt(44), Count: 12, Baseline: 0.8,
 				Operations: []string{"GET /orders/{orderId}", "GET /users/{userId}", "POST /orders", wxOp},
+				Distinct:   4,
 				Message:    "client " + wxImg + " was refused on 4 operations " + wxANSI,
 			},
 			{
 				Kind:  detect.KindAuthOutage,
 				Start: watchAt(50), End: watchAt(54), Count: 601, Baseline: 0.004, Clients: 402, PValue: 1e-200,
 				Operations: []string{"GET /orders/{orderId}", "GET /products", "GET /users/{userId}", "POST /orders"},
+				Distinct:   4,
 				Message:    "401s rose on 4 of 5 operations at once from 10:50:00: authentication itself is failing",
 			},
 		},

@@ -35,6 +35,8 @@ const (
 	WatchHTMLSamples = 100
 	// WatchHTMLList caps the object ids and operations listed per alert.
 	WatchHTMLList = 200
+	// WatchHTMLWarnings caps the warnings listed.
+	WatchHTMLWarnings = 50
 	// WatchHTMLSampleText caps one unparsed line, in bytes.
 	WatchHTMLSampleText = 4 << 10
 )
@@ -96,6 +98,8 @@ type watchPage struct {
 	SourcesMore                int
 	From, To                   htmlTimeView
 	Incomplete                 string
+	Warnings                   []string
+	WarningCount, WarningsMore int
 
 	Lines, Parsed, Unparsed, Unmapped, Deploys int64
 
@@ -216,6 +220,15 @@ func watchTexts(list []string, n int) ([]string, int) {
 	return out, more
 }
 
+// watchAlertList is the first WatchHTMLList of an alert's operations or
+// object ids, escaped, and how many more of total (its Distinct) there
+// are.
+func watchAlertList(list []string, total int) ([]string, int) {
+	shown, more := watchListShown(list, total, WatchHTMLList)
+	out, _ := watchTexts(shown, WatchHTMLList)
+	return out, more
+}
+
 func watchBuildPage(r *watch.Report) *watchPage {
 	p := &watchPage{
 		CSP:        watchCSP,
@@ -235,6 +248,8 @@ func watchBuildPage(r *watch.Report) *watchPage {
 		AlertCount: len(r.Alerts),
 	}
 	p.Sources, p.SourcesMore = watchTexts(r.Sources, 20)
+	p.Warnings, p.WarningsMore = watchTexts(r.Warnings, WatchHTMLWarnings)
+	p.WarningCount = len(r.Warnings)
 	for i := range r.Operations {
 		p.Requests += r.Operations[i].Requests
 		p.Refused += watchRefused(&r.Operations[i])
@@ -279,9 +294,9 @@ func watchBuildPage(r *watch.Report) *watchPage {
 			v.Deploy = &d
 		}
 		if a.Operation == "" {
-			v.Operations, v.OperationsMore = watchTexts(a.Operations, WatchHTMLList)
+			v.Operations, v.OperationsMore = watchAlertList(a.Operations, watchOperationsTotal(a))
 		}
-		v.Objects, v.ObjectsMore = watchTexts(a.Objects, WatchHTMLList)
+		v.Objects, v.ObjectsMore = watchAlertList(a.Objects, watchObjectsTotal(a))
 		switch {
 		case a.Operation != "":
 			v.Chart, v.ChartTitle = charts[a.Operation], "the chart of this operation"

@@ -28,15 +28,17 @@ const (
 	// WatchTermOpWidth is the widest the operation column gets, in
 	// columns; a longer operation wraps.
 	WatchTermOpWidth = 72
+	// WatchTermWarnings caps the warnings shown.
+	WatchTermWarnings = 10
 	// WatchTermText caps one string from the log, in bytes.
 	WatchTermText = 512
 )
 
 // WriteWatchTerminal writes the summary of a watch for a terminal: what
-// was read (the line counts, always all four, even at 0), the operations
-// with the most refusals, the alerts, samples of the lines that did not
-// parse and of the requests no operation matches, and a last line saying
-// whether alerts fired. Colours only with color. Every string from the
+// was read (the line counts, always all four, even at 0), the run's
+// warnings, the operations with the most refusals, the alerts, samples of
+// the lines that did not parse and of the requests no operation matches,
+// and a last line saying whether alerts fired. Colours only with color. Every string from the
 // log or the spec goes through Sanitize, so control characters and ANSI
 // escapes in it never reach the terminal, and is capped at WatchTermText
 // bytes.
@@ -44,6 +46,7 @@ func WriteWatchTerminal(w io.Writer, r *watch.Report, color bool) error {
 	p := &painter{color: color}
 	var b strings.Builder
 	p.watchHeader(&b, r)
+	p.watchWarnings(&b, r)
 	p.watchOperations(&b, r)
 	p.watchAlerts(&b, r)
 	p.watchSamples(&b, r)
@@ -100,6 +103,23 @@ func (p *painter) watchHeader(b *strings.Builder, r *watch.Report) {
 		fmt.Fprintf(b, ", %s", watchCount(int(r.Deploys), "deploy marker", "deploy markers"))
 	}
 	b.WriteString("\n")
+}
+
+// watchWarnings lists the run's warnings (a base path no request has, a
+// scan report of another spec): they explain counts that look wrong.
+// They may quote the log or the files given, so they are sanitized too.
+func (p *painter) watchWarnings(b *strings.Builder, r *watch.Report) {
+	if len(r.Warnings) == 0 {
+		return
+	}
+	shown, more := watchFirst(r.Warnings, WatchTermWarnings)
+	b.WriteString("\n")
+	for _, w := range shown {
+		fmt.Fprintf(b, "%s %s\n", p.paint("warning:", text.FgHiYellow, text.Bold), watchTerm(w))
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "and %s (the JSON report has them all)\n", watchCount(more, "more warning", "more warnings"))
+	}
 }
 
 func (p *painter) watchOperations(b *strings.Builder, r *watch.Report) {
@@ -190,10 +210,10 @@ func (p *painter) watchAlerts(b *strings.Builder, r *watch.Report) {
 		if a.Operation == "" && len(a.Operations) > 0 {
 			// The operations of an outage or of probing across them; an
 			// alert on one operation names it in the head line.
-			fmt.Fprintf(b, "      operations: %s\n", watchTermList(a.Operations))
+			fmt.Fprintf(b, "      operations: %s\n", watchTermList(a.Operations, watchOperationsTotal(a)))
 		}
 		if len(a.Objects) > 0 {
-			fmt.Fprintf(b, "      object ids: %s\n", watchTermList(a.Objects))
+			fmt.Fprintf(b, "      object ids: %s\n", watchTermList(a.Objects, watchObjectsTotal(a)))
 		}
 		if a.Scan != "" {
 			fmt.Fprintf(b, "      %s\n", p.paint(watchScanSaw(watchTerm(a.Scan)), text.FgHiMagenta))
@@ -205,9 +225,10 @@ func (p *painter) watchAlerts(b *strings.Builder, r *watch.Report) {
 }
 
 // watchTermList is the first WatchTermList of list, sanitized, and how
-// many more there are.
-func watchTermList(list []string) string {
-	shown, more := watchFirst(list, WatchTermList)
+// many more of total (the alert's Distinct: it lists only the first) there
+// are.
+func watchTermList(list []string, total int) string {
+	shown, more := watchListShown(list, total, WatchTermList)
 	out := make([]string, 0, len(shown)+1)
 	for _, s := range shown {
 		out = append(out, watchTerm(s))

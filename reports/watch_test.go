@@ -221,7 +221,7 @@ func TestWatchTerminalNoControlCharacters(t *testing.T) {
 		}
 	}
 	// The hostile strings are there, defused.
-	for _, want := range []string{"[31mRED[0m[2J]0;pwned", "eviltxt.exe", wxScript, "object ids: 1001,", "and 31 more"} {
+	for _, want := range []string{"[31mRED[0m[2J]0;pwned", "eviltxt.exe", wxScript, "object ids: 1001,", "and 106 more"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the summary lacks %q", want)
 		}
@@ -357,5 +357,66 @@ func BenchmarkWatchWriters(b *testing.B) {
 			}
 			b.ReportMetric(float64(n), "bytes/report")
 		})
+	}
+}
+
+// TestWatchListsCountDistinct: an alert lists at most a capped number of
+// object ids or operations and counts them all in Distinct; "and N more"
+// is of Distinct, in the terminal and in the HTML page, and so is "on N
+// operations" of probing across operations and of an outage.
+func TestWatchListsCountDistinct(t *testing.T) {
+	r := &watch.Report{Alerts: []detect.Alert{
+		{Kind: detect.KindProbing, Operation: "GET /orders/{orderId}", Client: "10.0.0.1", Objects: []string{"7", "8", "9"}, Distinct: 70},
+		{Kind: detect.KindProbing, Client: "10.0.0.2", Operations: []string{"GET /a", "GET /b"}, Distinct: 31},
+		{Kind: detect.KindAuthOutage, Operations: []string{"GET /a", "GET /b", "GET /c"}, Distinct: 9},
+		// A Distinct below the list (a report from elsewhere) is the list.
+		{Kind: detect.KindProbing, Operation: "GET /users/{userId}", Client: "10.0.0.3", Objects: []string{"1", "2"}, Distinct: 1},
+	}}
+	term := string(renderWatchTerminal(t, r, false))
+	page := string(renderWatchHTML(t, r))
+	for _, tc := range []struct{ where, out, want string }{
+		{"terminal", term, "object ids: 7, 8, 9, and 67 more\n"},
+		{"terminal", term, "client 10.0.0.2 on 31 operations\n"},
+		{"terminal", term, "operations: GET /a, GET /b, and 29 more\n"},
+		{"terminal", term, "AUTH-OUTAGE   9 operations\n"},
+		{"terminal", term, "operations: GET /a, GET /b, GET /c, and 6 more\n"},
+		{"terminal", term, "object ids: 1, 2\n"},
+		{"html", page, `<span class="mono">9</span> and 67 more</p>`},
+		{"html", page, `<span class="mono">GET /b</span> and 29 more</p>`},
+		{"html", page, `<span class="mono">GET /c</span> and 6 more</p>`},
+		{"html", page, `<span class="mono">31 operations</span>`},
+		{"html", page, `<span class="mono">2</span></p>`},
+	} {
+		if !strings.Contains(tc.out, tc.want) {
+			t.Errorf("the %s report lacks %q:\n%s", tc.where, tc.want, tc.out)
+		}
+	}
+}
+
+// TestWatchWarnings: the run's warnings are in the terminal summary and
+// the HTML page, defused like any text from the log, and capped.
+func TestWatchWarnings(t *testing.T) {
+	r := &watch.Report{Warnings: []string{"no request starts with \x1b[2J<b>/api</b>; give --base-path /"}}
+	term := string(renderWatchTerminal(t, r, false))
+	if !strings.Contains(term, "\nwarning: no request starts with [2J<b>/api</b>; give --base-path /\n") {
+		t.Errorf("the terminal summary does not show the warning, sanitized:\n%s", term)
+	}
+	page := string(renderWatchHTML(t, r))
+	if !strings.Contains(page, `<summary>Warnings (1)</summary>`) || !strings.Contains(page, `<li>no request starts with \x1b[2J&lt;b&gt;/api&lt;/b&gt;; give --base-path /</li>`) {
+		t.Errorf("the page does not show the warning, escaped:\n%s", page)
+	}
+	if strings.Contains(string(renderWatchTerminal(t, &watch.Report{}, false)), "warning") || strings.Contains(string(renderWatchHTML(t, &watch.Report{})), `id="warnings"`) {
+		t.Errorf("a report without warnings shows a warnings block")
+	}
+	for range WatchHTMLWarnings + 5 {
+		r.Warnings = append(r.Warnings, "again")
+	}
+	term = string(renderWatchTerminal(t, r, false))
+	if n := strings.Count(term, "warning: "); n != WatchTermWarnings || !strings.Contains(term, fmt.Sprintf("and %d more warnings", len(r.Warnings)-WatchTermWarnings)) {
+		t.Errorf("%d warnings shown of %d:\n%s", n, len(r.Warnings), term)
+	}
+	page = string(renderWatchHTML(t, r))
+	if n := strings.Count(page, "<li>again</li>"); n != WatchHTMLWarnings-1 || !strings.Contains(page, "<li>and 6 more in the JSON report</li>") {
+		t.Errorf("%d warnings listed in the page of %d", n+1, len(r.Warnings))
 	}
 }

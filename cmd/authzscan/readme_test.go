@@ -343,7 +343,7 @@ func TestREADMEFlagsExist(t *testing.T) {
 	}
 	root := (&app{stdout: os.Stdout, stderr: os.Stderr}).rootCommand()
 	block := regexp.MustCompile("(?s)```sh\n(.*?)```")
-	cmdLine := regexp.MustCompile(`(?:^|\s)authzscan (init|scan|plan|report|diff|demo|version)\b((?:\\\n|[^\n#])*)`)
+	cmdLine := regexp.MustCompile(`(?:^|\s)authzscan (init|scan|plan|report|diff|demo|watch|version)\b((?:\\\n|[^\n#])*)`)
 	flag := regexp.MustCompile(`(?:^|\s)(?:--([a-z][a-z-]*)|-([a-z]))(?:\s|=|$)`)
 	checked := 0
 	for _, b := range block.FindAllStringSubmatch(string(data), -1) {

@@ -52,10 +52,13 @@ type watchCmdFlags struct {
 	noColor      bool
 	quiet        bool
 	pollInterval time.Duration
+	// detect holds the thresholds, set by thresholdFlags over
+	// detect.DefaultConfig().
+	detect detect.Config
 }
 
 func (a *app) watchCommand() *cobra.Command {
-	f := &watchCmdFlags{}
+	f := &watchCmdFlags{detect: detect.DefaultConfig()}
 	cmd := &cobra.Command{
 		Use:   "watch --spec openapi.yaml [SOURCE...]",
 		Short: "Find lockout surges and probing clients in access logs",
@@ -73,6 +76,10 @@ SOURCEs are log files, plain or gzip (told by their content), read in the
 order given (rotated logs oldest first), or "-" for standard input. With
 --follow it reads one file and keeps reading it across rotation, like
 tail -F, until stopped (Ctrl-C, SIGTERM), serving --metrics meanwhile.
+
+The thresholds of each test are flags (--surge-*, --outage-*, --probe-*,
+--baseline-*), their defaults chosen by a benchmark on logs with known
+incidents; docs/watch.md says what each one does.
 
 Lines that do not parse and requests no operation matches are counted and
 sampled in the report, never fatal. Exit codes: 0 no alert, 1 an alert fired,
@@ -111,6 +118,7 @@ written, marked incomplete).`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print no counts and no report paths on stderr; warnings and errors still print")
 	fl.DurationVar(&f.pollInterval, "poll-interval", watch.DefaultPollInterval, "how often --follow looks for new lines and rotation")
 	_ = fl.MarkHidden("poll-interval")
+	addThresholdFlags(cmd, &f.detect)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return watchFormats, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -235,6 +243,11 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	cfg := f.detect
+	cfg.Window = f.window
+	if err := cfg.Validate(); err != nil {
+		return usageError(thresholdError(err, f.window))
+	}
 	opts := watch.Options{
 		SpecName:     f.spec,
 		Sources:      args,
@@ -244,6 +257,7 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 		LogFormat:    f.logFormat,
 		Fields:       f.fields,
 		Window:       f.window,
+		Detect:       &cfg,
 		DeployAt:     deployAt,
 		Version:      Version(),
 	}
@@ -282,6 +296,11 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 		sink.ws = append(sink.ws, a.stdout)
 	}
 	if f.alerts != "" {
+		if dir := filepath.Dir(f.alerts); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return usageError(fmt.Errorf("--alerts %q: %w", f.alerts, err))
+			}
+		}
 		af, err := os.Create(f.alerts)
 		if err != nil {
 			return usageError(fmt.Errorf("--alerts %q: %w", f.alerts, err))
@@ -307,8 +326,12 @@ func (a *app) watch(cmd *cobra.Command, f *watchCmdFlags, args []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	// The terminal summary shows the warnings too; on a terminal, once is
+	// enough.
+	if !(outs.terminal && isTerminal(a.stdout)) {
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(a.stderr, "warning: %s\n", w)
+		}
 	}
 	if sink.err != nil {
 		fmt.Fprintf(a.stderr, "warning: writing alerts: %v\n", sink.err)

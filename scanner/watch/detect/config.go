@@ -244,12 +244,28 @@ func DefaultConfig() Config {
 	}
 }
 
+// FieldError is one field of a Config out of range. Validate joins one
+// per field, so that a caller that set the fields from its own names (the
+// CLI's flags) can say which of its names was wrong.
+type FieldError struct {
+	// Field is the Config field's Go name ("MinRefused").
+	Field string
+	// Value is the field's value as set.
+	Value any
+	// Want says the accepted range ("at least 1").
+	Want string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("detect: %s is %v, want %s", e.Field, e.Value, e.Want)
+}
+
 // Validate reports every field out of range at once, each naming the
-// field, its value and the range.
+// field, its value and the range: errors.Join of one *FieldError a field.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(field string, v any, want string) {
-		errs = append(errs, fmt.Errorf("detect: %s is %v, want %s", field, v, want))
+		errs = append(errs, &FieldError{Field: field, Value: v, Want: want})
 	}
 	if c.Window < time.Second {
 		bad("Window", c.Window, "at least 1s")

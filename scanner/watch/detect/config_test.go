@@ -1,7 +1,10 @@
 package detect
 
 import (
+	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +60,31 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("New() = %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestConfigValidateFieldErrors: each problem is a *FieldError naming the
+// Go field, so the CLI can name its flag instead.
+func TestConfigValidateFieldErrors(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ProbeMinObjects = 1
+	cfg.Alpha = 2
+	err := cfg.Validate()
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("Validate() = %v (%T), want errors joined", err, err)
+	}
+	var got []string
+	for _, e := range joined.Unwrap() {
+		var fe *FieldError
+		if !errors.As(e, &fe) {
+			t.Fatalf("%v (%T) is not a *FieldError", e, e)
+		}
+		got = append(got, fmt.Sprintf("%s=%v (%s)", fe.Field, fe.Value, fe.Want))
+	}
+	want := []string{"Alpha=2 (between 0 and 1 (exclusive))", "ProbeMinObjects=1 (at least 2)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("field errors %q, want %q", got, want)
 	}
 }
 

@@ -10,9 +10,11 @@ import (
 
 // The probing detector, per client.
 //
-// A client is remembered from its first refusal (403 or 404 on a mapped
-// operation, and 401 with Config.Probe401) until it has gone ProbeSpan
-// without one. For each remembered client it keeps the distinct
+// A client is remembered from its first refusal (401, 403 or 404 on a
+// mapped operation; a 401 counts towards the operations it is refused on
+// when most of its recent requests were refused, Config.ProbeMin401Share,
+// and towards the object ids only with Config.Probe401) until it has gone
+// ProbeSpan without one. For each remembered client it keeps the distinct
 // operations and the distinct object ids (per operation) it was refused
 // on, each with the time of its first and last refusal, forgetting those
 // whose last refusal is more than ProbeSpan old — a sliding window of
