@@ -146,7 +146,26 @@ loop:
 		case <-ctx.Done():
 			if opts.Follow == "" {
 				p.rep.Incomplete = "interrupted: the report covers the lines read before the stop"
+				break loop
 			}
+			// The stop is a followed file's normal end: what was read
+			// before it is counted too. The reader, whose context is
+			// this one, ends at once (a file read never blocks for long)
+			// and closes chunks.
+			for c := range chunks {
+				if c.err != nil {
+					continue
+				}
+				if p.parser == nil {
+					if !c.idle {
+						pending = append(pending, c)
+					}
+					continue
+				}
+				p.chunk(c)
+				give(c)
+			}
+			p.poll()
 			break loop
 		case <-waiting:
 			if err := decide(); err != nil {
