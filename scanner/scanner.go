@@ -54,6 +54,8 @@ type options struct {
 	client   *http.Client
 	version  string
 	observer func(ProbeDone)
+	// countsOnly: see WithCountingObserver (observe.go).
+	countsOnly bool
 	// startObserver: see WithStartObserver (observe.go).
 	startObserver func(StartRequest)
 	// stepObserver: see WithStepObserver (setup.go).
@@ -836,7 +838,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 				}
 			}
 		}
-		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
+		pd, observed := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
 		// A final pass (a served one always is) keeps no evidence unless
 		// it is its operation's sample.
 		final := look.final(probes[o.Index], &o)
@@ -857,9 +859,16 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			cells[o.Index] = s.finalCell(probes[o.Index], &o, &look, red)
 			finals[o.Index] = true
 		}
-		mu.Lock()
+		var kept *engine.Observation
 		if !final {
-			obs[o.Index] = &o
+			// A copy: taking o's address would move every probe's o to
+			// the heap, final or not.
+			kept = new(engine.Observation)
+			*kept = o
+		}
+		mu.Lock()
+		if kept != nil {
+			obs[o.Index] = kept
 		}
 		done++
 		n := done
@@ -875,7 +884,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 				cellEv[o.Index] = k
 			}
 		}
-		s.notify(pd, n, len(probes))
+		s.notify(pd, observed, n, len(probes))
 	})
 	teardownWarnings := fx.deleteCreated(ctx, made)
 	teardownWarnings = append(teardownWarnings, fx.teardown(ctx)...)
@@ -1087,7 +1096,9 @@ func (l *firstLook) final(p *Probe, o *engine.Observation) bool {
 func (s *Scanner) firstLook(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) firstLook {
 	resp := toResponse(o, "")
 	resp.Write = write
-	resp.Location = red.url(resp.Location)
+	if resp.Location != "" {
+		resp.Location = red.url(resp.Location)
+	}
 	rel := p.Relation()
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
