@@ -776,6 +776,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	reads := s.planReadChecks()
 	turns := 0 // of the write jobs, in the order the engine claims them
 	for i, st := range stages {
+		jobs[i] = make([]engine.Job, 0, len(st))
 		for _, p := range st {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
 			reads.want(&j, p.Index)
