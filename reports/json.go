@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/authzscan/authzscan/scanner"
@@ -31,7 +33,8 @@ type jsonCell scanner.Cell
 // (Cell.WithEvidence), and each cell is encoded as a jsonCell: the same
 // bytes as Cell.MarshalJSON, in one pass instead of two (encoding/json
 // re-compacts what a MarshalJSON method returns); a cell without evidence,
-// by appendBareCell, the same bytes again, five times faster.
+// by appendBareCell, the same bytes again, five times faster. The cells
+// are encoded in batches on every core (writeCells).
 func JSON(w io.Writer, r *scanner.Result) error {
 	if len(r.Cells) == 0 {
 		enc := json.NewEncoder(w)
@@ -55,33 +58,133 @@ func JSON(w io.Writer, r *scanner.Result) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(before)
 	bw.WriteString("\n  \"cells\": [\n    ")
-	var cell bytes.Buffer
-	cenc := json.NewEncoder(&cell)
-	var line []byte
-	for i := range r.Cells {
-		if i > 0 {
-			bw.WriteString(",\n    ")
-		}
-		full, err := r.Cells[i].WithEvidence()
-		if err != nil {
-			return err
-		}
-		if full.Evidence == nil {
-			// Most cells of a big scan (passes under scan.evidence
-			// sample): written by hand, the same bytes.
-			line = appendBareCell(line[:0], &full)
-			bw.Write(line)
-			continue
-		}
-		cell.Reset()
-		if err := cenc.Encode((*jsonCell)(&full)); err != nil {
-			return err
-		}
-		bw.Write(bytes.TrimSuffix(cell.Bytes(), []byte("\n")))
+	if err := writeCells(bw, r.Cells); err != nil {
+		return err
 	}
 	bw.WriteString("\n  ],\n")
 	bw.Write(after)
 	return bw.Flush()
+}
+
+// cellBatch is how many cells a worker of writeCells encodes at a time.
+const cellBatch = 1024
+
+// writeCells writes the cells, each on its line, separated by ",\n    ".
+// Batches of cells are encoded on every core at once and written in
+// order: report.json is written after the probes, when the cores have
+// nothing else to do. At most a few batches are held at a time.
+func writeCells(w io.Writer, cells []scanner.Cell) error {
+	batches := (len(cells) + cellBatch - 1) / cellBatch
+	workers := min(runtime.GOMAXPROCS(0), batches)
+	if workers <= 1 {
+		var enc cellEncoder
+		b, err := enc.encode(nil, cells, true)
+		if err == nil {
+			_, err = w.Write(b)
+		}
+		return err
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	type job struct {
+		lo, hi int
+		out    chan result
+	}
+	jobs := make(chan job)
+	order := make(chan chan result, 2*workers) // the batches in flight, in order
+	spare := make(chan []byte, 3*workers)      // buffers written, to reuse
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var enc cellEncoder
+			for j := range jobs {
+				var buf []byte
+				select {
+				case buf = <-spare:
+				default:
+				}
+				b, err := enc.encode(buf[:0], cells[j.lo:j.hi], j.lo == 0)
+				j.out <- result{b, err}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		for lo := 0; lo < len(cells); lo += cellBatch {
+			// Handed to a worker before it is queued: every batch
+			// queued is encoded, so the loop below never waits for
+			// nothing.
+			out := make(chan result, 1)
+			select {
+			case jobs <- job{lo, min(lo+cellBatch, len(cells)), out}:
+			case <-stop:
+				return
+			}
+			select {
+			case order <- out:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var err error
+	for out := range order {
+		res := <-out
+		if err == nil {
+			err = res.err
+			if err == nil {
+				_, err = w.Write(res.b)
+			}
+			if err != nil {
+				close(stop)
+			}
+		}
+		select {
+		case spare <- res.b:
+		default:
+		}
+	}
+	wg.Wait()
+	return err
+}
+
+// cellEncoder encodes cells as report.json has them; one per goroutine.
+type cellEncoder struct {
+	cell bytes.Buffer
+	enc  *json.Encoder
+}
+
+// encode appends cells to b, each but the report's first (first: cells
+// starts the report) after ",\n    ". A cell without evidence (most cells
+// of a big scan: passes under scan.evidence sample) is written by
+// appendBareCell, the others by encoding/json.
+func (e *cellEncoder) encode(b []byte, cells []scanner.Cell, first bool) ([]byte, error) {
+	for i := range cells {
+		if i > 0 || !first {
+			b = append(b, ",\n    "...)
+		}
+		full, err := cells[i].WithEvidence()
+		if err != nil {
+			return b, err
+		}
+		if full.Evidence == nil {
+			b = appendBareCell(b, &full)
+			continue
+		}
+		if e.enc == nil {
+			e.enc = json.NewEncoder(&e.cell)
+		}
+		e.cell.Reset()
+		if err := e.enc.Encode((*jsonCell)(&full)); err != nil {
+			return b, err
+		}
+		b = append(b, bytes.TrimSuffix(e.cell.Bytes(), []byte("\n"))...)
+	}
+	return b, nil
 }
 
 // ReadJSON decodes a report written by JSON.

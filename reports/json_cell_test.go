@@ -3,10 +3,13 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authzscan/authzscan/scanner"
 )
@@ -87,4 +90,75 @@ func FuzzBareCellJSON(f *testing.F) {
 			t.Errorf("got %s\nwant %s", got, want)
 		}
 	})
+}
+
+// TestJSONBatches: a report of several batches of cells (encoded on every
+// core at once) is the bytes json.Encoder gives once both are compacted,
+// its cells in order, and a cell whose evidence cannot be read stops the
+// writer with the error rather than hanging it.
+func TestJSONBatches(t *testing.T) {
+	live := xssResult(t)
+	defer live.Close()
+	one := live.Cells
+	for len(live.Cells) < 5*cellBatch+7 {
+		for i, c := range one {
+			c.Operation = fmt.Sprintf("%s-%d", c.Operation, len(live.Cells)+i)
+			live.Cells = append(live.Cells, c)
+		}
+	}
+	var got, want bytes.Buffer
+	if err := JSON(&got, live); err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(live); err != nil {
+		t.Fatal(err)
+	}
+	var gotC, wantC bytes.Buffer
+	if err := json.Compact(&gotC, got.Bytes()); err != nil {
+		t.Fatalf("the JSON writer wrote invalid JSON: %v", err)
+	}
+	if err := json.Compact(&wantC, want.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotC.Bytes(), wantC.Bytes()) {
+		t.Errorf("the JSON writer's JSON differs from json.Encoder's (%d and %d bytes compacted)", gotC.Len(), wantC.Len())
+	}
+
+	// With the spill file closed, the spilled evidence cannot be read.
+	if !live.Cells[len(live.Cells)-1].HasEvidence() {
+		t.Fatal("the last cell keeps no evidence")
+	}
+	live.Close()
+	done := make(chan error, 1)
+	go func() { done <- JSON(io.Discard, live) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("JSON wrote a report whose evidence it could not read")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("JSON hangs on an error")
+	}
+}
+
+// BenchmarkJSONSampled writes report.json of bench/process.sh's shape:
+// 50,000 cells, one in ten with its evidence (scan.evidence sample).
+//
+//	go test -run='^$' -bench=BenchmarkJSONSampled -benchtime=10x ./reports/
+func BenchmarkJSONSampled(b *testing.B) {
+	r := syntheticResult(2500, 10)
+	for i := range r.Cells {
+		if i%10 != 0 {
+			r.Cells[i].Evidence = nil
+		}
+	}
+	b.ReportMetric(float64(len(r.Cells)), "cells")
+	b.ResetTimer()
+	for range b.N {
+		if err := JSON(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
