@@ -1136,12 +1136,12 @@ func compact(o *engine.Observation) {
 	o.Header, o.Body, o.Excerpt, o.URL = nil, nil, nil, ""
 	if o.RespHeader != nil {
 		var keep http.Header // nil, not an empty map, when neither is set
-		for _, name := range []string{"Location", "WWW-Authenticate"} {
-			if v := o.RespHeader.Values(name); v != nil {
+		for _, key := range [...]string{locationKey, wwwAuthenticateKey} {
+			if v := o.RespHeader[key]; v != nil {
 				if keep == nil {
 					keep = http.Header{}
 				}
-				keep[http.CanonicalHeaderKey(name)] = v
+				keep[key] = v
 			}
 		}
 		o.RespHeader = keep
@@ -1417,10 +1417,26 @@ func toResponse(o *engine.Observation, notSent string) judge.Response {
 	}
 	r := judge.Response{Err: o.Err, Status: o.Status, BodyDenied: o.BodyDenied}
 	if o.RespHeader != nil {
-		r.Location = o.RespHeader.Get("Location")
-		r.WWWAuthenticate = o.RespHeader.Get("WWW-Authenticate")
+		r.Location = firstValue(o.RespHeader, locationKey)
+		r.WWWAuthenticate = firstValue(o.RespHeader, wwwAuthenticateKey)
 	}
 	return r
+}
+
+// The canonical keys of the response headers the judge reads, made once:
+// Header.Get canonicalizes its key on every call, and "WWW-Authenticate"
+// is not in canonical form ("Www-Authenticate"), so each call allocated.
+var (
+	locationKey        = http.CanonicalHeaderKey("Location")
+	wwwAuthenticateKey = http.CanonicalHeaderKey("WWW-Authenticate")
+)
+
+// firstValue is h.Get(key) for a key in canonical form.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // SeverityRank orders severities as a report lists its findings: critical
