@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -1324,19 +1325,17 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 	}
 	// The report's order, as probe indices: sorting them, not the cells,
 	// and then moving the cells in place keeps one matrix in memory.
+	// Each probe's sort key is looked up once, not at every comparison.
+	type sortKey struct{ op, object, caller int }
+	keys := make([]sortKey, len(probes))
 	order := make([]int, len(probes))
-	for i := range order {
+	for i, p := range probes {
 		order[i] = i
+		keys[i] = sortKey{opIndex[p.Op], profIndex[p.Object], profIndex[p.Caller.Name]}
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := probes[order[i]], probes[order[j]]
-		if opIndex[a.Op] != opIndex[b.Op] {
-			return opIndex[a.Op] < opIndex[b.Op]
-		}
-		if profIndex[a.Object] != profIndex[b.Object] {
-			return profIndex[a.Object] < profIndex[b.Object]
-		}
-		return profIndex[a.Caller.Name] < profIndex[b.Caller.Name]
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := keys[i], keys[j]
+		return cmp.Or(cmp.Compare(a.op, b.op), cmp.Compare(a.object, b.object), cmp.Compare(a.caller, b.caller))
 	})
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
