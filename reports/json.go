@@ -246,6 +246,14 @@ func appendBareCell(b []byte, c *scanner.Cell) []byte {
 	return append(b, '}')
 }
 
+// jsonSafe are the ASCII bytes appendJSONString copies as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendJSONString appends s quoted as encoding/json writes a string with
 // HTML escaping on (json.Encoder's default): " and \ and the control
 // characters escaped (\b \f \n \r \t by name, the others as \u00XX), <, >
@@ -257,7 +265,7 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
