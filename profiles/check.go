@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,9 @@ type lifeState struct {
 	since    time.Time
 	lastGood time.Time
 	profile  string
+	// dead is set, after lost, once the session is lost: every probe
+	// asks, twice, and a lock shared by every worker was measurable.
+	dead atomic.Bool
 }
 
 func (l *lifeState) alive(at time.Time) {
@@ -53,6 +57,7 @@ func (l *lifeState) lose(reason string) {
 	if l.since.IsZero() {
 		l.since = time.Now()
 	}
+	l.dead.Store(true)
 }
 
 func (l *lifeState) state() (string, time.Time) {
@@ -64,6 +69,9 @@ func (l *lifeState) state() (string, time.Time) {
 // Lost returns a *SessionLostError when the profile's session is dead,
 // nil otherwise.
 func (p *Profile) Lost() error {
+	if !p.life.dead.Load() {
+		return nil
+	}
 	if reason, _ := p.life.state(); reason != "" {
 		return &SessionLostError{Profile: p.Name, Reason: reason}
 	}

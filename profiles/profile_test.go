@@ -359,3 +359,25 @@ func TestJoinURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainPath checks that the paths JoinURL takes as they are (one
+// leading "/") are those url.Parse takes as they are, every byte tried in
+// a path.
+func TestPlainPath(t *testing.T) {
+	for c := range 256 {
+		for _, p := range []string{"/a" + string(rune(c)) + "b", "/" + string([]byte{byte(c)})} {
+			if !plainPath(p) || strings.HasPrefix(p, "//") { // JoinURL refuses "//" first
+				continue
+			}
+			u, err := url.Parse(p)
+			if err != nil || u.Path != p || u.RawPath != "" || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
+				t.Errorf("plainPath(%q), but url.Parse gives %#v, %v", p, u, err)
+			}
+		}
+	}
+	for _, p := range []string{"/orders/1", "/a-b/c_d/e.f/~g/H9"} {
+		if !plainPath(p) {
+			t.Errorf("plainPath(%q) = false", p)
+		}
+	}
+}

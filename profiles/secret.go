@@ -118,12 +118,32 @@ func (r *Redactor) AddBasic(user string, password Secret) {
 // Contains reports whether s holds at least one registered secret (or,
 // in plan mode, a placeholder).
 func (r *Redactor) Contains(s string) bool {
-	for _, seg := range r.Segments(s) {
-		if seg.Placeholder {
+	if r == nil {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i := 0; i < len(s); i++ {
+		if !r.first[s[i]] {
+			continue
+		}
+		if _, ok := r.at(s, i); ok {
 			return true
 		}
 	}
 	return false
+}
+
+// at returns the registered value s holds at byte i (the longest, as
+// Segments takes it), if any; r.mu is held. Callers skip the bytes no
+// value starts with (first) before asking.
+func (r *Redactor) at(s string, i int) (redaction, bool) {
+	for _, p := range r.pairs {
+		if strings.HasPrefix(s[i:], p.value) {
+			return p, true
+		}
+	}
+	return redaction{}, false
 }
 
 // Segment is a piece of redacted text: literal text, or a placeholder that
@@ -134,16 +154,40 @@ type Segment struct {
 }
 
 // Redact returns s with every registered secret replaced by its
-// placeholder.
+// placeholder: the concatenation of Segments(s), s itself when it holds
+// none (without allocating: most text redacted holds none).
 func (r *Redactor) Redact(s string) string {
-	segs := r.Segments(s)
-	if len(segs) == 1 && !segs[0].Placeholder {
-		return segs[0].Text
+	if r == nil {
+		return s
 	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	var b strings.Builder
-	for _, seg := range segs {
-		b.WriteString(seg.Text)
+	matched := false
+	lit := 0
+	for i := 0; i < len(s); {
+		if !r.first[s[i]] {
+			i++
+			continue
+		}
+		p, ok := r.at(s, i)
+		if !ok {
+			i++
+			continue
+		}
+		if !matched {
+			b.Grow(len(s))
+			matched = true
+		}
+		b.WriteString(s[lit:i])
+		b.WriteString(p.placeholder)
+		i += len(p.value)
+		lit = i
 	}
+	if !matched {
+		return s
+	}
+	b.WriteString(s[lit:])
 	return b.String()
 }
 
@@ -163,22 +207,17 @@ func (r *Redactor) Segments(s string) []Segment {
 			i++
 			continue
 		}
-		matched := false
-		for _, p := range r.pairs {
-			if strings.HasPrefix(s[i:], p.value) {
-				if lit < i {
-					out = append(out, Segment{Text: s[lit:i]})
-				}
-				out = append(out, Segment{Text: p.placeholder, Placeholder: true})
-				i += len(p.value)
-				lit = i
-				matched = true
-				break
-			}
-		}
-		if !matched {
+		p, ok := r.at(s, i)
+		if !ok {
 			i++
+			continue
 		}
+		if lit < i {
+			out = append(out, Segment{Text: s[lit:i]})
+		}
+		out = append(out, Segment{Text: p.placeholder, Placeholder: true})
+		i += len(p.value)
+		lit = i
 	}
 	if lit < len(s) || len(out) == 0 {
 		out = append(out, Segment{Text: s[lit:]})

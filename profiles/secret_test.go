@@ -109,11 +109,16 @@ func FuzzRedactor(f *testing.F) {
 			t.Fatalf("secret %q survives in %q", secret, out)
 		}
 		var joined strings.Builder
+		placeholder := false
 		for _, s := range r.Segments(text) {
 			joined.WriteString(s.Text)
+			placeholder = placeholder || s.Placeholder
 		}
 		if joined.String() != r.Redact(text) {
 			t.Fatalf("segments do not concatenate to Redact")
+		}
+		if r.Contains(text) != placeholder {
+			t.Fatalf("Contains(%q) = %v, but the segments hold a placeholder: %v", text, !placeholder, placeholder)
 		}
 	})
 }

@@ -67,6 +67,11 @@ func (r *redaction) internList(hs []Header) []Header {
 func (r *redaction) intern(s string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.internLocked(s)
+}
+
+// internLocked is intern with r.mu held.
+func (r *redaction) internLocked(s string) string {
 	if r.strs == nil {
 		r.strs = map[string]string{}
 	}
@@ -109,26 +114,41 @@ func (r *redaction) headerList(h http.Header, response bool) []Header {
 		n += len(vals)
 	}
 	out := make([]Header, 0, min(n, maxHeaders+1))
+	var buf [64]byte
 	for _, name := range names {
+		lb, ascii := lowerASCII(buf[:0], name)
+		if !ascii {
+			lb = []byte(strings.ToLower(name))
+		}
 		for _, v := range h[name] {
 			if len(out) == maxHeaders {
-				return append(out, Header{Name: "…", Value: "more headers not shown"})
+				return r.internHeaders(append(out, Header{Name: "…", Value: "more headers not shown"}))
 			}
-			lower := strings.ToLower(name)
 			switch {
-			case r.headers[lower]:
+			case r.headers[string(lb)]:
 				v = r.value(v)
-			case lower == "cookie":
+			case string(lb) == "cookie":
 				v = r.cookieHeader(v)
-			case response && lower == "set-cookie":
+			case response && string(lb) == "set-cookie":
 				v = maskSetCookie(v)
 			default:
 				v = r.red.Redact(v)
 			}
-			out = append(out, Header{Name: r.intern(clean(name, 256)), Value: r.intern(clean(v, maxHeaderValue))})
+			out = append(out, Header{Name: clean(name, 256), Value: clean(v, maxHeaderValue)})
 		}
 	}
-	return out
+	return r.internHeaders(out)
+}
+
+// internHeaders interns the names and values of hs in place, under one
+// lock.
+func (r *redaction) internHeaders(hs []Header) []Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range hs {
+		hs[i].Name, hs[i].Value = r.internLocked(hs[i].Name), r.internLocked(hs[i].Value)
+	}
+	return hs
 }
 
 func (r *redaction) cookieHeader(v string) string {
@@ -159,6 +179,9 @@ func maskSetCookie(v string) string {
 // clean caps s at max bytes (on a rune boundary) and replaces invalid
 // UTF-8 and control characters other than tab and newline.
 func clean(s string, max int) string {
+	if len(s) <= max && printableASCII(s) {
+		return s // nothing to cut or replace: most text is such
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) > max {
 		cut := max
@@ -177,20 +200,49 @@ func clean(s string, max int) string {
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
+// printableASCII says whether s is printable ASCII, tab, newline and carriage
+// return only: what clean leaves as it is.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII appends s in lower case to dst when s is ASCII (what
+// strings.ToLower gives then), so that a caller can look it up without
+// allocating (m[string(b)]); ok is false for other text.
+func lowerASCII(dst []byte, s string) (_ []byte, ok bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return dst, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
 // evidence builds the redacted evidence of an observation, keeping at most
 // excerpt body bytes.
 func (r *redaction) evidence(o *engine.Observation, excerpt int) Evidence {
+	curlURL := r.curlURL(o.URL)
 	ev := Evidence{
 		Request: RequestEvidence{
 			Method:  r.intern(o.Method),
-			URL:     r.url(o.URL),
+			URL:     r.red.Redact(curlURL), // r.url(o.URL)
 			Headers: r.internList(r.headerList(o.Header, false)),
 			Body:    clean(r.red.Redact(string(o.Body)), FindingExcerpt),
 		},
 		Error: r.red.Redact(o.Err),
 	}
 	if o.Method != "" {
-		ev.Curl = Curl(o.Method, r.curlURL(o.URL), r.curlHeaders(o.Header), o.Body, r.red)
+		ev.Curl = Curl(o.Method, curlURL, r.curlHeaders(o.Header), o.Body, r.red)
 	}
 	if o.Status != 0 && o.RespHeader != nil {
 		// Redact before cutting: a cut through an echoed secret would leave
@@ -244,11 +296,15 @@ func (r *redaction) curlURL(raw string) string {
 // know; known ones stay so Curl can turn them into placeholders.
 func (r *redaction) curlHeaders(h http.Header) http.Header {
 	out := h.Clone()
+	var buf [64]byte
 	for name, vals := range out {
-		lower := strings.ToLower(name)
+		lb, ascii := lowerASCII(buf[:0], name)
+		if !ascii {
+			lb = []byte(strings.ToLower(name))
+		}
 		for i, v := range vals {
 			switch {
-			case lower == "authorization":
+			case string(lb) == "authorization":
 				if _, pass, ok := parseBasic(v); ok {
 					if !r.red.Contains(pass) {
 						vals[i] = profiles.Redacted
@@ -258,11 +314,11 @@ func (r *redaction) curlHeaders(h http.Header) http.Header {
 				if !r.red.Contains(v) {
 					vals[i] = profiles.Redacted
 				}
-			case r.headers[lower]:
+			case r.headers[string(lb)]:
 				if !r.red.Contains(v) {
 					vals[i] = profiles.Redacted
 				}
-			case lower == "cookie":
+			case string(lb) == "cookie":
 				vals[i] = r.curlCookie(v)
 			}
 		}

@@ -60,7 +60,16 @@ type ProbeDone struct {
 // as the probe has its outcome (sent or cut by an interrupt or the request
 // budget). It must be safe for concurrent use and quick: workers wait for
 // it.
-func WithObserver(fn func(ProbeDone)) Option { return func(o *options) { o.observer = fn } }
+func WithObserver(fn func(ProbeDone)) Option {
+	return func(o *options) { o.observer, o.countsOnly = fn, false }
+}
+
+// WithCountingObserver is WithObserver for a caller that shows counts, not
+// requests (a progress bar or line): its events leave URL and Err empty,
+// which spares the scan a redaction of each probe's URL.
+func WithCountingObserver(fn func(ProbeDone)) Option {
+	return func(o *options) { o.observer, o.countsOnly = fn, true }
+}
 
 // StartRequest is a request a profile sent before the first probe: a
 // login (several requests for a form with a CSRF token, or a token
@@ -108,20 +117,23 @@ func (s *Scanner) startDoer(d profiles.Doer, p *profiles.Profile) profiles.Doer 
 }
 
 // probeDone builds the observer's event for probe p's outcome o, judged
-// as outcomeIssues says, before Run compacts o; nil without an observer.
+// as outcomeIssues says, before Run compacts o; false without an observer.
 // Safe for concurrent use, as outcomeIssues.
-func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, issues [2][]judge.Issue, eng *engine.Engine) *ProbeDone {
+func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, issues [2][]judge.Issue, eng *engine.Engine) (ProbeDone, bool) {
 	if s.opts.observer == nil {
-		return nil
+		return ProbeDone{}, false
 	}
 	rate, slowed := eng.EffectiveRate()
 	if math.IsInf(rate, 1) {
 		rate = 0
 	}
-	ev := &ProbeDone{
+	ev := ProbeDone{
 		Operation: p.Op.OperationID, Profile: p.Caller.Name, Object: p.Object,
-		Method: o.Method, URL: red.url(o.URL), Status: o.Status, Err: red.red.Redact(o.Err), NotSent: o.NotSent,
+		Method: o.Method, Status: o.Status, NotSent: o.NotSent,
 		Attempts: o.Attempts, Renewed: o.Renewed, Duration: o.Duration, Rate: rate, Slowed: slowed,
+	}
+	if !s.opts.countsOnly {
+		ev.URL, ev.Err = red.url(o.URL), red.red.Redact(o.Err)
 	}
 	if ev.Method == "" {
 		ev.Method = p.Op.Method
@@ -129,16 +141,16 @@ func (s *Scanner) probeDone(p *Probe, o *engine.Observation, red *redaction, iss
 	if !o.NotSent {
 		ev.Likely = likelyKinds(issues)
 	}
-	return ev
+	return ev, true
 }
 
 // notify tells WithObserver that n of total probes are done; ev is
-// probeDone's event for the probe that just finished (nil without an
-// observer).
-func (s *Scanner) notify(ev *ProbeDone, n, total int) {
-	if ev != nil {
+// probeDone's event for the probe that just finished, when ok (there is
+// an observer).
+func (s *Scanner) notify(ev ProbeDone, ok bool, n, total int) {
+	if ok {
 		ev.Done, ev.Total = n, total
-		s.opts.observer(*ev)
+		s.opts.observer(ev)
 	}
 }
 

@@ -89,6 +89,49 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 	}
 }
 
+// TestCountingObserver: a counting observer is told of every probe, with
+// its counts, kinds and status, but neither its URL nor its error.
+func TestCountingObserver(t *testing.T) {
+	srv, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Target = srv.URL
+	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 8
+	var mu sync.Mutex
+	var events []scanner.ProbeDone
+	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()), scanner.WithCountingObserver(func(ev scanner.ProbeDone) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total := len(s.Plan().Probes); len(events) != total {
+		t.Fatalf("%d events for %d probes", len(events), total)
+	}
+	likely := 0
+	for _, ev := range events {
+		if ev.URL != "" || ev.Err != "" || ev.Method == "" || ev.Status == 0 || ev.Profile == "" || ev.Done < 1 {
+			t.Errorf("event %+v: want counts and status, no URL or error", ev)
+		}
+		likely += len(ev.Likely)
+	}
+	if likely == 0 || len(res.Findings) == 0 {
+		t.Errorf("%d provisional kinds, %d findings: the demo has findings", likely, len(res.Findings))
+	}
+}
+
 // TestStartObserverSeesLogins: every profile that logs in or checks its
 // session reports those requests, redacted, before the first probe.
 func TestStartObserverSeesLogins(t *testing.T) {

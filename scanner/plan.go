@@ -146,7 +146,16 @@ type Plan struct {
 
 // Stages groups the probes by stage, each in plan order.
 func (p *Plan) Stages() [][]*Probe {
+	var n [stageCount]int
+	for _, pr := range p.Probes {
+		n[pr.Stage]++
+	}
 	out := make([][]*Probe, stageCount)
+	for i := range out {
+		if n[i] > 0 {
+			out[i] = make([]*Probe, 0, n[i])
+		}
+	}
 	for _, pr := range p.Probes {
 		out[pr.Stage] = append(out[pr.Stage], pr)
 	}

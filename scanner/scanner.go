@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -54,6 +55,8 @@ type options struct {
 	client   *http.Client
 	version  string
 	observer func(ProbeDone)
+	// countsOnly: see WithCountingObserver (observe.go).
+	countsOnly bool
 	// startObserver: see WithStartObserver (observe.go).
 	startObserver func(StartRequest)
 	// stepObserver: see WithStepObserver (setup.go).
@@ -774,6 +777,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	reads := s.planReadChecks()
 	turns := 0 // of the write jobs, in the order the engine claims them
 	for i, st := range stages {
+		jobs[i] = make([]engine.Job, 0, len(st))
 		for _, p := range st {
 			j := engine.Job{Index: p.Index, Profile: p.Caller, Request: p.Request}
 			reads.want(&j, p.Index)
@@ -836,7 +840,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 				}
 			}
 		}
-		pd := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
+		pd, observed := s.probeDone(probes[o.Index], &o, red, likely, eng) // observe.go
 		// A final pass (a served one always is) keeps no evidence unless
 		// it is its operation's sample.
 		final := look.final(probes[o.Index], &o)
@@ -857,9 +861,16 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			cells[o.Index] = s.finalCell(probes[o.Index], &o, &look, red)
 			finals[o.Index] = true
 		}
-		mu.Lock()
+		var kept *engine.Observation
 		if !final {
-			obs[o.Index] = &o
+			// A copy: taking o's address would move every probe's o to
+			// the heap, final or not.
+			kept = new(engine.Observation)
+			*kept = o
+		}
+		mu.Lock()
+		if kept != nil {
+			obs[o.Index] = kept
 		}
 		done++
 		n := done
@@ -875,7 +886,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 				cellEv[o.Index] = k
 			}
 		}
-		s.notify(pd, n, len(probes))
+		s.notify(pd, observed, n, len(probes))
 	})
 	teardownWarnings := fx.deleteCreated(ctx, made)
 	teardownWarnings = append(teardownWarnings, fx.teardown(ctx)...)
@@ -1087,7 +1098,9 @@ func (l *firstLook) final(p *Probe, o *engine.Observation) bool {
 func (s *Scanner) firstLook(p *Probe, o *engine.Observation, red *redaction, write *judge.WriteCheck) firstLook {
 	resp := toResponse(o, "")
 	resp.Write = write
-	resp.Location = red.url(resp.Location)
+	if resp.Location != "" {
+		resp.Location = red.url(resp.Location)
+	}
 	rel := p.Relation()
 	caller := policy.Caller{Profile: p.Caller.Name, Role: p.Caller.Role, Anonymous: p.Caller.Anonymous()}
 	exp := s.policy.Expect(ruleTarget(p.Op), caller, rel)
@@ -1124,12 +1137,12 @@ func compact(o *engine.Observation) {
 	o.Header, o.Body, o.Excerpt, o.URL = nil, nil, nil, ""
 	if o.RespHeader != nil {
 		var keep http.Header // nil, not an empty map, when neither is set
-		for _, name := range []string{"Location", "WWW-Authenticate"} {
-			if v := o.RespHeader.Values(name); v != nil {
+		for _, key := range [...]string{locationKey, wwwAuthenticateKey} {
+			if v := o.RespHeader[key]; v != nil {
 				if keep == nil {
 					keep = http.Header{}
 				}
-				keep[http.CanonicalHeaderKey(name)] = v
+				keep[key] = v
 			}
 		}
 		o.RespHeader = keep
@@ -1312,19 +1325,17 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 	}
 	// The report's order, as probe indices: sorting them, not the cells,
 	// and then moving the cells in place keeps one matrix in memory.
+	// Each probe's sort key is looked up once, not at every comparison.
+	type sortKey struct{ op, object, caller int }
+	keys := make([]sortKey, len(probes))
 	order := make([]int, len(probes))
-	for i := range order {
+	for i, p := range probes {
 		order[i] = i
+		keys[i] = sortKey{opIndex[p.Op], profIndex[p.Object], profIndex[p.Caller.Name]}
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		a, b := probes[order[i]], probes[order[j]]
-		if opIndex[a.Op] != opIndex[b.Op] {
-			return opIndex[a.Op] < opIndex[b.Op]
-		}
-		if profIndex[a.Object] != profIndex[b.Object] {
-			return profIndex[a.Object] < profIndex[b.Object]
-		}
-		return profIndex[a.Caller.Name] < profIndex[b.Caller.Name]
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := keys[i], keys[j]
+		return cmp.Or(cmp.Compare(a.op, b.op), cmp.Compare(a.object, b.object), cmp.Compare(a.caller, b.caller))
 	})
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
@@ -1405,10 +1416,26 @@ func toResponse(o *engine.Observation, notSent string) judge.Response {
 	}
 	r := judge.Response{Err: o.Err, Status: o.Status, BodyDenied: o.BodyDenied}
 	if o.RespHeader != nil {
-		r.Location = o.RespHeader.Get("Location")
-		r.WWWAuthenticate = o.RespHeader.Get("WWW-Authenticate")
+		r.Location = firstValue(o.RespHeader, locationKey)
+		r.WWWAuthenticate = firstValue(o.RespHeader, wwwAuthenticateKey)
 	}
 	return r
+}
+
+// The canonical keys of the response headers the judge reads, made once:
+// Header.Get canonicalizes its key on every call, and "WWW-Authenticate"
+// is not in canonical form ("Www-Authenticate"), so each call allocated.
+var (
+	locationKey        = http.CanonicalHeaderKey("Location")
+	wwwAuthenticateKey = http.CanonicalHeaderKey("WWW-Authenticate")
+)
+
+// firstValue is h.Get(key) for a key in canonical form.
+func firstValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // SeverityRank orders severities as a report lists its findings: critical

@@ -8,6 +8,7 @@ import (
 )
 
 func main() {
+	startGCFloor(os.Getenv)
 	stop := startProfiles(os.Getenv, os.Stderr)
 	code := run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
 	stop()

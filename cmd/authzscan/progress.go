@@ -203,7 +203,12 @@ func (w *watcher) observe(ev scanner.ProbeDone) {
 
 // options are the scanner options that feed the watcher.
 func (w *watcher) options() []scanner.Option {
-	return []scanner.Option{scanner.WithObserver(w.observe), scanner.WithStartObserver(w.started), scanner.WithStepObserver(w.step)}
+	observer := scanner.WithObserver
+	if w.log == nil {
+		// Without --verbose the probes are counted, not logged.
+		observer = scanner.WithCountingObserver
+	}
+	return []scanner.Option{observer(w.observe), scanner.WithStartObserver(w.started), scanner.WithStepObserver(w.step)}
 }
 
 // started logs a request of a profile's login or session check, sent

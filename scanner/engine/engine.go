@@ -790,8 +790,16 @@ func (e *Engine) probeThenAfter(wait context.Context, w *worker, j Job) Observat
 	}
 	obs := e.probe(wait, w, j)
 	if j.After != nil && !obs.NotSent && obs.Err == "" && obs.Status != 0 {
-		j.After(context.WithValue(w.parent, waitKey{}, wait), &obs)
+		return e.after(wait, w, j, obs)
 	}
+	return obs
+}
+
+// after runs job j's After on its observation obs (a function of its own:
+// handing After obs's address in probeThenAfter would move every job's
+// observation to the heap).
+func (e *Engine) after(wait context.Context, w *worker, j Job, obs Observation) Observation {
+	j.After(context.WithValue(w.parent, waitKey{}, wait), &obs)
 	return obs
 }
 

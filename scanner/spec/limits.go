@@ -306,12 +306,9 @@ func checkSchemaDepth(doc *openapi3.T) error {
 				}
 			}
 		}
-		ops := item.Operations()
-		for _, method := range sortedKeys(ops) {
-			op := ops[method]
-			if op == nil {
-				continue
-			}
+		var buf [len(fixedMethods)]methodOp
+		for _, m := range pathOperations(buf[:0], item) {
+			method, op := m.method, m.op
 			key := strings.ToUpper(method) + " " + template
 			for _, p := range op.Parameters {
 				if p != nil && p.Value != nil {
@@ -540,10 +537,9 @@ func validationCost(doc *openapi3.T, budget int) int {
 				continue
 			}
 			params(item.Parameters)
-			for _, op := range item.Operations() {
-				if op == nil {
-					continue
-				}
+			var buf [len(fixedMethods)]methodOp
+			for _, m := range pathOperations(buf[:0], item) {
+				op := m.op
 				params(op.Parameters)
 				if op.RequestBody != nil && op.RequestBody.Value != nil {
 					content(op.RequestBody.Value.Content)

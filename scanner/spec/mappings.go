@@ -129,10 +129,9 @@ func (w *mappingWalker) pathItem(item *openapi3.PathItem) {
 			w.parameter(p.Value)
 		}
 	}
-	for _, op := range item.Operations() {
-		if op == nil {
-			continue
-		}
+	var buf [len(fixedMethods)]methodOp
+	for _, m := range pathOperations(buf[:0], item) {
+		op := m.op
 		for _, p := range op.Parameters {
 			if p != nil {
 				w.parameter(p.Value)

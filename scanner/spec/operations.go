@@ -25,20 +25,20 @@ func operations(doc *openapi3.T, o *outline, responses bool) (ops []*Operation, 
 	if doc.Paths == nil {
 		return ops, nil
 	}
+	var buf []methodOp
 	for template, item := range doc.Paths.Map() {
 		if item == nil {
 			continue
 		}
+		buf = pathOperations(buf[:0], item)
 		if !strings.HasPrefix(template, "/") {
-			if len(item.Operations()) > 0 {
+			if len(buf) > 0 {
 				skipped = append(skipped, fmt.Sprintf("path %q does not begin with \"/\"; its operations are skipped (write it as %q)", template, "/"+template))
 			}
 			continue
 		}
-		for method, op := range item.Operations() {
-			if op == nil {
-				continue
-			}
+		for _, m := range buf {
+			method, op := m.method, m.op
 			out := operation(doc, template, method, item, op, o.line(template, method), o.hasSwagger)
 			if responses {
 				out.Responses = successResponses(op.Responses)

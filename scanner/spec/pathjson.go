@@ -52,15 +52,17 @@ var pathMethods = map[string]string{
 // does; when lazy, the responses of its operations keep only their status
 // codes (see reachable).
 func decodePathItem(raw []byte, dst *openapi3.PathItem, lazy bool) error {
-	if !decodePathItemFast(raw, dst, lazy) {
-		*dst = openapi3.PathItem{}
-		if err := dst.UnmarshalJSON(raw); err != nil {
-			return err
-		}
+	if decodePathItemFast(raw, dst, lazy) {
+		return nil // its operations' responses are stubs already when lazy
+	}
+	*dst = openapi3.PathItem{}
+	if err := dst.UnmarshalJSON(raw); err != nil {
+		return err
 	}
 	if lazy {
-		for _, op := range dst.Operations() {
-			if op != nil && op.Responses != nil {
+		var buf [len(fixedMethods)]methodOp
+		for _, m := range pathOperations(buf[:0], dst) {
+			if op := m.op; op.Responses != nil {
 				op.Responses = stubResponses(slices.Collect(maps.Keys(op.Responses.Map())))
 			}
 		}

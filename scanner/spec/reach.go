@@ -46,11 +46,11 @@ var knownSections = map[string]bool{
 }
 
 // reachable returns, for each prunable section of components, the names of
-// its entries to decode; nil when everything must be decoded.
+// its entries to decode; nil when everything must be decoded. A document
+// without components (or whose components are not an object, which
+// kin-openapi decodes whole) has no entry to prune, but is decoded lazily
+// all the same: its responses are not read.
 func reachable(data []byte, ix *jsonIndex) map[string]map[string]bool {
-	if !ix.compObj {
-		return nil
-	}
 	entries := make(map[string]map[string]span)
 	for _, sm := range ix.components {
 		if prunable[sm.key] && sm.entries != nil {

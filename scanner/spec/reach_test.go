@@ -128,6 +128,14 @@ func TestReachable(t *testing.T) {
 		{"an external $ref in a response does not",
 			head + `"paths":{"/a":{"get":{"responses":{"200":{"$ref":"/etc/passwd#/R"}}}}},"components":{"schemas":{"S":{}}}}`,
 			[]string{}},
+		{"no components: lazy all the same (the responses are not read)",
+			head + `"paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/components/responses/R"}}}}}}`,
+			[]string{}},
+		{"no components, a pointer elsewhere turns it off",
+			head + `"paths":{"/a":{"get":{"parameters":[{"$ref":"#/paths/~1b/get/parameters/0"}]}}}}`, nil},
+		{"components not an object: lazy, nothing pruned",
+			head + `"paths":{"/a":{"get":{"responses":{"200":{"description":"d"}}}}},"components":null}`,
+			[]string{}},
 	} {
 		data := []byte(tc.doc)
 		ix, err := indexJSON(data)

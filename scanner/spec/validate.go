@@ -141,7 +141,8 @@ func pathChunks(paths *openapi3.Paths, n int) []*openapi3.Paths {
 		w := 0
 		for _, p := range groups[k] {
 			if item := paths.Value(p); item != nil {
-				w += 1 + len(item.Operations())
+				var buf [len(fixedMethods)]methodOp
+				w += 1 + len(pathOperations(buf[:0], item))
 			}
 		}
 		return w
@@ -198,10 +199,10 @@ func duplicateOperationID(paths *openapi3.Paths) error {
 		if item == nil {
 			continue
 		}
-		ops := item.Operations()
-		for _, method := range sortedKeys(ops) {
-			op := ops[method]
-			if op == nil || op.OperationID == "" {
+		var buf [len(fixedMethods)]methodOp
+		for _, m := range pathOperations(buf[:0], item) {
+			method, op := m.method, m.op
+			if op.OperationID == "" {
 				continue
 			}
 			endpoint := method + " " + p
@@ -293,12 +294,9 @@ func scanView(doc *openapi3.T) *openapi3.T {
 			continue
 		}
 		vi := *item
-		ops := item.Operations()
-		for _, method := range sortedKeys(ops) {
-			op := ops[method]
-			if op == nil {
-				continue
-			}
+		var buf [len(fixedMethods)]methodOp
+		for _, m := range pathOperations(buf[:0], item) {
+			method, op := m.method, m.op
 			vo := *op
 			vo.Callbacks = nil
 			if op.Responses != nil && op.Responses.Len() > 0 {
