@@ -182,6 +182,11 @@ func clean(s string, max int) string {
 	if len(s) <= max && printableASCII(s) {
 		return s // nothing to cut or replace: most text is such
 	}
+	return cleanAll(s, max)
+}
+
+// cleanAll is clean without its fast path for short printable ASCII.
+func cleanAll(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) > max {
 		cut := max

@@ -12,10 +12,12 @@ import (
 	"github.com/authzscan/authzscan/scanner/scantest"
 )
 
-// TestObserverSeesEveryProbe scans the demo API with an observer and
-// checks what it was told: one event per probe, every Done count once, no
-// secret in any URL, and provisional kinds that the final report confirms.
-func TestObserverSeesEveryProbe(t *testing.T) {
+// scanDemoObserved scans the demo API at concurrency 8 with an observer
+// installed by option (scanner.WithObserver or WithCountingObserver) and
+// returns the scanner, the result, every event the observer got and the
+// demo's URL.
+func scanDemoObserved(t *testing.T, option func(func(scanner.ProbeDone)) scanner.Option) (s *scanner.Scanner, res *scanner.Result, events []scanner.ProbeDone, target string) {
+	t.Helper()
 	srv, err := demo.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -28,8 +30,7 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 	cfg.Target = srv.URL
 	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 8
 	var mu sync.Mutex
-	var events []scanner.ProbeDone
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()), scanner.WithObserver(func(ev scanner.ProbeDone) {
+	s, err = scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()), option(func(ev scanner.ProbeDone) {
 		mu.Lock()
 		events = append(events, ev)
 		mu.Unlock()
@@ -37,10 +38,18 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.Run(context.Background())
+	res, err = s.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, res, events, srv.URL
+}
+
+// TestObserverSeesEveryProbe scans the demo API with an observer and
+// checks what it was told: one event per probe, every Done count once, no
+// secret in any URL, and provisional kinds that the final report confirms.
+func TestObserverSeesEveryProbe(t *testing.T) {
+	s, res, events, target := scanDemoObserved(t, scanner.WithObserver)
 	total := len(s.Plan().Probes)
 	if len(events) != total || total != len(res.Cells) {
 		t.Fatalf("%d events, %d probes, %d cells; want one event per probe", len(events), total, len(res.Cells))
@@ -51,7 +60,7 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 			t.Errorf("event Done %d Total %d: want each of 1..%d once", ev.Done, ev.Total, total)
 		}
 		seenDone[ev.Done] = true
-		if ev.Method == "" || !strings.HasPrefix(ev.URL, srv.URL) || ev.Status == 0 || ev.Attempts < 1 || ev.Profile == "" {
+		if ev.Method == "" || !strings.HasPrefix(ev.URL, target) || ev.Status == 0 || ev.Attempts < 1 || ev.Profile == "" {
 			t.Errorf("event lacks the request: %+v", ev)
 		}
 		for name, secret := range demo.Env() {
@@ -92,31 +101,7 @@ func TestObserverSeesEveryProbe(t *testing.T) {
 // TestCountingObserver: a counting observer is told of every probe, with
 // its counts, kinds and status, but neither its URL nor its error.
 func TestCountingObserver(t *testing.T) {
-	srv, err := demo.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg, err := scanner.LoadConfigFS(demo.Files, demo.ConfigFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Target = srv.URL
-	cfg.Scan.Rate, cfg.Scan.Concurrency = 0, 8
-	var mu sync.Mutex
-	var events []scanner.ProbeDone
-	s, err := scanner.New(context.Background(), cfg, scanner.WithEnv(demoEnv()), scanner.WithCountingObserver(func(ev scanner.ProbeDone) {
-		mu.Lock()
-		events = append(events, ev)
-		mu.Unlock()
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, res, events, _ := scanDemoObserved(t, scanner.WithCountingObserver)
 	if total := len(s.Plan().Probes); len(events) != total {
 		t.Fatalf("%d events for %d probes", len(events), total)
 	}
