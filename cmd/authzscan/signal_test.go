@@ -65,9 +65,26 @@ func startScan(t *testing.T, target, out string, extra ...string) (*exec.Cmd, <-
 	t.Helper()
 	dir, _ := filepath.Abs("testdata/clean")
 	args := append([]string{"scan", "--target", target, "--out", out}, extra...)
+	cmd, _, lines := startBinary(t, dir, cleanEnv, false, args...)
+	return cmd, lines
+}
+
+// startBinary starts the binary in dir with args and env (besides PATH
+// and a fresh HOME), killed when the test ends. It returns the command,
+// a pipe to its stdin when withStdin (else nil) and a channel of its
+// stderr lines, closed at its end.
+func startBinary(t *testing.T, dir string, env []string, withStdin bool, args ...string) (*exec.Cmd, io.WriteCloser, <-chan string) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, cleanEnv...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var stdin io.WriteCloser
+	if withStdin {
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +102,7 @@ func startScan(t *testing.T, target, out string, extra ...string) (*exec.Cmd, <-
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 	}()
-	return cmd, lines
+	return cmd, stdin, lines
 }
 
 // interruptHungScan starts a scan of hangingAPI with a five-minute request

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -386,30 +385,7 @@ func TestWatchProbingBurstExitsOne(t *testing.T) {
 // returns the command, the stdin pipe and a channel of stderr lines.
 func startWatch(t *testing.T, dir string, args ...string) (*exec.Cmd, io.WriteCloser, <-chan string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return cmd, stdin, lines
+	return startBinary(t, dir, nil, true, args...)
 }
 
 // metricsURL waits for the "metrics: URL" line on stderr.
