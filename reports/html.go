@@ -432,13 +432,16 @@ func (d *htmlData) writeEvidence(w io.Writer) error {
 	if err := list(`,"absent":[`, len(r.Absent), func(i int) *scanner.Evidence { return &r.Absent[i].Evidence }); err != nil {
 		return err
 	}
-	b, err := json.Marshal(in.strings)
-	if err != nil {
-		return err
+	// The string table one string at a time (the same bytes as marshaling
+	// it whole): a large scan's table is megabytes of evidence text, and
+	// one buffer of it all was the writer's largest allocation.
+	bw.WriteString(`,"s":[`)
+	for i, str := range in.strings {
+		if err := item(i, str); err != nil {
+			return err
+		}
 	}
-	bw.WriteString(`,"s":`)
-	bw.Write(b)
-	bw.WriteByte('}')
+	bw.WriteString(`]}`)
 	if err := bw.Flush(); err != nil {
 		return err
 	}

@@ -809,15 +809,12 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	// holds none of it; without one (no writable temporary folder) it
 	// stays in memory.
 	spill, spillErr := newEvidenceSpill("")
-	// cellEv[i] is probe i's cell evidence, built as its observation comes
-	// when that outcome can raise no finding whatever the other probes
-	// find: the observation is then cut to what the judge reads, so the
-	// scan does not hold every response until the end.
-	cellEv := make([]keptEvidence, len(probes))
-	// cells[i] is made by probe i's callback when its first look is final
-	// (finals[i]), else by assemble.
-	cells := make([]Cell, len(probes))
-	finals := make([]bool, len(probes))
+	// cells holds probe i's cell, packed: made by its callback when its
+	// first look is final, else by assemble. Its evidence is built as the
+	// observation comes when that outcome can raise no finding whatever
+	// the other probes find: the observation is then cut to what the
+	// judge reads, so the scan does not hold every response until the end.
+	cells := newCellStore(len(probes), spill)
 	var made *cleanup // what POST probes create, deleted after the last probe
 	if s.cfg.Scan.Cleanup {
 		made = &cleanup{}
@@ -853,14 +850,6 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 			}
 			compact(&o)
 		}
-		if final {
-			// The cell is made now, and the observation is not kept: a
-			// large scan holds one cell a probe, not an observation and
-			// then a cell as well. Each index is written by its own
-			// callback only, and read after eng.Run returns.
-			cells[o.Index] = s.finalCell(probes[o.Index], &o, &look, red)
-			finals[o.Index] = true
-		}
 		var kept *engine.Observation
 		if !final {
 			// A copy: taking o's address would move every probe's o to
@@ -875,16 +864,20 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 		done++
 		n := done
 		mu.Unlock()
+		var k keptEvidence
 		if ev != nil {
-			k := keepEvidence(spill, ev)
-			if final {
-				// Built only when not bare: a final cell keeps it.
-				cells[o.Index].Evidence, cells[o.Index].ev = k.mem, k.ref
-			} else {
-				// Each index is written by its own callback only, and read
-				// after eng.Run returns.
-				cellEv[o.Index] = k
-			}
+			k = keepEvidence(spill, ev)
+		}
+		switch {
+		case final:
+			// The cell is made now, and the observation is not kept: a
+			// large scan holds one packed cell a probe, not an observation
+			// and then a cell as well. Each index is written by its own
+			// callback only, and read after eng.Run returns.
+			c := s.finalCell(probes[o.Index], &o, &look, red)
+			cells.put(o.Index, &c, k)
+		case ev != nil:
+			cells.setEvidence(o.Index, k)
 		}
 		s.notify(pd, observed, n, len(probes))
 	})
@@ -904,7 +897,7 @@ func (s *Scanner) Run(ctx context.Context) (*Result, error) {
 	if stop != nil && stop.cell != "" {
 		notSent = stop.cell
 	}
-	res := s.assemble(assembly{obs: obs, cellEv: cellEv, cells: cells, finals: finals}, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
+	res := s.assemble(assembly{obs: obs, cells: cells}, spill, red, started, notSent, contentChecks{writes: ver, reads: reads}, sample)
 	res.spill = spill
 	switch {
 	case spillErr != nil:
@@ -1174,10 +1167,11 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 // Result. obs[i] is nil for a probe that never started; cellEv[i], when
 // built, is its cell's evidence; the others' evidence goes to spill.
 func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
-	obs, cellEv, cells, finals := in.obs, in.cellEv, in.cells, in.finals
+	obs, store := in.obs, in.cells
+	in = assembly{} // obs and the store are let go as soon as they are used up
 	probes := s.plan.Probes
-	if cells == nil {
-		cells, finals = make([]Cell, len(probes)), make([]bool, len(probes))
+	if store == nil {
+		store = newCellStore(len(probes), spill)
 	}
 	sup := newSuppressor(s.cfg.File, s.cfg.Ignore, now)
 	res := &Result{
@@ -1244,25 +1238,22 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 	seen := map[objKey]bool{}
 	for i, p := range probes {
 		switch {
-		case finals[i]:
+		case store.made(i):
 			// A final cell's observation is its first look's.
-			if cells[i].Observed == judge.Allowed {
+			if store.observed(i) == judge.Allowed {
 				seen[objKey{p.Op, p.Object}] = true
 			}
 		case obs[i] != nil && judge.Classify(responseOf(i), s.denyFor(p.Op), judge.Context{Foreign: p.Relation() == policy.ForeignObject}).Observed == judge.Allowed:
 			seen[objKey{p.Op, p.Object}] = true
 		}
 	}
-	// The cells in probe order; issues[i] are probe i's. obs[i] is kept
-	// only for a probe with issues: its finding's evidence.
-	issuesOf := make([][]judge.Issue, len(probes))
+	// The cells in probe order; issuesOf[i] are probe i's, for the probes
+	// with issues. obs[i] is kept only for those: their findings'
+	// evidence.
+	issuesOf := map[int][]judge.Issue{}
 	verifications := map[int]*Verification{} // of the probes with issues
 	for i, p := range probes {
-		if finals[i] {
-			c := &cells[i]
-			if res.Shard != nil {
-				c.Position = p.Position + 1
-			}
+		if store.made(i) {
 			continue
 		}
 		rel := p.Relation()
@@ -1291,12 +1282,10 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 			Operation: p.Op.OperationID, Method: p.Op.Method, Path: p.Op.Path, Profile: p.Caller.Name, Object: p.Object,
 			Expected: exp.Expected, Observed: d.Observed, Verdict: d.Verdict, Reason: s.set.Redactor().Redact(d.Reason), Rule: exp.Reason,
 		}
-		if res.Shard != nil {
-			cell.Position = p.Position + 1
-		}
+		var k keptEvidence
 		if o := obs[i]; o != nil {
 			cell.Status, cell.Attempts, cell.DurationMS = o.Status, o.Attempts, o.Duration.Milliseconds()
-			k := cellEv[i]
+			k = store.evidence(i)
 			if sample.drops(i, d.Verdict, verification) {
 				// A pass that is not its operation's sample: no evidence,
 				// whether the callback built it (a refusal, which a lost
@@ -1307,15 +1296,13 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 				ev.Verification = verification
 				k = keepEvidence(spill, &ev)
 			}
-			cell.Evidence, cell.ev = k.mem, k.ref
-			cellEv[i] = keptEvidence{}
 		} else {
 			cell.Reason = notSent
 		}
 		cell.Reason = red.intern(cell.Reason)
-		cells[i], issuesOf[i] = cell, issues
+		store.put(i, &cell, k)
 		if len(issues) > 0 {
-			verifications[i] = verification
+			issuesOf[i], verifications[i] = issues, verification
 		}
 		if len(issues) == 0 {
 			// Only findings need the observation again: let the rest go
@@ -1323,27 +1310,33 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 			obs[i] = nil
 		}
 	}
-	// The report's order, as probe indices: sorting them, not the cells,
-	// and then moving the cells in place keeps one matrix in memory.
-	// Each probe's sort key is looked up once, not at every comparison.
-	type sortKey struct{ op, object, caller int }
+	// The report's order, as probe indices: the packed cells are sorted
+	// by index, and each Cell is made once, in place, when the judging is
+	// done. Each probe's sort key is looked up once, not at every
+	// comparison.
+	type sortKey struct{ op, object, caller int32 }
 	keys := make([]sortKey, len(probes))
-	order := make([]int, len(probes))
+	order := make([]int32, len(probes))
 	for i, p := range probes {
-		order[i] = i
-		keys[i] = sortKey{opIndex[p.Op], profIndex[p.Object], profIndex[p.Caller.Name]}
+		order[i] = int32(i)
+		keys[i] = sortKey{int32(opIndex[p.Op]), int32(profIndex[p.Object]), int32(profIndex[p.Caller.Name])}
 	}
-	slices.SortStableFunc(order, func(i, j int) int {
+	slices.SortStableFunc(order, func(i, j int32) int {
 		a, b := keys[i], keys[j]
 		return cmp.Or(cmp.Compare(a.op, b.op), cmp.Compare(a.object, b.object), cmp.Compare(a.caller, b.caller))
 	})
+	keys = nil
 	res.Summary.Verdicts = map[Verdict]int{}
 	res.Summary.Findings = map[Kind]int{}
 	fingerprints := map[string]bool{}
 	for _, i := range order {
-		cell := &cells[i]
-		res.Summary.Verdicts[cell.Verdict]++
-		for _, is := range issuesOf[i] {
+		res.Summary.Verdicts[store.verdict(int(i))]++
+		issues := issuesOf[int(i)]
+		if len(issues) == 0 {
+			continue
+		}
+		cell := store.cell(probes[i])
+		for _, is := range issues {
 			f := Finding{
 				Kind: is.Kind, Severity: is.Severity, Confidence: is.Confidence,
 				Method: cell.Method, Path: cell.Path, Operation: cell.Operation,
@@ -1358,7 +1351,7 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 			fingerprints[f.Fingerprint] = true
 			if obs[i] != nil {
 				f.Evidence = red.evidence(obs[i], FindingExcerpt)
-				f.Evidence.Verification = verifications[i]
+				f.Evidence.Verification = verifications[int(i)]
 			}
 			f.Suppression = sup.apply(&f, ruleTarget(probes[i].Op))
 			res.Findings = append(res.Findings, f)
@@ -1372,8 +1365,17 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		return SeverityRank(res.Findings[i].Severity) < SeverityRank(res.Findings[j].Severity)
 	})
-	permute(cells, order)
-	res.Cells = cells
+	// The observations are used up: let them go before the cells are made
+	// whole, the moment a large scan's memory peaks.
+	obs, issuesOf, verifications = nil, nil, nil
+	res.Cells = make([]Cell, len(order))
+	for k, i := range order {
+		p := probes[i]
+		res.Cells[k] = store.cell(p)
+		if res.Shard != nil {
+			res.Cells[k].Position = p.Position + 1
+		}
+	}
 	res.Warnings = append(res.Warnings, sup.warnings()...)
 	res.Summary.Probes = len(probes)
 	res.Summary.Cells = len(res.Cells)
@@ -1382,29 +1384,6 @@ func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, no
 		res.Summary.Operations.Skipped[sk.Reason]++
 	}
 	return res
-}
-
-// permute rearranges cells in place so that cells[k] is the cell that was
-// at order[k], following each cycle of the permutation once; order is
-// used up (every entry set to -1).
-func permute(cells []Cell, order []int) {
-	for k := range cells {
-		if order[k] < 0 {
-			continue
-		}
-		first := cells[k]
-		j := k
-		for {
-			next := order[j]
-			order[j] = -1
-			if next == k {
-				cells[j] = first
-				break
-			}
-			cells[j] = cells[next]
-			j = next
-		}
-	}
 }
 
 func toResponse(o *engine.Observation, notSent string) judge.Response {
@@ -1467,13 +1446,11 @@ func Fingerprint(kind Kind, method, path, profile, object string) string {
 
 // assembly is what the probes' callbacks leave for assemble: obs[i] is
 // probe i's observation (nil when it never started, or when its cell is
-// final), cellEv[i] its cell's evidence when built, and cells[i] its cell
-// when finals[i]. cells and finals may be nil: no cell is final.
+// final), and cells holds each probe's cell evidence when built and its
+// cell when final. cells may be nil: no probe was sent.
 type assembly struct {
-	obs    []*engine.Observation
-	cellEv []keptEvidence
-	cells  []Cell
-	finals []bool
+	obs   []*engine.Observation
+	cells *cellStore
 }
 
 // finalCell is probe p's cell from its first look at o, when that look is

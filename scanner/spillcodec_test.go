@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"strings"
@@ -84,56 +83,6 @@ func TestAsJSONGives(t *testing.T) {
 			t.Errorf("validUTF8(%q) = %q; a JSON round trip gives %q", s, got, back)
 		}
 	}
-}
-
-// TestPermute checks the in-place reordering of assemble against a copy,
-// on every permutation of up to 6 cells and on random larger ones.
-func TestPermute(t *testing.T) {
-	check := func(order []int) {
-		cells := make([]Cell, len(order))
-		for i := range cells {
-			cells[i].Status = i
-		}
-		want := make([]int, len(order))
-		for k, i := range order {
-			want[k] = i
-		}
-		ord := append([]int(nil), order...)
-		permute(cells, ord)
-		for k := range cells {
-			if cells[k].Status != want[k] {
-				t.Fatalf("order %v: cell %d is %d, want %d", order, k, cells[k].Status, want[k])
-			}
-		}
-	}
-	for n := 0; n <= 6; n++ {
-		perms(n, check)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 50 {
-		check(rng.Perm(1 + rng.IntN(500)))
-	}
-}
-
-// perms calls fn with every permutation of 0..n-1.
-func perms(n int, fn func([]int)) {
-	p := make([]int, n)
-	for i := range p {
-		p[i] = i
-	}
-	var rec func(k int)
-	rec = func(k int) {
-		if k == n {
-			fn(append([]int(nil), p...))
-			return
-		}
-		for i := k; i < n; i++ {
-			p[k], p[i] = p[i], p[k]
-			rec(k + 1)
-			p[k], p[i] = p[i], p[k]
-		}
-	}
-	rec(0)
 }
 
 // TestSpillWriteFailure makes the spill's writes fail halfway (its file

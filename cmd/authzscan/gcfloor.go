@@ -16,9 +16,10 @@ const gcFloor = 32 << 20
 // spec of 5,000 operations went through twenty collections before the
 // first probe, a quarter of that time (BENCHMARKS.md, section "process").
 // After each collection the percentage is set so that the next one comes
-// at gcFloor, or at twice the live heap (the default) once that is half
-// gcFloor or more: a large scan, whose peak memory the collector's
-// headroom is made of, collects as it did (docs/decisions.md).
+// at gcFloor, at twice the live heap (the default) once that is half
+// gcFloor or more, and with a headroom of half the live heap once that is
+// twice gcFloor or more: a large scan's peak memory is mostly the
+// collector's headroom (floorPercent, docs/decisions.md).
 //
 // The user's own settings win: with GOGC or GOMEMLIMIT in the environment
 // nothing is tuned.
@@ -67,18 +68,32 @@ func (t *gcTuner) tune() {
 	}
 }
 
-// floorPercent is the GOGC that puts the next collection at gcFloor for a
-// live heap of live bytes, or 100 (twice the live heap) once that is at
-// least gcFloor. Before the first collection (live 0) the runtime's
+// floorPercent is the GOGC that sets the collector's headroom (the heap
+// it lets grow past the live heap before the next collection) for a live
+// heap of live bytes:
+//   - under gcFloor/2, the next collection comes at gcFloor;
+//   - from gcFloor/2 to gcFloor, at twice the live heap (the runtime's
+//     default, GOGC=100);
+//   - past gcFloor, the headroom stays gcFloor until it is half the live
+//     heap, and is half the live heap above that (GOGC=50 from 2×gcFloor).
+//
+// A large scan's peak memory is its live heap plus that headroom: half
+// the live heap instead of all of it takes 100,000 probes from ~175 to
+// ~150 MB for a few per cent more collector time (BENCHMARKS.md, section
+// scan-memory). Before the first collection (live 0) the runtime's
 // minimum heap, 4 MB scaled by the percentage, is what counts: 800 puts
 // it at 32 MB.
 func floorPercent(live uint64) int {
 	const minHeap = 4 << 20
-	if live == 0 {
+	switch {
+	case live == 0:
 		return gcFloor / minHeap * 100
-	}
-	if live >= gcFloor/2 {
+	case live < gcFloor/2:
+		return int(gcFloor*100/live) - 100
+	case live <= gcFloor:
 		return 100
+	case live < 2*gcFloor:
+		return int(gcFloor * 100 / live)
 	}
-	return int(gcFloor*100/live) - 100
+	return 50
 }
