@@ -227,13 +227,32 @@ func (p *painter) summary(b *strings.Builder, r *scanner.Result) {
 	}
 }
 
-// Sanitize strips control characters (ANSI escapes included) from text
-// that comes from the spec or the target, before it reaches a terminal.
+// Sanitize strips control characters (ANSI escapes included) and the
+// bidirectional controls from text that comes from the spec, the target
+// or a log, before it reaches a terminal: an escape can rewrite the
+// screen, and a bidirectional override reorders what follows it, so that
+// a hostile path or reason could read as another.
 func Sanitize(s string) string {
+	if strings.IndexFunc(s, isHiddenControl) < 0 {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if isHiddenControl(r) {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// isHiddenControl says r is a C0 or C1 control character, DEL, or a
+// bidirectional control (isBidiControl).
+func isHiddenControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r)
+}
+
+// isBidiControl says r is a bidirectional control character: the marks
+// U+200E/F, the embeddings and overrides U+202A–202E and the isolates
+// U+2066–2069.
+func isBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

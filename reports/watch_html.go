@@ -180,13 +180,13 @@ func watchKindClass(kind string) string {
 // visible escapes (\x1b, \u202e), and the result is capped at max bytes.
 // html/template escapes what is left.
 func watchVisible(s string, max int) string {
-	if !utf8.ValidString(s) || strings.IndexFunc(s, watchInvisible) >= 0 {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, isHiddenControl) >= 0 {
 		var b strings.Builder
 		for _, r := range s {
 			switch {
-			case r < 0x80 && watchInvisible(r):
+			case r < 0x80 && isHiddenControl(r):
 				fmt.Fprintf(&b, `\x%02x`, r)
-			case watchInvisible(r):
+			case isHiddenControl(r):
 				fmt.Fprintf(&b, `\u%04x`, r)
 			default:
 				b.WriteRune(r) // U+FFFD for a byte of invalid UTF-8
@@ -197,16 +197,6 @@ func watchVisible(s string, max int) string {
 	return htmlCapBytes(s, max)
 }
 
-// watchInvisible says r is a control character or a bidirectional
-// control: C0, DEL, C1, U+200E/F, U+202A–202E, U+2066–2069.
-func watchInvisible(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || watchBidi(r)
-}
-
-// watchBidi says r is a bidirectional control character.
-func watchBidi(r rune) bool {
-	return r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
 
 // watchText is watchVisible at the page's cap for text.
 func watchText(s string) string { return watchVisible(s, HTMLMaxText) }

@@ -62,21 +62,10 @@ func WriteWatchTerminal(w io.Writer, r *watch.Report, color bool) error {
 	return err
 }
 
-// watchTerm makes a string from the log or the spec safe for a terminal:
-// control characters stripped (Sanitize), and the bidirectional controls
-// Sanitize leaves (they reorder what a terminal shows: a hostile line
-// could read as another), then capped at WatchTermText bytes.
+// watchTerm makes a string from the log or the spec safe for a terminal
+// (Sanitize), capped at WatchTermText bytes.
 func watchTerm(s string) string {
-	s = Sanitize(s)
-	if strings.IndexFunc(s, watchBidi) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if watchBidi(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	return htmlCapBytes(s, WatchTermText)
+	return htmlCapBytes(Sanitize(s), WatchTermText)
 }
 
 func (p *painter) watchHeader(b *strings.Builder, r *watch.Report) {

@@ -216,7 +216,7 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 func TestWatchTerminalNoControlCharacters(t *testing.T) {
 	plain := string(renderWatchTerminal(t, watchFixture(), false))
 	for i, r := range plain {
-		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || watchBidi(r) {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r) {
 			t.Fatalf("control character %U at byte %d: %q", r, i, plain[max(0, i-40):min(len(plain), i+40)])
 		}
 	}
