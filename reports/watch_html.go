@@ -197,7 +197,6 @@ func watchVisible(s string, max int) string {
 	return htmlCapBytes(s, max)
 }
 
-
 // watchText is watchVisible at the page's cap for text.
 func watchText(s string) string { return watchVisible(s, HTMLMaxText) }
 
