@@ -100,15 +100,6 @@ func (st *cellStore) evidence(i int) keptEvidence {
 	return keptEvidence{mem: st.mem[i]}
 }
 
-// dropEvidence forgets probe i's cell evidence (a pass that is not its
-// operation's sample).
-func (st *cellStore) dropEvidence(i int) {
-	st.cells[i].evN = -1
-	st.mu.Lock()
-	delete(st.mem, i)
-	st.mu.Unlock()
-}
-
 // put packs probe i's judged cell c, with evidence k. The names c takes
 // from its probe and its position are not kept: cell gives them back.
 func (st *cellStore) put(i int, c *Cell, k keptEvidence) {

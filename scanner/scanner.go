@@ -1164,8 +1164,9 @@ func keepEvidence(spill *evidenceSpill, ev *Evidence) keptEvidence {
 }
 
 // assemble classifies, judges and orders every probe's outcome into a
-// Result. obs[i] is nil for a probe that never started; cellEv[i], when
-// built, is its cell's evidence; the others' evidence goes to spill.
+// Result. obs[i] is nil for a probe that never started or whose cell its
+// callback made (in.cells); a cell's evidence the callback built is in
+// in.cells, the others' goes to spill.
 func (s *Scanner) assemble(in assembly, spill *evidenceSpill, red *redaction, now time.Time, notSent string, content contentChecks, sample evidenceSample) *Result {
 	obs, store := in.obs, in.cells
 	in = assembly{} // obs and the store are let go as soon as they are used up
